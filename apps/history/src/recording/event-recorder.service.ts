@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { TOPIC_PAYLOAD_CLASSES, deterministicUuid, topicSpec, validatePayload } from '#contracts';
+import type { TopicName } from '#contracts';
+import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
+import type { KafkaEvent } from '#kafka';
+import { HistoryRepository } from './history.repository.js';
+import type { StoredEvent } from './history.repository.js';
+import { projectTicket } from './ticket-projection.js';
+
+/** Turns consumed records into stored history events, exactly once per `ce_id`. */
+@Injectable()
+export class EventRecorder {
+  constructor(private readonly repository: HistoryRepository) {}
+
+  async record(events: readonly KafkaEvent[]): Promise<number> {
+    const stored = events.map((event) => this.toStoredEvent(event));
+    return this.repository.append(stored, (event) => projectTicket(event.topic, event.payload));
+  }
+
+  toStoredEvent(event: KafkaEvent): StoredEvent {
+    const topic = event.topic as TopicName;
+    const type: (new () => object) | undefined = TOPIC_PAYLOAD_CLASSES[topic];
+    if (!type) throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `history does not record ${event.topic}`);
+    const result = validatePayload(type, event.value);
+    if (!result.ok) {
+      const reasons = result.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
+      throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid ${event.topic} payload at offset ${event.offset}: ${reasons}`);
+    }
+    const payload = event.value as Record<string, unknown>;
+    const ticketId = typeof payload.ticketId === 'string' ? payload.ticketId : null;
+    return {
+      // Records produced without CloudEvents headers get an id derived from their position.
+      ceId: event.cloudEvent.id ?? deterministicUuid('kafka-record', event.topic, String(event.partition), event.offset),
+      ticketId,
+      topic: event.topic,
+      type: event.cloudEvent.type ?? topicSpec(topic).eventType,
+      source: event.cloudEvent.source ?? null,
+      occurredAt: validTime(event.cloudEvent.time) ?? new Date(Number(event.timestamp)).toISOString(),
+      partition: event.partition,
+      offset: event.offset,
+      payload: event.value,
+    };
+  }
+}
+
+function validTime(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return Number.isNaN(Date.parse(value)) ? undefined : value;
+}

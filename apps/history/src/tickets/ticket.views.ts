@@ -1,0 +1,70 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Topics } from '#contracts';
+import type { EventRow, TicketRow } from './ticket.repository.js';
+
+export class TimelineEntryView {
+  @ApiProperty({ description: 'CloudEvents id of the event' }) id!: string;
+  @ApiProperty({ example: 'support.ticket.routed.v1' }) type!: string;
+  @ApiProperty() topic!: string;
+  @ApiProperty({ format: 'date-time' }) time!: string;
+  @ApiPropertyOptional() ruleId?: string;
+  @ApiPropertyOptional() reason?: string;
+  [detail: string]: unknown;
+}
+
+export class TicketView {
+  @ApiProperty() ticketId!: string;
+  @ApiProperty({ nullable: true }) reference!: string | null;
+  @ApiProperty() status!: string;
+  @ApiProperty({ nullable: true }) channel!: string | null;
+  @ApiProperty({ nullable: true }) requestType!: string | null;
+  @ApiProperty({ nullable: true }) queue!: string | null;
+  @ApiProperty({ nullable: true }) assignee!: string | null;
+  @ApiProperty({ nullable: true }) priority!: string | null;
+  @ApiProperty({ nullable: true, format: 'date-time' }) slaDueAt!: string | null;
+  @ApiProperty() slaBreached!: boolean;
+  @ApiProperty({ nullable: true }) allowWorkspaceTesting!: boolean | null;
+  @ApiProperty({ type: [TimelineEntryView] }) timeline!: TimelineEntryView[];
+}
+
+const DETAIL_FIELDS: Record<string, readonly string[]> = {
+  [Topics.ticketsSubmitted]: ['channel', 'requestType', 'urgency', 'locale'],
+  [Topics.ticketsRouted]: ['queue', 'assignee', 'priority', 'slaDueAt', 'ruleId', 'ruleSetVersion', 'reason', 'alert'],
+  [Topics.queuePsm]: ['queue', 'assignee', 'priority'],
+  [Topics.queueSupport]: ['queue', 'assignee', 'priority'],
+  [Topics.alertsPhoneDesk]: ['alertId', 'target', 'priority', 'reason'],
+  [Topics.ticketsLifecycle]: ['event', 'actor', 'alertId'],
+  [Topics.notifications]: ['notificationId', 'audience', 'channel', 'outcome', 'attempt'],
+};
+
+export function toTimelineEntry(row: EventRow): TimelineEntryView {
+  const entry: TimelineEntryView = { id: row.ce_id, type: row.type, topic: row.topic, time: row.occurred_at.toISOString() };
+  for (const field of DETAIL_FIELDS[row.topic] ?? []) {
+    if (row.payload[field] !== undefined) entry[field] = row.payload[field];
+  }
+  return entry;
+}
+
+/** First-response SLA: breached when the first reply came after the due time, or has not come and the time has passed. */
+export function isSlaBreached(row: TicketRow, now: Date): boolean {
+  if (!row.sla_due_at) return false;
+  const respondedAt = row.first_response_at;
+  return respondedAt ? respondedAt > row.sla_due_at : now > row.sla_due_at && row.status !== 'resolved';
+}
+
+export function toTicketView(row: TicketRow, events: readonly EventRow[], now: Date): TicketView {
+  return {
+    ticketId: row.ticket_id,
+    reference: row.reference,
+    status: row.status,
+    channel: row.channel,
+    requestType: row.request_type,
+    queue: row.queue,
+    assignee: row.assignee,
+    priority: row.priority,
+    slaDueAt: row.sla_due_at ? row.sla_due_at.toISOString() : null,
+    slaBreached: isSlaBreached(row, now),
+    allowWorkspaceTesting: row.allow_workspace_testing,
+    timeline: events.map(toTimelineEntry),
+  };
+}

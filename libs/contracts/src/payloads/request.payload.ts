@@ -1,0 +1,138 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  Validate,
+  ValidateIf,
+  ValidateNested,
+  ValidatorConstraint,
+} from 'class-validator';
+import type { ValidationArguments, ValidatorConstraintInterface } from 'class-validator';
+import { CHANNELS, LOCALES, REQUEST_TYPES, URGENCIES } from '../enums.js';
+import type { Channel, Locale, RequestType, Urgency } from '../enums.js';
+
+@ValidatorConstraint({ name: 'formOnly' })
+class FormOnlyConstraint implements ValidatorConstraintInterface {
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    return (args.object as { channel?: unknown }).channel === 'form';
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} is only accepted on the form channel`;
+  }
+}
+
+export const SUBJECT_MAX_LENGTH = 200;
+export const MESSAGE_MAX_LENGTH = 10_000;
+
+/** Who asked, as an upstream app or the email gateway knows them. */
+export class RequesterPayload {
+  @IsEmail({}, { message: 'requester.email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  orgId?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  userId?: string;
+}
+
+/** The fields of a help request common to `POST /v1/requests` and `support.requests.v1`. */
+export class RequestFields {
+  @IsIn(CHANNELS, { message: `channel must be one of ${CHANNELS.join(', ')}` })
+  channel!: Channel;
+
+  @ValidateIf((request: RequestFields) => request.channel === 'form' || request.requestType !== undefined)
+  @IsIn(REQUEST_TYPES, { message: `requestType must be one of ${REQUEST_TYPES.join(', ')} (required for form)` })
+  requestType?: RequestType;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(SUBJECT_MAX_LENGTH)
+  subject?: string;
+
+  @IsString()
+  @Length(1, MESSAGE_MAX_LENGTH)
+  message!: string;
+
+  @IsOptional()
+  @IsIn(URGENCIES, { message: `urgency must be one of ${URGENCIES.join(', ')}` })
+  urgency?: Urgency;
+
+  @IsOptional()
+  @IsBoolean()
+  @Validate(FormOnlyConstraint)
+  allowWorkspaceTesting?: boolean;
+
+  @IsOptional()
+  @IsIn(LOCALES, { message: `locale must be one of ${LOCALES.join(', ')}` })
+  locale?: Locale;
+}
+
+/** A raw request produced by an upstream app to `support.requests.v1`. */
+export class UpstreamRequestPayload extends RequestFields {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(128)
+  requestId!: string;
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RequesterPayload)
+  requester!: RequesterPayload;
+}
+
+export class FieldErrorPayload {
+  @IsString()
+  field!: string;
+
+  @IsString()
+  code!: string;
+
+  @IsString()
+  message!: string;
+}
+
+/** `support.requests.rejected.v1`: an upstream event that failed validation, kept with every reason. */
+export class RequestRejectedPayload {
+  @IsOptional()
+  @IsString()
+  requestId!: string | null;
+
+  @ValidateNested({ each: true })
+  @Type(() => FieldErrorPayload)
+  errors!: FieldErrorPayload[];
+
+  /** The record value exactly as received (UTF-8, possibly not JSON). */
+  @IsString()
+  rawValue!: string;
+
+  @IsString()
+  sourceTopic!: string;
+
+  @IsString()
+  sourcePartition!: string;
+
+  @IsString()
+  sourceOffset!: string;
+
+  @IsString()
+  rejectedAt!: string;
+}

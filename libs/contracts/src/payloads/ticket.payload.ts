@@ -1,0 +1,221 @@
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { ALERT_TARGETS, CHANNELS, LOCALES, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '../enums.js';
+import type { AlertTarget, Channel, Locale, Priority, Queue, RequestType, Urgency } from '../enums.js';
+import { MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH } from './request.payload.js';
+
+export class TicketRequesterPayload {
+  @IsOptional()
+  @IsString()
+  userId!: string | null;
+
+  @IsOptional()
+  @IsString()
+  orgId!: string | null;
+
+  @IsOptional()
+  @IsString()
+  email!: string | null;
+
+  @IsOptional()
+  @IsString()
+  name!: string | null;
+}
+
+export class WorkspaceTestingConsentPayload {
+  @IsBoolean()
+  granted!: boolean;
+
+  /** userId of the person who ticked (or left ticked) the box. */
+  @IsString()
+  grantedBy!: string;
+
+  @IsISO8601()
+  recordedAt!: string;
+}
+
+/** `support.tickets.submitted.v1`: a validated, normalised ticket. */
+export class TicketSubmittedPayload {
+  @IsString()
+  @IsNotEmpty()
+  ticketId!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  reference!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  requestId!: string;
+
+  @IsIn(CHANNELS)
+  channel!: Channel;
+
+  @IsOptional()
+  @IsIn(REQUEST_TYPES)
+  requestType!: RequestType | null;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(SUBJECT_MAX_LENGTH)
+  subject!: string | null;
+
+  @IsString()
+  @Length(1, MESSAGE_MAX_LENGTH)
+  message!: string;
+
+  @IsIn(URGENCIES)
+  urgency!: Urgency;
+
+  @IsIn(LOCALES)
+  locale!: Locale;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WorkspaceTestingConsentPayload)
+  workspaceTesting!: WorkspaceTestingConsentPayload | null;
+
+  @ValidateNested()
+  @Type(() => TicketRequesterPayload)
+  requester!: TicketRequesterPayload;
+
+  @IsISO8601()
+  receivedAt!: string;
+}
+
+export class AlertRefPayload {
+  @IsIn(ALERT_TARGETS)
+  target!: AlertTarget;
+}
+
+/** The routing decision: payload of `support.tickets.routed.v1` and the preview response. */
+export class RoutingDecisionPayload {
+  @IsString()
+  @IsNotEmpty()
+  ticketId!: string;
+
+  @IsIn(QUEUES)
+  queue!: Queue;
+
+  @IsOptional()
+  @IsString()
+  assignee!: string | null;
+
+  @IsIn(PRIORITIES)
+  priority!: Priority;
+
+  @IsISO8601()
+  slaDueAt!: string;
+
+  @IsString()
+  ruleId!: string;
+
+  @IsString()
+  ruleSetVersion!: string;
+
+  @IsString()
+  reason!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AlertRefPayload)
+  alert!: AlertRefPayload | null;
+}
+
+export class TicketRoutedPayload extends RoutingDecisionPayload {
+  @IsString()
+  reference!: string;
+
+  @IsIn(CHANNELS)
+  channel!: Channel;
+
+  @IsOptional()
+  @IsIn(REQUEST_TYPES)
+  requestType!: RequestType | null;
+
+  @IsIn(LOCALES)
+  locale!: Locale;
+
+  @IsOptional()
+  @IsString()
+  orgId!: string | null;
+
+  @IsISO8601()
+  routedAt!: string;
+}
+
+/** `support.queue.psm.v1` and `support.queue.support.v1`: what an agent needs to work the ticket. */
+export class QueuedTicketPayload {
+  @IsString()
+  ticketId!: string;
+
+  @IsString()
+  reference!: string;
+
+  @IsIn(QUEUES)
+  queue!: Queue;
+
+  @IsOptional()
+  @IsString()
+  assignee!: string | null;
+
+  @IsIn(PRIORITIES)
+  priority!: Priority;
+
+  @IsISO8601()
+  slaDueAt!: string;
+
+  @IsString()
+  ruleId!: string;
+
+  @IsString()
+  reason!: string;
+
+  @ValidateNested()
+  @Type(() => TicketSubmittedPayload)
+  ticket!: TicketSubmittedPayload;
+}
+
+/** `support.alerts.phone-desk.v1`: an urgent access issue that needs a human now. */
+export class PhoneDeskAlertPayload {
+  @IsString()
+  alertId!: string;
+
+  @IsString()
+  ticketId!: string;
+
+  @IsString()
+  reference!: string;
+
+  @IsIn(ALERT_TARGETS)
+  target!: AlertTarget;
+
+  @IsIn(PRIORITIES)
+  priority!: Priority;
+
+  @IsString()
+  reason!: string;
+
+  @IsIn(CHANNELS)
+  channel!: Channel;
+
+  @IsOptional()
+  @IsString()
+  orgId!: string | null;
+
+  @IsISO8601()
+  raisedAt!: string;
+
+  @IsISO8601()
+  slaDueAt!: string;
+}

@@ -1,0 +1,117 @@
+/** Every Kafka topic of the product contract. Topic names appear nowhere else in the code base. */
+export const Topics = {
+  requests: 'support.requests.v1',
+  requestsRejected: 'support.requests.rejected.v1',
+  ticketsSubmitted: 'support.tickets.submitted.v1',
+  ticketsRouted: 'support.tickets.routed.v1',
+  queuePsm: 'support.queue.psm.v1',
+  queueSupport: 'support.queue.support.v1',
+  alertsPhoneDesk: 'support.alerts.phone-desk.v1',
+  ticketsLifecycle: 'support.tickets.lifecycle.v1',
+  notifications: 'support.notifications.v1',
+  psmAssignments: 'support.psm-assignments.v1',
+} as const;
+
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+export interface TopicSpec {
+  readonly name: TopicName;
+  /** The field of the payload used as the record key. */
+  readonly key: 'requestId' | 'ticketId' | 'orgId';
+  /** CloudEvents `type` of the events carried. */
+  readonly eventType: string;
+  readonly compacted: boolean;
+  readonly description: string;
+}
+
+export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
+  {
+    name: Topics.requests,
+    key: 'requestId',
+    eventType: 'support.request.v1',
+    compacted: false,
+    description: 'raw requests from upstream apps',
+  },
+  {
+    name: Topics.requestsRejected,
+    key: 'requestId',
+    eventType: 'support.request.rejected.v1',
+    compacted: false,
+    description: 'upstream requests that failed validation, with the reasons',
+  },
+  {
+    name: Topics.ticketsSubmitted,
+    key: 'ticketId',
+    eventType: 'support.ticket.submitted.v1',
+    compacted: false,
+    description: 'validated, normalised tickets',
+  },
+  {
+    name: Topics.ticketsRouted,
+    key: 'ticketId',
+    eventType: 'support.ticket.routed.v1',
+    compacted: false,
+    description: 'routing decisions',
+  },
+  {
+    name: Topics.queuePsm,
+    key: 'ticketId',
+    eventType: 'support.queue.psm.ticket.v1',
+    compacted: false,
+    description: 'tickets for PSMs',
+  },
+  {
+    name: Topics.queueSupport,
+    key: 'ticketId',
+    eventType: 'support.queue.support.ticket.v1',
+    compacted: false,
+    description: 'tickets for the technical support queue',
+  },
+  {
+    name: Topics.alertsPhoneDesk,
+    key: 'ticketId',
+    eventType: 'support.alert.raised.v1',
+    compacted: false,
+    description: 'urgent access alerts',
+  },
+  {
+    name: Topics.ticketsLifecycle,
+    key: 'ticketId',
+    eventType: 'support.ticket.lifecycle.v1',
+    compacted: false,
+    description: 'claimed / replied / resolved / reopened, alert acknowledged / escalated',
+  },
+  {
+    name: Topics.notifications,
+    key: 'ticketId',
+    eventType: 'support.notification.v1',
+    compacted: false,
+    description: 'notification attempts and outcomes',
+  },
+  {
+    name: Topics.psmAssignments,
+    key: 'orgId',
+    eventType: 'support.psm-assignment.v1',
+    compacted: true,
+    description: 'organisation -> dedicated PSM (null value removes it)',
+  },
+];
+
+export function topicSpec(name: TopicName): TopicSpec {
+  const spec = TOPIC_CATALOGUE.find((candidate) => candidate.name === name);
+  if (!spec) throw new Error(`unknown topic ${name}`);
+  return spec;
+}
+
+/** Dead-letter topic of one consumer group for one source topic. */
+export function deadLetterTopic(topic: string, groupId: string): string {
+  return `${topic}.${groupId}.dlq`;
+}
+
+/** The consumer groups of the four services; a group id is used exactly as written here. */
+export const ConsumerGroups = {
+  intake: 'support-intake',
+  routing: 'support-routing',
+  notification: 'support-notification',
+  history: 'support-history',
+} as const;

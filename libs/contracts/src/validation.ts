@@ -1,0 +1,84 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { ValidationError } from 'class-validator';
+
+export interface FieldError {
+  /** Dotted path of the offending field; empty for the whole value. */
+  readonly field: string;
+  /** Stable machine-readable code (the class-validator constraint name or one of ours). */
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: FieldError[] };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const MAX_NESTING_DEPTH = 6;
+
+/** Structural checks that must run before any object is handed to class-transformer. */
+function inspectStructure(value: unknown, path: string, depth: number, errors: FieldError[]): void {
+  if (value === null || typeof value !== 'object') return;
+  if (depth > MAX_NESTING_DEPTH) {
+    errors.push({ field: path, code: 'tooDeep', message: `nesting deeper than ${MAX_NESTING_DEPTH} levels` });
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) {
+      errors.push({ field: childPath, code: 'forbiddenKey', message: `property name ${key} is not allowed` });
+      continue;
+    }
+    inspectStructure((value as Record<string, unknown>)[key], childPath, depth + 1, errors);
+  }
+}
+
+function flatten(errors: readonly ValidationError[], parent: string, into: FieldError[]): void {
+  for (const error of errors) {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    for (const [code, message] of Object.entries(error.constraints ?? {})) {
+      into.push({
+        field,
+        code: code === 'whitelistValidation' ? 'unknownField' : code,
+        message: code === 'whitelistValidation' ? `property ${field} is not allowed` : message,
+      });
+    }
+    if (error.children && error.children.length > 0) flatten(error.children, field, into);
+  }
+}
+
+/**
+ * Validates an untrusted value against a payload class: unknown fields are refused, nested objects
+ * are validated, and every error is reported (not only the first).
+ */
+export function validatePayload<T extends object>(type: new () => T, value: unknown): ValidationResult<T> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, errors: [{ field: '', code: 'notAnObject', message: 'the value must be a JSON object' }] };
+  }
+  const structural: FieldError[] = [];
+  inspectStructure(value, '', 1, structural);
+  if (structural.length > 0) return { ok: false, errors: structural };
+
+  const instance = plainToInstance(type, value, { enableImplicitConversion: false, exposeDefaultValues: false });
+  const errors = validateSync(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) {
+    const flat: FieldError[] = [];
+    flatten(errors, '', flat);
+    return { ok: false, errors: flat };
+  }
+  return { ok: true, value: instance };
+}
+
+/** Parses a Kafka record value or HTTP body text as JSON, reporting a field error instead of throwing. */
+export function parseJson(text: string): ValidationResult<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'invalid JSON';
+    return { ok: false, errors: [{ field: '', code: 'invalidJson', message: `not valid JSON: ${message}` }] };
+  }
+}

@@ -1,0 +1,237 @@
+import { Logger } from '@nestjs/common';
+import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import { topicSpec, toCloudEventHeaders } from '#contracts';
+import type { TopicName, TopicPayloads } from '#contracts';
+import { KafkaErrorCode, KafkaPublishError, messageOf } from './kafka.errors.js';
+import { kafkaMetrics } from './kafka.metrics.js';
+
+/** An event to publish; the envelope (CloudEvents headers) is built from these fields. */
+export interface OutgoingEvent<P> {
+  /** Record key: the entity id the topic is keyed by; never personal data. */
+  readonly key: string;
+  readonly payload: P;
+  /** `ce_id`; make it deterministic when the event derives from another one. */
+  readonly id: string;
+  readonly subject?: string;
+  readonly time?: string;
+  readonly type?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly traceparent?: string;
+}
+
+export interface RawRecord {
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly headers: Record<string, string | Buffer>;
+}
+
+export interface EventPublisherOptions {
+  /** `ce_source` of this service, e.g. `/support/intake`. */
+  readonly source: string;
+  /** How long sends wait to be grouped into one produce request. */
+  readonly lingerMs?: number;
+  /** A group reaching this many records is sent without waiting for the linger time. */
+  readonly maxBatchRecords?: number;
+  /** Upper bound for one acknowledged write, connection included. */
+  readonly sendTimeoutMs?: number;
+}
+
+interface Pending {
+  readonly records: TopicMessages[];
+  readonly count: number;
+  readonly enqueuedAt: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Awaited, idempotent (acks=all) publishing. Sends made within `lingerMs` of each other, or while
+ * a produce request is in flight, are grouped into the next single produce request (group commit),
+ * so many concurrent callers cost one round trip. Only one request is in flight at a time, which
+ * keeps per-partition order without relying on the client's idempotence window.
+ */
+export class EventPublisher {
+  private readonly logger = new Logger(EventPublisher.name);
+  private readonly producer: Producer;
+  private readonly lingerMs: number;
+  private readonly maxBatchRecords: number;
+  private readonly sendTimeoutMs: number;
+  private queue: Pending[] = [];
+  private queuedRecords = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = false;
+  private connected: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: EventPublisherOptions,
+  ) {
+    this.lingerMs = options.lingerMs ?? 2;
+    this.maxBatchRecords = options.maxBatchRecords ?? 1000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.producer.on(this.producer.events.DISCONNECT, () => {
+      this.connected = undefined;
+    });
+  }
+
+  get source(): string {
+    return this.options.source;
+  }
+
+  /** Publishes one event and resolves once it is durably written. */
+  async publish<T extends TopicName>(topic: T, event: OutgoingEvent<TopicPayloads[T]>): Promise<void> {
+    await this.enqueue([{ topic, messages: [this.toMessage(topic, event)] }], 1);
+  }
+
+  /** Publishes events to several topics in one produce request; all succeed or the call throws. */
+  async publishAll(events: readonly { topic: TopicName; event: OutgoingEvent<unknown> }[]): Promise<void> {
+    if (events.length === 0) return;
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, event } of events) {
+      const messages = byTopic.get(topic) ?? [];
+      messages.push(this.toMessage(topic, event));
+      byTopic.set(topic, messages);
+    }
+    const records = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    await this.enqueue(records, events.length);
+  }
+
+  /** Publishes an already-built record, e.g. a record moved unchanged to a dead-letter topic. */
+  async publishRaw(topic: string, record: RawRecord): Promise<void> {
+    await this.enqueue([{ topic, messages: [{ key: record.key, value: record.value, headers: record.headers }] }], 1);
+  }
+
+  /** Connects eagerly; failures are not fatal since every send connects on demand. */
+  async connect(): Promise<void> {
+    await this.ensureConnected();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.inFlight || this.queue.length > 0) {
+      if (!this.inFlight) this.flush();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await this.producer.disconnect();
+  }
+
+  isConnected(): boolean {
+    return this.connected !== undefined;
+  }
+
+  private toMessage(topic: TopicName, event: OutgoingEvent<unknown>): Message {
+    const attributes = {
+      id: event.id,
+      source: this.options.source,
+      type: event.type ?? topicSpec(topic).eventType,
+      time: event.time ?? new Date().toISOString(),
+      subject: event.subject ?? event.key,
+      ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
+      ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
+      ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+    };
+    return { key: event.key, value: JSON.stringify(event.payload), headers: toCloudEventHeaders(attributes) };
+  }
+
+  private enqueue(records: TopicMessages[], count: number): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(new KafkaPublishError(KafkaErrorCode.unavailable, 'publisher is closed'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, count, enqueuedAt: performance.now(), resolve, reject });
+      this.queuedRecords += count;
+      if (this.inFlight) return;
+      if (this.queuedRecords >= this.maxBatchRecords) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.inFlight || this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedRecords = 0;
+    this.inFlight = true;
+    void this.send(batch).finally(() => {
+      this.inFlight = false;
+      // Whatever queued while this request was in flight has already waited long enough.
+      if (this.queue.length > 0) this.flush();
+    });
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const topicMessages = mergeByTopic(batch);
+    const count = batch.reduce((sum, pending) => sum + pending.count, 0);
+    try {
+      await withTimeout(
+        (async () => {
+          await this.ensureConnected();
+          await this.producer.sendBatch({ topicMessages, acks: -1, timeout: this.sendTimeoutMs });
+        })(),
+        this.sendTimeoutMs,
+      );
+      const now = performance.now();
+      kafkaMetrics.publishBatchSize.observe(count);
+      for (const { topic, messages } of topicMessages) kafkaMetrics.published.inc({ topic }, messages.length);
+      for (const pending of batch) {
+        kafkaMetrics.publishLatency.observe((now - pending.enqueuedAt) / 1000);
+        pending.resolve();
+      }
+    } catch (error) {
+      const failure =
+        error instanceof KafkaPublishError
+          ? error
+          : new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: ${messageOf(error)}`, { cause: error });
+      kafkaMetrics.publishFailures.inc({ code: failure.code });
+      this.logger.warn(`${count} record(s) not written: ${failure.message}`);
+      for (const pending of batch) pending.reject(failure);
+    }
+  }
+
+  private ensureConnected(): Promise<void> {
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw new KafkaPublishError(KafkaErrorCode.unavailable, `cannot connect to Kafka: ${messageOf(error)}`, { cause: error });
+    });
+    return this.connected;
+  }
+}
+
+function mergeByTopic(batch: readonly Pending[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const pending of batch) {
+    for (const { topic, messages } of pending.records) {
+      const existing = byTopic.get(topic);
+      if (existing) existing.push(...messages);
+      else byTopic.set(topic, [...messages]);
+    }
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new KafkaPublishError(KafkaErrorCode.publishTimeout, `no acknowledgement from Kafka within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

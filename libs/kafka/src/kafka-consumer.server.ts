@@ -1,0 +1,329 @@
+import { Logger } from '@nestjs/common';
+import { Server } from '@nestjs/microservices';
+import type { CustomTransportStrategy, MessageHandler } from '@nestjs/microservices';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { deadLetterTopic, parseJson } from '#contracts';
+import type { ConsumerStatus } from './consumer-status.js';
+import type { EventPublisher } from './event-publisher.js';
+import { KafkaErrorCode, errorCodeOf, isRetriable, messageOf } from './kafka.errors.js';
+import { KafkaEventContext, toKafkaEvent } from './kafka-event.js';
+import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
+import { kafkaMetrics } from './kafka.metrics.js';
+
+export const DeadLetterHeaders = {
+  topic: 'dlq_original_topic',
+  partition: 'dlq_original_partition',
+  offset: 'dlq_original_offset',
+  group: 'dlq_consumer_group',
+  code: 'dlq_error_code',
+  message: 'dlq_error_message',
+  attempts: 'dlq_attempts',
+  failedAt: 'dlq_failed_at',
+} as const;
+
+export interface KafkaConsumerServerOptions {
+  readonly kafka: Kafka;
+  /** Used exactly as given: no suffix is appended. */
+  readonly groupId: string;
+  readonly publisher: EventPublisher;
+  readonly status: ConsumerStatus;
+  /** Called once when the consumer has died for good; the service must then exit. */
+  readonly onFatal: (error: Error) => void;
+  /** Creates the dead-letter topics before consumption starts (auto-creation is off). */
+  readonly ensureTopics: (topics: string[]) => Promise<void>;
+  /** Attempts per record (first try included) before it is dead-lettered. */
+  readonly maxAttempts?: number;
+  readonly retryBackoffMs?: number;
+  readonly maxRetryBackoffMs?: number;
+  readonly partitionsConsumedConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
+  /** Only read records of committed transactions (default true). */
+  readonly readCommitted?: boolean;
+}
+
+type Outcome = 'done' | 'interrupted';
+
+const UNKNOWN_KEYS_IN_HANDLER_OPTIONS = (options: Record<string, unknown>): string[] =>
+  Object.keys(options).filter((key) => key !== 'batch' && key !== 'rawValue');
+
+/**
+ * Nest custom transport strategy over Kafka that owns the consumption semantics: handlers remain
+ * `@EventPattern(topic)` methods, records are fetched in batches, offsets are committed only after
+ * the handler's work has completed (handlers await their durable writes), failures are retried a
+ * bounded number of times with exponential backoff and then moved, with the reason, to
+ * `<topic>.<group>.dlq`, so one bad record never blocks its partition.
+ */
+export class KafkaConsumerServer extends Server implements CustomTransportStrategy {
+  override readonly transportId = Symbol('kafka-consumer');
+  override readonly propagatesEventHandlerErrors = true;
+  private readonly log = new Logger(KafkaConsumerServer.name);
+  private consumer: Consumer | undefined;
+  private stopping = false;
+  private restarts = 0;
+  private readonly wakeUps = new Set<() => void>();
+
+  constructor(private readonly options: KafkaConsumerServerOptions) {
+    super();
+  }
+
+  listen(callback: (...optionalParams: unknown[]) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const wake of this.wakeUps) wake();
+    const consumer = this.consumer;
+    if (!consumer) return;
+    this.options.status.set('stopping');
+    // stop() waits for the batches in flight, which commit what they finished; disconnect leaves the group.
+    await consumer.stop();
+    await consumer.disconnect();
+    this.consumer = undefined;
+    this.options.status.set('stopped');
+  }
+
+  on(): void {
+    throw new Error('KafkaConsumerServer has no events to subscribe to');
+  }
+
+  unwrap<T>(): T {
+    if (!this.consumer) throw new Error('consumer not started');
+    return this.consumer as T;
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, groupId, status } = this.options;
+    const topics = [...this.messageHandlers.keys()];
+    if (topics.length === 0) return;
+    for (const topic of topics) {
+      const handler = this.messageHandlers.get(topic);
+      if (handler?.next) throw new Error(`more than one handler for ${topic} in group ${groupId}`);
+      const unknown = UNKNOWN_KEYS_IN_HANDLER_OPTIONS((handler?.extras ?? {}) as Record<string, unknown>);
+      if (unknown.length > 0) throw new Error(`unknown handler options for ${topic}: ${unknown.join(', ')}`);
+    }
+    status.set('starting');
+    await this.options.ensureTopics(topics.map((topic) => deadLetterTopic(topic, groupId)));
+
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+      maxWaitTimeInMs: 250,
+      readUncommitted: !(this.options.readCommitted ?? true),
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 5,
+        restartOnFailure: async (error: Error) => {
+          this.restarts += 1;
+          this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/10): ${error.message}`);
+          return this.restarts <= 10;
+        },
+      },
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      if (restart) return;
+      status.set('crashed', error.message);
+      this.log.error(`consumer of ${groupId} crashed and will not restart: ${error.message}`);
+      this.options.onFatal(error);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.restarts = 0;
+      status.set('running');
+    });
+
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+    this.log.log(`group ${groupId} consuming ${topics.join(', ')}`);
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const handler = this.messageHandlers.get(batch.topic);
+    if (!handler || batch.messages.length === 0) return;
+    const options = (handler.extras ?? {}) as KafkaHandlerOptions;
+    const commit = async (offset: string): Promise<void> => {
+      await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
+    };
+
+    if (options.batch) {
+      const events: { event: KafkaEvent; message: KafkaMessage }[] = [];
+      for (const message of batch.messages) {
+        const decoded = this.decode(batch.topic, batch.partition, message, options);
+        if ('error' in decoded) {
+          await this.deadLetter(batch.topic, batch.partition, message, decoded.error, 1);
+        } else {
+          events.push({ event: decoded.event, message });
+        }
+      }
+      if (events.length > 0) {
+        const all = events.map(({ event }) => event);
+        const whole = await this.attempt(batch.topic, () => this.invoke(handler, all), heartbeat, 2);
+        if (whole.kind === 'interrupted') return;
+        if (whole.kind === 'failed') {
+          // Isolate the record(s) that fail: each one gets its own bounded retries and DLQ.
+          this.log.warn(`batch of ${all.length} on ${batch.topic}[${batch.partition}] failed, retrying record by record`);
+          for (const { event, message } of events) {
+            if (!isRunning() || isStale()) return;
+            const outcome = await this.processRecord(handler, batch.topic, batch.partition, message, [event], heartbeat);
+            if (outcome === 'interrupted') return;
+            resolveOffset(message.offset);
+            await commit(message.offset);
+          }
+        } else {
+          kafkaMetrics.consumed.inc({ topic: batch.topic, group: this.options.groupId }, all.length);
+        }
+      }
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) {
+        resolveOffset(last.offset);
+        await commit(last.offset);
+      }
+      return;
+    }
+
+    let uncommitted: string | undefined;
+    let lastCommitAt = Date.now();
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const decoded = this.decode(batch.topic, batch.partition, message, options);
+      let outcome: Outcome;
+      if ('error' in decoded) {
+        await this.deadLetter(batch.topic, batch.partition, message, decoded.error, 1);
+        outcome = 'done';
+      } else {
+        outcome = await this.processRecord(handler, batch.topic, batch.partition, message, decoded.event, heartbeat);
+      }
+      if (outcome === 'interrupted') break;
+      resolveOffset(message.offset);
+      uncommitted = message.offset;
+      if (Date.now() - lastCommitAt > 1_000) {
+        await commit(message.offset);
+        uncommitted = undefined;
+        lastCommitAt = Date.now();
+        await heartbeat();
+      }
+    }
+    if (uncommitted !== undefined) await commit(uncommitted);
+  }
+
+  private async processRecord(
+    handler: MessageHandler,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    data: KafkaEvent | KafkaEvent[],
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    const result = await this.attempt(topic, () => this.invoke(handler, data), heartbeat, maxAttempts);
+    if (result.kind === 'interrupted') return 'interrupted';
+    if (result.kind === 'failed') {
+      await this.deadLetter(topic, partition, message, result.error, result.attempts);
+      return 'done';
+    }
+    kafkaMetrics.consumed.inc({ topic, group: this.options.groupId });
+    return 'done';
+  }
+
+  private async attempt(
+    topic: string,
+    work: () => Promise<void>,
+    heartbeat: () => Promise<void>,
+    maxAttempts: number,
+  ): Promise<{ kind: 'ok' } | { kind: 'interrupted' } | { kind: 'failed'; error: unknown; attempts: number }> {
+    const base = this.options.retryBackoffMs ?? 200;
+    const cap = this.options.maxRetryBackoffMs ?? 5_000;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await work();
+        return { kind: 'ok' };
+      } catch (error) {
+        if (!isRetriable(error) || attempt >= maxAttempts) return { kind: 'failed', error, attempts: attempt };
+        kafkaMetrics.retries.inc({ topic, group: this.options.groupId });
+        const delay = Math.min(cap, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        this.log.warn(`${topic}: attempt ${attempt}/${maxAttempts} failed (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`);
+        if (!(await this.sleep(delay))) return { kind: 'interrupted' };
+        await heartbeat();
+      }
+    }
+  }
+
+  private async invoke(handler: MessageHandler, data: KafkaEvent | KafkaEvent[]): Promise<void> {
+    const context = new KafkaEventContext([data]);
+    const result: unknown = await handler(data, context);
+    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+  }
+
+  private decode(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    options: KafkaHandlerOptions,
+  ): { event: KafkaEvent } | { error: { code: string; message: string; retriable: false } } {
+    if (message.value === null || options.rawValue) {
+      const raw = message.value === null ? null : message.value.toString('utf8');
+      return { event: toKafkaEvent(topic, partition, message, raw) };
+    }
+    const parsed = parseJson(message.value.toString('utf8'));
+    if (!parsed.ok) {
+      return { error: { code: KafkaErrorCode.invalidJson, message: parsed.errors[0]?.message ?? 'not valid JSON', retriable: false } };
+    }
+    return { event: toKafkaEvent(topic, partition, message, parsed.value) };
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
+    const { groupId, publisher } = this.options;
+    const code = errorCodeOf(error);
+    const reason = messageOf(error).slice(0, 1000);
+    const headers: Record<string, string | Buffer> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      if (value === undefined) continue;
+      const single = Array.isArray(value) ? value[value.length - 1] : value;
+      if (single !== undefined) headers[name] = single;
+    }
+    Object.assign(headers, {
+      [DeadLetterHeaders.topic]: topic,
+      [DeadLetterHeaders.partition]: String(partition),
+      [DeadLetterHeaders.offset]: message.offset,
+      [DeadLetterHeaders.group]: groupId,
+      [DeadLetterHeaders.code]: code,
+      [DeadLetterHeaders.message]: reason,
+      [DeadLetterHeaders.attempts]: String(attempts),
+      [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+    });
+    await publisher.publishRaw(deadLetterTopic(topic, groupId), { key: message.key, value: message.value, headers });
+    kafkaMetrics.deadLettered.inc({ topic, group: groupId, code });
+    this.log.error(`${topic}[${partition}]@${message.offset} moved to ${deadLetterTopic(topic, groupId)} after ${attempts} attempt(s): ${code}: ${reason}`);
+  }
+
+  /** Resolves true after the delay, false at once when the server is stopping. */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.wakeUps.delete(wake);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.wakeUps.delete(wake);
+        resolve(!this.stopping);
+      }, ms);
+      this.wakeUps.add(wake);
+    });
+  }
+}

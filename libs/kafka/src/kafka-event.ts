@@ -1,0 +1,69 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import { fromCloudEventHeaders } from '#contracts';
+import type { CloudEventAttributes } from '#contracts';
+
+/** One consumed record as handlers see it. */
+export interface KafkaEvent<V = unknown> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  /** The parsed JSON value, the raw text when the handler asked for raw values, null for a tombstone. */
+  readonly value: V;
+  readonly rawValue: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly cloudEvent: Partial<CloudEventAttributes>;
+  /** Broker timestamp (ms since epoch) as a string. */
+  readonly timestamp: string;
+}
+
+/** Options a handler gives through `@EventPattern(topic, options)`. */
+export interface KafkaHandlerOptions {
+  /** Receive all records of a fetched partition batch at once (`KafkaEvent[]`). */
+  readonly batch?: boolean;
+  /** Receive the value as text instead of parsed JSON; invalid JSON is then the handler's business. */
+  readonly rawValue?: boolean;
+}
+
+/** `@Ctx()` of a Kafka handler. */
+export class KafkaEventContext extends BaseRpcContext<[KafkaEvent | readonly KafkaEvent[]]> {
+  /** The record, or the first record of a batch. */
+  get event(): KafkaEvent {
+    const [arg] = this.args;
+    const first = Array.isArray(arg) ? (arg as readonly KafkaEvent[])[0] : (arg as KafkaEvent);
+    if (!first) throw new Error('empty batch');
+    return first;
+  }
+}
+
+export function decodeHeaders(headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>> | undefined): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  if (!headers) return decoded;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const single = Array.isArray(value) ? value[value.length - 1] : value;
+    if (single === undefined) continue;
+    decoded[name] = typeof single === 'string' ? single : single.toString('utf8');
+  }
+  return decoded;
+}
+
+export function toKafkaEvent(
+  topic: string,
+  partition: number,
+  record: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>; timestamp: string },
+  value: unknown,
+): KafkaEvent {
+  const headers = decodeHeaders(record.headers);
+  return {
+    topic,
+    partition,
+    offset: record.offset,
+    key: record.key === null ? null : record.key.toString('utf8'),
+    value,
+    rawValue: record.value,
+    headers,
+    cloudEvent: fromCloudEventHeaders(headers),
+    timestamp: record.timestamp,
+  };
+}

@@ -1,0 +1,50 @@
+import { Logger } from '@nestjs/common';
+import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaConfig, LogEntry, logCreator } from 'kafkajs';
+
+/**
+ * The only place that constructs a kafkajs client. Everything Kafka goes through this library so
+ * that the client can be swapped without touching the services.
+ */
+export interface KafkaConnectionOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Connection timeout in ms; short by default so an unreachable broker is noticed fast. */
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+const logger = new Logger('kafkajs');
+
+const nestLogCreator: logCreator = () => (entry: LogEntry) => {
+  const { message, ...extra } = entry.log;
+  const text = `${entry.namespace}: ${message}`;
+  const detail: Record<string, unknown> = {};
+  for (const key of ['broker', 'groupId', 'topic', 'error', 'retryCount']) {
+    if (extra[key] !== undefined) detail[key] = extra[key];
+  }
+  const line = Object.keys(detail).length > 0 ? `${text} ${JSON.stringify(detail)}` : text;
+  if (entry.level === logLevel.ERROR) logger.error(line);
+  else if (entry.level === logLevel.WARN) logger.warn(line);
+};
+
+export function createKafka(options: KafkaConnectionOptions): Kafka {
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30000,
+    logLevel: logLevel.WARN,
+    logCreator: nestLogCreator,
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
+  };
+  return new Kafka(config);
+}
+
+export function parseBrokers(value: string): string[] {
+  return value
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+}

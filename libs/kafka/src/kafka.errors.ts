@@ -1,0 +1,60 @@
+/** Stable codes of the Kafka plumbing; they end up in DLQ headers and problem responses. */
+export const KafkaErrorCode = {
+  unavailable: 'KAFKA_UNAVAILABLE',
+  publishTimeout: 'KAFKA_PUBLISH_TIMEOUT',
+  invalidJson: 'INVALID_JSON',
+  invalidEvent: 'INVALID_EVENT',
+  handlerFailed: 'HANDLER_FAILED',
+  noHandler: 'NO_HANDLER',
+} as const;
+
+export type KafkaErrorCodeValue = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
+
+/** Failed to get records durably into Kafka. */
+export class KafkaPublishError extends Error {
+  constructor(
+    readonly code: KafkaErrorCodeValue,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KafkaPublishError';
+  }
+}
+
+/**
+ * A handler error that retrying cannot fix (bad payload, broken invariant): the record goes to the
+ * dead-letter topic at once instead of after the bounded retries.
+ */
+export class NonRetriableEventError extends Error {
+  readonly retriable = false;
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NonRetriableEventError';
+  }
+}
+
+export function errorCodeOf(error: unknown): string {
+  if (error !== null && typeof error === 'object' && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string' && code.length > 0) return code;
+  }
+  return KafkaErrorCode.handlerFailed;
+}
+
+export function isRetriable(error: unknown): boolean {
+  if (error !== null && typeof error === 'object' && 'retriable' in error) {
+    return (error as { retriable: unknown }).retriable !== false;
+  }
+  return true;
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  return 'unknown error';
+}

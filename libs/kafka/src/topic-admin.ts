@@ -1,0 +1,141 @@
+import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
+
+// kafkajs is CommonJS and Node detects only some of its exports as named ESM exports.
+const { Kafka, logLevel } = kafkajs;
+
+export interface TopicToEnsure {
+  readonly name: string;
+  readonly compacted: boolean;
+}
+
+export interface EnsureTopicsOptions {
+  brokers: string[];
+  partitions: number;
+  specs: readonly TopicToEnsure[];
+  /** Further topics (dead-letter topics, test topics) created like the non-compacted specs. */
+  extraTopics?: string[];
+  clientId?: string;
+}
+
+export interface EnsureTopicsResult {
+  created: string[];
+  existing: string[];
+}
+
+/** Replication never exceeds the broker count, so a single-node dev broker gets factor 1. */
+const MAX_REPLICATION_FACTOR = 3;
+
+/** kafkajs logs through console by default; infrastructure checks must stay silent. */
+const silentLogCreator = () => (): void => undefined;
+
+function quietAdmin(options: {
+  brokers: string[];
+  clientId: string;
+  connectionTimeout: number;
+  requestTimeout: number;
+  retries: number;
+}): Admin {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeout,
+    requestTimeout: options.requestTimeout,
+    retry: { retries: options.retries },
+    logLevel: logLevel.NOTHING,
+    logCreator: silentLogCreator,
+  });
+  return kafka.admin();
+}
+
+/**
+ * Creates the topics that do not exist yet and leaves existing ones untouched, so calling it
+ * again creates nothing. Compacted specs get `cleanup.policy=compact`.
+ */
+export async function ensureTopics(options: EnsureTopicsOptions): Promise<EnsureTopicsResult> {
+  if (!Number.isInteger(options.partitions) || options.partitions < 1) {
+    throw new Error(`ensureTopics: partitions must be a positive integer, got ${options.partitions}`);
+  }
+  const wanted = new Map<string, boolean>();
+  for (const spec of options.specs) wanted.set(spec.name, spec.compacted);
+  for (const name of options.extraTopics ?? []) if (!wanted.has(name)) wanted.set(name, false);
+
+  const admin = quietAdmin({
+    brokers: options.brokers,
+    clientId: options.clientId ?? 'support-topic-admin',
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retries: 5,
+  });
+  await admin.connect();
+  try {
+    const cluster = await admin.describeCluster();
+    const replicationFactor = Math.max(1, Math.min(MAX_REPLICATION_FACTOR, cluster.brokers.length));
+    const present = new Set(await admin.listTopics());
+
+    const existing = [...wanted.keys()].filter((name) => present.has(name));
+    const missing: ITopicConfig[] = [...wanted.entries()]
+      .filter(([name]) => !present.has(name))
+      .map(([name, compacted]) => ({
+        topic: name,
+        numPartitions: options.partitions,
+        replicationFactor,
+        configEntries: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+      }));
+
+    if (missing.length > 0) {
+      // Resolves false when another client created some of them meanwhile; they exist either way.
+      // waitForLeaders is not used: its internal retry lets UNKNOWN_TOPIC_OR_PARTITION escape as an
+      // unhandled rejection on a freshly created topic, which kills the process.
+      await admin.createTopics({ topics: missing, waitForLeaders: false });
+      await waitForLeaders(admin, missing.map((topic) => topic.topic), 30_000);
+    }
+    return { created: missing.map((topic) => topic.topic), existing };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * True when a broker of the list answers a metadata request within `timeoutMs`.
+ * Never throws: an unreachable, refusing or hanging address is simply `false`.
+ */
+export async function kafkaAnswers(brokers: string[], timeoutMs: number): Promise<boolean> {
+  if (brokers.length === 0) return false;
+  const admin = quietAdmin({
+    brokers,
+    clientId: 'support-infra-probe',
+    connectionTimeout: Math.max(100, Math.min(timeoutMs, 3_000)),
+    requestTimeout: Math.max(100, timeoutMs),
+    retries: 0,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const probe = (async (): Promise<boolean> => {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  })().catch(() => false);
+  try {
+    return await Promise.race([probe, deadline]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      const ready = metadata.length === topics.length && metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0));
+      if (ready) return;
+    } catch {
+      // Metadata of a topic created a moment ago may not be there yet.
+    }
+    if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,99 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { deadLetterTopic } from '#contracts';
+import { ConsumerStatus, EventPublisher, KafkaConsumerServer } from '#kafka';
+import type { Kafka } from 'kafkajs';
+import { collectDefaultMetrics, Histogram, register } from 'prom-client';
+import { JsonLogger } from './json.logger.js';
+import { KAFKA_CLIENT, TopicProvisioner } from './kafka.module.js';
+import { ProblemDetailsFilter } from './problem.js';
+
+export interface ServiceBootstrapOptions {
+  readonly name: string;
+  readonly module: DynamicModule;
+  readonly port: number;
+  readonly host: string;
+  readonly bodyLimitBytes?: number;
+  /** Consumer group of the service, when it consumes. */
+  readonly consumer?: {
+    readonly groupId: string;
+    readonly maxAttempts?: number;
+    readonly retryBackoffMs?: number;
+    readonly partitionsConsumedConcurrently?: number;
+  };
+  readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
+  /** Hook for per-service HTTP setup (security headers, extra content types). */
+  readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
+}
+
+const httpDuration = new Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request duration',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+});
+
+/**
+ * Starts one service: Fastify HTTP app, problem+json errors, OpenAPI, metrics, the Kafka consumer
+ * transport, and graceful shutdown. A consumer that dies for good makes the process exit non-zero
+ * after a clean close, so an orchestrator restarts it instead of leaving it silently idle.
+ */
+export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
+  const logger = new JsonLogger(options.name);
+  Logger.overrideLogger(logger);
+  collectDefaultMetrics({ register });
+  register.setDefaultLabels({ service: options.name });
+
+  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, bufferLogs: true });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', async (request, reply) => {
+    httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  await options.configure?.(app);
+
+  if (options.openApi) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().setTitle(options.openApi.title).setDescription(options.openApi.description).setVersion(options.openApi.version).addBearerAuth().addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key').build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  }
+
+  await app.get(TopicProvisioner).ensure();
+
+  if (options.consumer) {
+    const consumer = options.consumer;
+    const provisioner = app.get(TopicProvisioner);
+    const server = new KafkaConsumerServer({
+      kafka: app.get<Kafka>(KAFKA_CLIENT),
+      groupId: consumer.groupId,
+      publisher: app.get(EventPublisher),
+      status: app.get(ConsumerStatus),
+      ensureTopics: (topics) => provisioner.ensure(topics),
+      onFatal: (error) => {
+        logger.fatal(`consumer failed for good, shutting down: ${error.message}`, 'Bootstrap');
+        void app.close().finally(() => process.exit(1));
+        setTimeout(() => process.exit(1), 15_000).unref();
+      },
+      ...(consumer.maxAttempts === undefined ? {} : { maxAttempts: consumer.maxAttempts }),
+      ...(consumer.retryBackoffMs === undefined ? {} : { retryBackoffMs: consumer.retryBackoffMs }),
+      ...(consumer.partitionsConsumedConcurrently === undefined ? {} : { partitionsConsumedConcurrently: consumer.partitionsConsumedConcurrently }),
+    });
+    app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+    logger.log(`dead-letter topics: ${[...server.getHandlers().keys()].map((topic) => deadLetterTopic(topic, consumer.groupId)).join(', ')}`, 'Bootstrap');
+  }
+
+  await app.listen({ port: options.port, host: options.host });
+  logger.log(`${options.name} listening on http://${options.host}:${options.port}`, 'Bootstrap');
+  return app;
+}

@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { MixedList, EntitySchema } from 'typeorm';
+import type { HealthIndicator } from './health.js';
+
+export interface DatabaseOptions {
+  readonly url: string;
+  /** Entity classes of the service. */
+  readonly entities: MixedList<string | (new () => unknown) | EntitySchema>;
+  /** Migration classes of the service, applied at start-up. */
+  readonly migrations: MixedList<string | (new () => unknown)>;
+  /** Each service keeps its own migrations table (services never share tables). */
+  readonly migrationsTableName: string;
+  readonly poolSize?: number;
+}
+
+const logger = new Logger('Database');
+
+/** Applies pending migrations under a PostgreSQL advisory lock, so concurrent instances take turns. */
+export async function runMigrations(dataSource: DataSource, lockName: string): Promise<number> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockName]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    for (const migration of applied) logger.log(`migration applied: ${migration.name}`);
+    return applied.length;
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockName]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+export function createDataSource(options: DatabaseOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: options.migrationsTableName,
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 },
+  });
+}
+
+@Injectable()
+export class DatabaseHealthIndicator implements HealthIndicator {
+  readonly name = 'postgres';
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async check(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+}
+
+@Injectable()
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** Provides an initialised, migrated TypeORM DataSource; `synchronize` is always off. */
+export class DatabaseModule {
+  static forRoot(options: DatabaseOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      providers: [
+        {
+          provide: DataSource,
+          useFactory: async (): Promise<DataSource> => {
+            const dataSource = createDataSource(options);
+            await dataSource.initialize();
+            await runMigrations(dataSource, options.migrationsTableName);
+            return dataSource;
+          },
+        },
+        DatabaseHealthIndicator,
+        DataSourceCloser,
+      ],
+      exports: [DataSource, DatabaseHealthIndicator],
+    };
+  }
+}
