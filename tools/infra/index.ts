@@ -35,7 +35,7 @@ import { findProcessByCommand, isOwnedProcessRunning, stopProcess, withLock } fr
 import { readState, setOwned, updateState, type OwnedComponent } from './state.js';
 
 export { InfraError, describeError } from './errors.js';
-export { isComponent, isProfile, PROFILES, type Component, type Profile } from './layout.js';
+export { isComponent, isProfile, profilePaths, PROFILES, type Component, type Profile } from './layout.js';
 export { postgresAnswers } from './postgres.js';
 export { kafkaAnswers } from '../../libs/kafka/src/topic-admin.js';
 
@@ -321,6 +321,15 @@ async function ensurePostgres(
   }
 }
 
+/** Creates the contract's topics that are missing, with KAFKA_TOPIC_PARTITIONS partitions. */
+export async function ensureContractTopics(brokers: string[], log: (line: string) => void = defaultLog): Promise<void> {
+  const partitions = topicPartitions();
+  const topics = await ensureTopics({ brokers, partitions, specs: TOPIC_CATALOGUE, clientId: 'support-infra' });
+  log(
+    `Kafka: topics ready (${topics.created.length} created, ${topics.existing.length} already present, ${partitions} partitions for new ones)`,
+  );
+}
+
 /**
  * Makes Kafka and PostgreSQL available for a profile, reusing whatever already answers, then
  * creates the contract's topics. Idempotent: a second call starts nothing.
@@ -328,21 +337,14 @@ async function ensurePostgres(
 export async function ensureInfrastructure(options: EnsureInfrastructureOptions): Promise<Infrastructure> {
   const { profile } = options;
   const log = options.log ?? defaultLog;
-  const partitions = topicPartitions();
+  // Validated before anything starts: a typo must not leave a broker running.
+  topicPartitions();
   return withLock(profilePaths(profile).lockDir, LOCK_WAIT_MS, async () => {
     const started: Started[] = [];
     try {
       const kafka = await ensureKafka(profile, log, started);
       const postgres = await ensurePostgres(profile, log, started);
-      const topics = await ensureTopics({
-        brokers: kafka.brokers,
-        partitions,
-        specs: TOPIC_CATALOGUE,
-        clientId: 'support-infra',
-      });
-      log(
-        `Kafka: topics ready (${topics.created.length} created, ${topics.existing.length} already present, ${partitions} partitions for new ones)`,
-      );
+      await ensureContractTopics(kafka.brokers, log);
       return {
         kafkaBrokers: kafka.brokers,
         databaseUrl: postgres.url,

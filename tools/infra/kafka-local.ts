@@ -104,9 +104,11 @@ export function ensureBrokerClasspath(log: (line: string) => void): string {
       [
         '-B',
         '-q',
+        '-Dstyle.color=never',
         '-f',
         cache.pom,
-        'dependency:copy-dependencies',
+        // Full coordinates: a prefix lookup would need network even when the plugin is cached.
+        `org.apache.maven.plugins:maven-dependency-plugin:${DEPENDENCY_PLUGIN_VERSION}:copy-dependencies`,
         '-DincludeScope=runtime',
         `-DoutputDirectory=${cache.libs}`,
       ],
@@ -116,8 +118,16 @@ export function ensureBrokerClasspath(log: (line: string) => void): string {
     closeSync(logFd);
   }
   if (status !== 0) {
-    const output = tailFile(cache.mavenLog, 15);
-    const network = /(Could not transfer|Unknown ?host|UnknownHostException|Connection (refused|timed out)|Network is unreachable|Could not resolve|offline)/i.test(output);
+    const output = tailFile(cache.mavenLog, 40)
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .filter((line) => /^\[ERROR\] \S/.test(line) && !/Re-run Maven|full stack trace|more information|\[Help 1\] http/.test(line))
+      .slice(0, 5)
+      .join('\n');
+    const network =
+      /(Could not transfer|Unknown ?host|UnknownHostException|Connection (refused|timed out)|Network is unreachable|could not be resolved|Could not resolve|No plugin found|offline)/i.test(
+        output,
+      );
     const cause = network
       ? `Maven could not download org.apache.kafka:kafka_2.13:${KAFKA_VERSION} (no network to Maven Central, or a mirror/proxy missing in ~/.m2/settings.xml)`
       : `Maven failed to resolve the broker jars (exit ${status ?? 'timeout'})`;

@@ -7,8 +7,8 @@ import { kafkaMetrics } from './kafka.metrics.js';
 
 /** An event to publish; the envelope (CloudEvents headers) is built from these fields. */
 export interface OutgoingEvent<P> {
-  /** Record key: the entity id the topic is keyed by; never personal data. */
-  readonly key: string;
+  /** Record key: the entity id the topic is keyed by (null only when the input had none); never personal data. */
+  readonly key: string | null;
   readonly payload: P;
   /** `ce_id`; make it deterministic when the event derives from another one. */
   readonly id: string;
@@ -133,7 +133,7 @@ export class EventPublisher {
       source: this.options.source,
       type: event.type ?? topicSpec(topic).eventType,
       time: event.time ?? new Date().toISOString(),
-      subject: event.subject ?? event.key,
+      ...(event.subject ?? event.key ? { subject: event.subject ?? event.key ?? '' } : {}),
       ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
       ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
       ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Topics, deterministicUuid, ticketReference } from '#contracts';
+import type { Channel, FieldError, RequestFields, TicketRequesterPayload, TicketSubmittedPayload } from '#contracts';
+import { EventPublisher, KafkaPublishError } from '#kafka';
+import { ApplicationError } from '#platform';
+import { inferLocale, normaliseText } from './text-normaliser.js';
+
+export const IntakeErrorCode = {
+  validation: 'VALIDATION_FAILED',
+  kafkaUnavailable: 'KAFKA_UNAVAILABLE',
+} as const;
+
+export interface SubmissionIdentity {
+  readonly ticketId: string;
+  /** `ce_id` of the submitted event. */
+  readonly eventId: string;
+  readonly requestId: string;
+}
+
+export interface Submission {
+  readonly request: RequestFields;
+  readonly requester: TicketRequesterPayload;
+  /** userId of whoever gave the workspace-testing consent (form only). */
+  readonly consentGivenBy: string | null;
+  readonly identity: SubmissionIdentity;
+  readonly receivedAt: string;
+  readonly correlationId?: string;
+}
+
+/** Ids of an upstream event: the same requestId always yields the same ticket and the same event id. */
+export function identityForRequestId(requestId: string): SubmissionIdentity {
+  return { requestId, ticketId: deterministicUuid('ticket', requestId), eventId: deterministicUuid('ticket.submitted', requestId) };
+}
+
+/** Ids of an HTTP request without an idempotency key. */
+export function freshIdentity(): SubmissionIdentity {
+  const requestId = randomUUID();
+  return identityForRequestId(requestId);
+}
+
+export function fieldErrorsProblem(errors: readonly FieldError[]): ApplicationError {
+  return new ApplicationError(IntakeErrorCode.validation, 400, `the request has ${errors.length} invalid field(s)`, errors);
+}
+
+/** Normalises a validated request into a ticket and writes it durably to Kafka. */
+@Injectable()
+export class TicketIntakeService {
+  constructor(private readonly publisher: EventPublisher) {}
+
+  buildTicket(submission: Submission): TicketSubmittedPayload {
+    const { request, requester, identity } = submission;
+    const subject = request.subject === undefined ? null : normaliseText(request.subject) || null;
+    const message = normaliseText(request.message);
+    const channel: Channel = request.channel;
+    return {
+      ticketId: identity.ticketId,
+      reference: ticketReference(identity.ticketId),
+      requestId: identity.requestId,
+      channel,
+      requestType: request.requestType ?? null,
+      subject,
+      message,
+      urgency: request.urgency ?? 'normal',
+      locale: request.locale ?? inferLocale(subject ?? '', message),
+      workspaceTesting:
+        channel === 'form'
+          ? { granted: request.allowWorkspaceTesting ?? true, grantedBy: submission.consentGivenBy ?? 'unknown', recordedAt: submission.receivedAt }
+          : null,
+      requester,
+      receivedAt: submission.receivedAt,
+    };
+  }
+
+  async submit(submission: Submission): Promise<TicketSubmittedPayload> {
+    const ticket = this.buildTicket(submission);
+    if (ticket.message.length === 0) {
+      throw fieldErrorsProblem([{ field: 'message', code: 'isNotEmpty', message: 'message has no text once HTML is removed' }]);
+    }
+    try {
+      await this.publisher.publish(Topics.ticketsSubmitted, {
+        key: ticket.ticketId,
+        id: submission.identity.eventId,
+        payload: ticket,
+        time: ticket.receivedAt,
+        correlationId: submission.correlationId ?? submission.identity.requestId,
+      });
+    } catch (error) {
+      if (error instanceof KafkaPublishError) {
+        throw new ApplicationError(IntakeErrorCode.kafkaUnavailable, 503, 'the ticket could not be stored durably; nothing was recorded, retry later', undefined, {
+          'retry-after': '5',
+        });
+      }
+      throw error;
+    }
+    return ticket;
+  }
+}
