@@ -6,3 +6,4 @@ export * from './kafka-event.js';
 export * from './consumer-status.js';
 export * from './kafka-consumer.server.js';
 export * from './topic-admin.js';
+export * from './compacted-topic.reader.js';

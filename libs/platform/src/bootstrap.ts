@@ -69,6 +69,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   }
 
   await app.get(TopicProvisioner).ensure();
+  // Lifecycle hooks (migrations, directories read from Kafka) complete before any record is consumed.
+  await app.init();
 
   if (options.consumer) {
     const consumer = options.consumer;

@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# One image for the four services; docker-compose.yml picks the entry point per service:
+#   command: node dist/apps/<intake|routing|notification|history>/src/main.js
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY libs ./libs
+COPY apps ./apps
+COPY tools ./tools
+RUN npm run build \
+  && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and read-only for the service user: the code cannot be changed at run time.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3001 3002 3003 3004
+# docker-compose.yml runs it with `init: true`, so SIGTERM reaches node and shutdown is graceful.
+CMD ["node", "dist/apps/intake/src/main.js"]

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { ConsumerGroups } from '#contracts';
+import { bootstrapService } from '#platform';
+import { loadRoutingConfig } from './routing.config.js';
+import { RoutingModule } from './routing.module.js';
+import { loadRuleSet } from './rules/rule-set.loader.js';
+
+const config = loadRoutingConfig();
+// A bad rule file stops the service here, with every problem listed.
+const ruleSet = loadRuleSet(config.ROUTING_RULES_FILE);
+await bootstrapService({
+  name: 'routing',
+  module: RoutingModule.forRoot(config, ruleSet),
+  port: config.ROUTING_PORT,
+  host: config.HOST,
+  consumer: { groupId: ConsumerGroups.routing, maxAttempts: config.KAFKA_MAX_ATTEMPTS },
+  openApi: { title: 'Routing', description: 'Explainable routing rules and previews', version: '1' },
+});

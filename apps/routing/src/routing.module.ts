@@ -1,0 +1,36 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { KafkaHealthIndicator, KafkaModule, PlatformModule } from '#platform';
+import { PsmDirectory } from './psm/psm-directory.js';
+import { RoutingConfig } from './routing.config.js';
+import { RoutingConsumer } from './routing/routing.consumer.js';
+import { RoutingService } from './routing/routing.service.js';
+import { RulesController } from './routing/rules.controller.js';
+import { RoutingPolicy } from './rules/routing-policy.js';
+import type { RuleSet } from './rules/rule-set.js';
+
+@Module({})
+export class RoutingModule {
+  static forRoot(config: RoutingConfig, ruleSet: RuleSet): DynamicModule {
+    return {
+      module: RoutingModule,
+      imports: [
+        KafkaModule.forRoot({
+          brokers: config.brokers,
+          clientId: 'support-routing',
+          source: '/support/routing',
+          consumes: true,
+          topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
+        }),
+        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
+      ],
+      controllers: [RulesController, RoutingConsumer],
+      providers: [
+        { provide: RoutingConfig, useValue: config },
+        { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) },
+        PsmDirectory,
+        RoutingService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { TicketSubmittedPayload, Topics, deterministicUuid, validatePayload } from '#contracts';
+import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload, TopicName } from '#contracts';
+import { EventPublisher, KafkaErrorCode, NonRetriableEventError } from '#kafka';
+import type { KafkaEvent, OutgoingEvent } from '#kafka';
+import { PsmDirectory } from '../psm/psm-directory.js';
+import { RoutingPolicy } from '../rules/routing-policy.js';
+import type { RoutingInput } from '../rules/routing-policy.js';
+
+export interface RoutingOutputs {
+  readonly routed: TicketRoutedPayload;
+  readonly queued: QueuedTicketPayload;
+  readonly alert: PhoneDeskAlertPayload | null;
+}
+
+/** Decides and publishes: one routed event, one queue event and, for urgent access, one alert. */
+@Injectable()
+export class RoutingService {
+  constructor(
+    private readonly policy: RoutingPolicy,
+    private readonly psms: PsmDirectory,
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  preview(input: RoutingInput, at: Date): RoutingDecisionPayload {
+    return this.policy.decide(input, at, this.psms);
+  }
+
+  /**
+   * Business hours and SLA are evaluated at the ticket's reception time, so a redelivered ticket
+   * gets the very same decision, and the same event ids, as the first time.
+   */
+  plan(ticket: TicketSubmittedPayload, routedAt: string): RoutingOutputs {
+    const input: RoutingInput = {
+      ticketId: ticket.ticketId,
+      channel: ticket.channel,
+      requestType: ticket.requestType ?? null,
+      urgency: ticket.urgency,
+      subject: ticket.subject ?? null,
+      message: ticket.message,
+      orgId: ticket.requester.orgId ?? null,
+    };
+    const decision = this.policy.decide(input, new Date(ticket.receivedAt), this.psms);
+    const routed: TicketRoutedPayload = {
+      ...decision,
+      reference: ticket.reference,
+      channel: ticket.channel,
+      requestType: ticket.requestType ?? null,
+      locale: ticket.locale,
+      orgId: input.orgId,
+      routedAt,
+    };
+    const queued: QueuedTicketPayload = {
+      ticketId: ticket.ticketId,
+      reference: ticket.reference,
+      queue: decision.queue,
+      assignee: decision.assignee,
+      priority: decision.priority,
+      slaDueAt: decision.slaDueAt,
+      ruleId: decision.ruleId,
+      reason: decision.reason,
+      ticket,
+    };
+    const alert: PhoneDeskAlertPayload | null = decision.alert
+      ? {
+          alertId: deterministicUuid('alert', ticket.ticketId),
+          ticketId: ticket.ticketId,
+          reference: ticket.reference,
+          target: decision.alert.target,
+          priority: decision.priority,
+          reason: decision.reason,
+          channel: ticket.channel,
+          orgId: input.orgId,
+          raisedAt: routedAt,
+          slaDueAt: decision.slaDueAt,
+        }
+      : null;
+    return { routed, queued, alert };
+  }
+
+  async route(event: KafkaEvent): Promise<RoutingOutputs> {
+    const validation = validatePayload(TicketSubmittedPayload, event.value);
+    if (!validation.ok) {
+      const reasons = validation.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
+      throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid submitted ticket: ${reasons}`);
+    }
+    const ticket = validation.value;
+    const outputs = this.plan(ticket, new Date().toISOString());
+    const causationId = event.cloudEvent.id;
+    const correlationId = event.cloudEvent.correlationId ?? ticket.requestId;
+    const common = { key: ticket.ticketId, correlationId, ...(causationId ? { causationId } : {}) };
+    const events: { topic: TopicName; event: OutgoingEvent<unknown> }[] = [
+      { topic: Topics.ticketsRouted, event: { ...common, id: deterministicUuid('ticket.routed', ticket.ticketId), payload: outputs.routed } },
+      {
+        topic: outputs.routed.queue === 'psm' ? Topics.queuePsm : Topics.queueSupport,
+        event: { ...common, id: deterministicUuid('ticket.queued', ticket.ticketId), payload: outputs.queued },
+      },
+    ];
+    if (outputs.alert) {
+      events.push({ topic: Topics.alertsPhoneDesk, event: { ...common, id: deterministicUuid('alert.raised', ticket.ticketId), payload: outputs.alert } });
+    }
+    await this.publisher.publishAll(events);
+    return outputs;
+  }
+}
