@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError, ensureInfrastructure, InfraError, stopInfrastructure, type Infrastructure } from './infra/index.js';
+import {
+  describeError,
+  ensureInfrastructure,
+  InfraError,
+  stopInfrastructure,
+  type Infrastructure,
+} from './infra/index.js';
 import { repoRoot } from './infra/layout.js';
 
 interface ServiceSpec {
@@ -24,7 +30,8 @@ const SERVICES: readonly ServiceSpec[] = [
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
 
-const colours = process.env['NO_COLOR'] === undefined && (process.stdout.isTTY || process.env['FORCE_COLOR'] !== undefined);
+const colours =
+  process.env['NO_COLOR'] === undefined && (process.stdout.isTTY || process.env['FORCE_COLOR'] !== undefined);
 const TAG_WIDTH = Math.max(...SERVICES.map((service) => service.name.length), 'start'.length) + 2;
 
 function tag(name: string, colour: number): string {
@@ -73,7 +80,11 @@ async function isReady(port: number): Promise<boolean> {
 
 async function main(): Promise<number> {
   const root = repoRoot();
-  const services = SERVICES.map((spec) => ({ spec, port: portOf(spec), entry: join(root, 'dist', 'apps', spec.name, 'src', 'main.js') }));
+  const services = SERVICES.map((spec) => ({
+    spec,
+    port: portOf(spec),
+    entry: join(root, 'dist', 'apps', spec.name, 'src', 'main.js'),
+  }));
   const notBuilt = services.filter((service) => !existsSync(service.entry));
   if (notBuilt.length > 0) {
     throw new InfraError(
@@ -128,7 +139,12 @@ async function main(): Promise<number> {
       for (const { spec, port, entry } of services) {
         // Own process group: a terminal Ctrl-C reaches only this supervisor, which then sends each
         // service exactly one SIGTERM (a second signal would cut a graceful shutdown short).
-        const child = spawn(process.execPath, [entry], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [entry], {
+          cwd: root,
+          env,
+          detached: true,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         const prefix = tag(spec.name, spec.colour);
         pipeLines(child.stdout, prefix, process.stdout);
         pipeLines(child.stderr, prefix, process.stderr);
@@ -153,13 +169,19 @@ async function main(): Promise<number> {
       void waitUntilReady(running, () => shuttingDown).then((notReady) => {
         if (shuttingDown) return;
         if (notReady.length > 0) {
-          say('start', `not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (GET /health/ready did not return 200); stopping everything`);
+          say(
+            'start',
+            `not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (GET /health/ready did not return 200); stopping everything`,
+          );
           requestStop(1);
           return;
         }
         say('start', 'all services ready:');
         for (const service of running) {
-          say('start', `  ${service.spec.name.padEnd(TAG_WIDTH)} http://127.0.0.1:${service.port}  (OpenAPI: http://127.0.0.1:${service.port}/docs)`);
+          say(
+            'start',
+            `  ${service.spec.name.padEnd(TAG_WIDTH)} http://127.0.0.1:${service.port}  (OpenAPI: http://127.0.0.1:${service.port}/docs)`,
+          );
         }
         say('start', 'press Ctrl-C to stop');
       });
@@ -175,7 +197,11 @@ async function main(): Promise<number> {
   await stopServices(running);
   if (infra && infra.startedNow.length > 0) {
     try {
-      const stopped = await stopInfrastructure({ profile: 'dev', only: infra.startedNow, log: (line) => say('infra', line) });
+      const stopped = await stopInfrastructure({
+        profile: 'dev',
+        only: infra.startedNow,
+        log: (line) => say('infra', line),
+      });
       say('start', `stopped ${stopped.join(', ')}`);
     } catch (error) {
       say('start', `could not stop the infrastructure: ${describeError(error)} (try: npm run infra:down)`);
@@ -206,7 +232,10 @@ async function stopServices(services: readonly RunningService[]): Promise<void> 
   await Promise.all(
     alive.map(async (service) => {
       const timer = sleep(STOP_GRACE_MS).then(() => 'timeout' as const);
-      if ((await Promise.race([service.exited.then(() => 'exited' as const), timer])) === 'timeout' && service.running) {
+      if (
+        (await Promise.race([service.exited.then(() => 'exited' as const), timer])) === 'timeout' &&
+        service.running
+      ) {
         say('start', `${service.spec.name} did not stop within ${STOP_GRACE_MS / 1000} s: killing it`);
         service.child.kill('SIGKILL');
         await service.exited;

@@ -21,14 +21,7 @@ import {
   mavenFound,
   startLocalBroker,
 } from './kafka-local.js';
-import {
-  COMPONENTS,
-  PROFILES,
-  profilePaths,
-  profileSettings,
-  type Component,
-  type Profile,
-} from './layout.js';
+import { COMPONENTS, PROFILES, profilePaths, profileSettings, type Component, type Profile } from './layout.js';
 import { ensureDatabase, probePostgres, redactUrl } from './postgres.js';
 import { embeddedCommandMatch, embeddedUrl, orphanEmbeddedPid, startEmbeddedPostgres } from './postgres-embedded.js';
 import { findProcessByCommand, isOwnedProcessRunning, stopProcess, withLock } from './processes.js';
@@ -199,14 +192,24 @@ async function ensureKafka(
     if (profile === 'test') {
       log('Kafka: starting a broker container with testcontainers');
       const { brokers, containerId } = await startKafkaContainer();
-      const owned: OwnedComponent = { kind: 'container', containerId, endpoint: brokers.join(','), startedAt: new Date().toISOString() };
+      const owned: OwnedComponent = {
+        kind: 'container',
+        containerId,
+        endpoint: brokers.join(','),
+        startedAt: new Date().toISOString(),
+      };
       setOwned(profile, 'kafka', owned);
       started.push({ component: 'kafka', owned });
       return { brokers, mode: 'docker' };
     }
     log('Kafka: starting the kafka service of docker-compose.yml');
     composeUp('kafka');
-    const owned: OwnedComponent = { kind: 'compose', service: 'kafka', endpoint: COMPOSE_KAFKA_BROKERS.join(','), startedAt: new Date().toISOString() };
+    const owned: OwnedComponent = {
+      kind: 'compose',
+      service: 'kafka',
+      endpoint: COMPOSE_KAFKA_BROKERS.join(','),
+      startedAt: new Date().toISOString(),
+    };
     setOwned(profile, 'kafka', owned);
     started.push({ component: 'kafka', owned });
     return { brokers: COMPOSE_KAFKA_BROKERS, mode: 'docker' };
@@ -216,9 +219,14 @@ async function ensureKafka(
   const mavenNeeded = !brokerClasspathReady();
   const mavenMissing = mavenNeeded && !mavenFound();
   if (!java.runtime || mavenMissing) {
-    const missing = [java.problem, mavenMissing ? 'Maven (mvn) not found' : undefined].filter((part) => part !== undefined);
-    const provide = [java.runtime ? undefined : 'Java 17+', mavenMissing ? 'Maven' : undefined].filter((part) => part !== undefined);
-    const brokersPart = fromEnv.length > 0 ? `no broker answers at KAFKA_BROKERS=${fromEnv.join(',')}` : 'KAFKA_BROKERS not set';
+    const missing = [java.problem, mavenMissing ? 'Maven (mvn) not found' : undefined].filter(
+      (part) => part !== undefined,
+    );
+    const provide = [java.runtime ? undefined : 'Java 17+', mavenMissing ? 'Maven' : undefined].filter(
+      (part) => part !== undefined,
+    );
+    const brokersPart =
+      fromEnv.length > 0 ? `no broker answers at KAFKA_BROKERS=${fromEnv.join(',')}` : 'KAFKA_BROKERS not set';
     throw new InfraError(
       `Kafka: ${brokersPart}, no Docker engine, and ${missing.join(' and ')}: set KAFKA_BROKERS to a running broker, start Docker, or install ${provide.join(' and ')}`,
     );
@@ -246,13 +254,17 @@ async function ensurePostgres(
       log(`PostgreSQL: using DATABASE_URL=${redactUrl(fromEnv)}${result.created ? ' (database created)' : ''}`);
       return { url: fromEnv, mode: 'external' };
     }
-    log(`PostgreSQL: DATABASE_URL=${redactUrl(fromEnv)} does not answer (${result.reason}); looking for another server`);
+    log(
+      `PostgreSQL: DATABASE_URL=${redactUrl(fromEnv)} does not answer (${result.reason}); looking for another server`,
+    );
   }
 
   const state = readState(profile);
   if (state.postgres) {
     if (await ownedAnswers(state.postgres, postgresEndpointAnswers)) {
-      log(`PostgreSQL: already running at ${redactUrl(state.postgres.endpoint)} (${describeOwned(state.postgres)}, started by this project)`);
+      log(
+        `PostgreSQL: already running at ${redactUrl(state.postgres.endpoint)} (${describeOwned(state.postgres)}, started by this project)`,
+      );
       return { url: state.postgres.endpoint, mode: state.postgres.kind === 'process' ? 'embedded' : 'docker' };
     }
     log(`PostgreSQL: the server recorded in ${profilePaths(profile).stateFile} is gone; forgetting it`);
@@ -298,7 +310,12 @@ async function ensurePostgres(
     } else {
       log('PostgreSQL: starting the postgres service of docker-compose.yml');
       composeUp('postgres');
-      owned = { kind: 'compose', service: 'postgres', endpoint: composePostgresUrl(databaseName), startedAt: new Date().toISOString() };
+      owned = {
+        kind: 'compose',
+        service: 'postgres',
+        endpoint: composePostgresUrl(databaseName),
+        startedAt: new Date().toISOString(),
+      };
       const ready = await ensureDatabase(owned.endpoint, 10_000);
       if (!ready.ok) throw new InfraError(`PostgreSQL: the compose postgres service does not answer (${ready.reason})`);
     }
@@ -315,7 +332,7 @@ async function ensurePostgres(
   } catch (error) {
     const envPart = fromEnv ? `DATABASE_URL does not answer` : 'DATABASE_URL not set';
     throw new InfraError(
-      `PostgreSQL: ${envPart}, ${localProblem}, no Docker engine, and the embedded server failed (${describeError(error)}): set DATABASE_URL, start a local PostgreSQL, or start Docker`,
+      `PostgreSQL: ${envPart}, ${localProblem}, no Docker engine, and the embedded server failed (${describeError(error).replace(/^PostgreSQL: /, '')}): set DATABASE_URL, start a local PostgreSQL, or start Docker`,
       error instanceof InfraError ? error.details : undefined,
     );
   }
@@ -356,7 +373,9 @@ export async function ensureInfrastructure(options: EnsureInfrastructureOptions)
       // Leave the machine as it was: stop what this call started, keep what was already running.
       for (const entry of started.reverse()) {
         log(`${entry.component}: stopping what this attempt started (${describeOwned(entry.owned)})`);
-        await stopOwned(entry.owned).catch((stopError: unknown) => log(`${entry.component}: ${describeError(stopError)}`));
+        await stopOwned(entry.owned).catch((stopError: unknown) =>
+          log(`${entry.component}: ${describeError(stopError)}`),
+        );
         setOwned(profile, entry.component, undefined);
       }
       throw error;
@@ -421,7 +440,10 @@ export async function infrastructureStatus(): Promise<ComponentStatus[]> {
     for (const component of COMPONENTS) {
       const owned = state[component];
       if (owned) {
-        const running = await ownedAnswers(owned, component === 'kafka' ? kafkaEndpointAnswers : postgresEndpointAnswers);
+        const running = await ownedAnswers(
+          owned,
+          component === 'kafka' ? kafkaEndpointAnswers : postgresEndpointAnswers,
+        );
         const what = owned.kind === 'process' ? (component === 'kafka' ? 'local broker' : 'embedded server') : 'docker';
         statuses.push({
           scope: profile,

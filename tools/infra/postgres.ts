@@ -1,8 +1,7 @@
 import pg from 'pg';
 
 export type PostgresProbe =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly missingDatabase: boolean; readonly reason: string };
+  { readonly ok: true } | { readonly ok: false; readonly missingDatabase: boolean; readonly reason: string };
 
 /** Hides the password of a connection URL before it reaches a log line. */
 export function redactUrl(url: string): string {
@@ -80,7 +79,11 @@ export async function ensureDatabase(url: string, timeoutMs: number): Promise<Po
   } catch (error) {
     // 42P04 duplicate_database: created concurrently, which is what we wanted.
     if (errorCode(error) !== '42P04') {
-      return { ok: false, missingDatabase: true, reason: `could not create database ${databaseOf(url)}: ${reasonOf(error)}` };
+      return {
+        ok: false,
+        missingDatabase: true,
+        reason: `could not create database ${databaseOf(url)}: ${reasonOf(error)}`,
+      };
     }
   } finally {
     await admin.end().catch(() => undefined);

@@ -87,7 +87,11 @@ export async function ensureTopics(options: EnsureTopicsOptions): Promise<Ensure
       // waitForLeaders is not used: its internal retry lets UNKNOWN_TOPIC_OR_PARTITION escape as an
       // unhandled rejection on a freshly created topic, which kills the process.
       await admin.createTopics({ topics: missing, waitForLeaders: false });
-      await waitForLeaders(admin, missing.map((topic) => topic.topic), 30_000);
+      await waitForLeaders(
+        admin,
+        missing.map((topic) => topic.topic),
+        30_000,
+      );
     }
     return { created: missing.map((topic) => topic.topic), existing };
   } finally {
@@ -130,7 +134,11 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
   for (;;) {
     try {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
-      const ready = metadata.length === topics.length && metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0));
+      const ready =
+        metadata.length === topics.length &&
+        metadata.every(
+          (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
+        );
       if (ready) return;
     } catch {
       // Metadata of a topic created a moment ago may not be there yet.

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { ticketReference } from '#contracts';
+import type { TicketSubmittedPayload, UpstreamRequestPayload } from '#contracts';
+
+export function upstreamRequest(overrides: Partial<UpstreamRequestPayload> = {}): UpstreamRequestPayload {
+  return {
+    requestId: `req-${randomUUID()}`,
+    channel: 'email',
+    subject: 'Question about the DPA',
+    message: 'Do you provide a data processing agreement template?',
+    urgency: 'normal',
+    requester: { email: 'someone@example.org' },
+    ...overrides,
+  } as UpstreamRequestPayload;
+}
+
+export function submittedTicket(overrides: Partial<TicketSubmittedPayload> = {}): TicketSubmittedPayload {
+  const ticketId = overrides.ticketId ?? randomUUID();
+  return {
+    ticketId,
+    reference: ticketReference(ticketId),
+    requestId: `req-${ticketId}`,
+    channel: 'form',
+    requestType: 'bug',
+    subject: 'Export fails',
+    message: 'The export of the register fails.',
+    urgency: 'normal',
+    locale: 'en',
+    workspaceTesting: { granted: true, grantedBy: 'user-1', recordedAt: '2026-11-25T10:00:00.000Z' },
+    requester: { userId: 'user-1', orgId: 'org-1', email: 'user@example.com', name: 'A User' },
+    receivedAt: '2026-11-25T10:00:00.000Z',
+    ...overrides,
+  } as TicketSubmittedPayload;
+}
