@@ -30,6 +30,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['reflect-metadata'],
 };
 
 export default {

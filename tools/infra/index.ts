@@ -1,5 +1,5 @@
 import { TOPIC_CATALOGUE } from '../../libs/contracts/src/topics.js';
-import { ensureTopics, kafkaAnswers } from '../../libs/kafka/src/topic-admin.js';
+import { ensureTopics, kafkaAnswers, warmUpCoordinators } from '../../libs/kafka/src/topic-admin.js';
 import {
   COMPOSE_KAFKA_BROKERS,
   composePostgresUrl,
@@ -362,6 +362,15 @@ export async function ensureInfrastructure(options: EnsureInfrastructureOptions)
       const kafka = await ensureKafka(profile, log, started);
       const postgres = await ensurePostgres(profile, log, started);
       await ensureContractTopics(kafka.brokers, log);
+      if (started.some((entry) => entry.component === 'kafka')) {
+        const warmStart = Date.now();
+        const warm = await warmUpCoordinators(kafka.brokers, 30_000);
+        log(
+          warm
+            ? `Kafka: group and transaction coordinators loaded in ${((Date.now() - warmStart) / 1000).toFixed(1)} s`
+            : 'Kafka: the group/transaction coordinators did not answer within 30 s; clients will retry',
+        );
+      }
       return {
         kafkaBrokers: kafka.brokers,
         databaseUrl: postgres.url,

@@ -147,3 +147,46 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Right after a broker starts, its group and transaction coordinators are still loading and the
+ * first clients log "coordinator is loading" errors while they retry. Asking each coordinator
+ * once here makes the broker create and load `__consumer_offsets` and `__transaction_state`.
+ * Resolves true when both answered within `timeoutMs`; never throws.
+ */
+export async function warmUpCoordinators(brokers: string[], timeoutMs: number): Promise<boolean> {
+  const kafka = new Kafka({
+    clientId: 'support-infra-warmup',
+    brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 },
+    logLevel: logLevel.NOTHING,
+    logCreator: silentLogCreator,
+  });
+  const admin = kafka.admin();
+  const producer = kafka.producer({
+    transactionalId: 'support-infra-warmup',
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const warmUp = (async (): Promise<boolean> => {
+    await admin.connect();
+    await admin.describeGroups(['support-infra-warmup']);
+    await producer.connect();
+    const transaction = await producer.transaction();
+    await transaction.abort();
+    return true;
+  })().catch(() => false);
+  try {
+    return await Promise.race([warmUp, deadline]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
