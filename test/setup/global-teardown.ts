@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 type InfraModule = typeof import('../../tools/infra/index.js');
@@ -26,15 +26,50 @@ function startedBySetup(markerFile: string): string[] {
   return [];
 }
 
-/** Stops what the global setup started, and only that; KEEP_INFRA=1 leaves it running for the next run. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error instanceof Error && 'code' in error && error.code === 'EPERM';
+  }
+}
+
+/** The marker of another jest run that is still going and therefore still uses the test broker. */
+function otherLiveRun(markerDir: string): string | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(markerDir);
+  } catch {
+    return undefined;
+  }
+  for (const file of files) {
+    const pid = Number(/^jest-started-(\d+)\.json$/.exec(file)?.[1]);
+    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) return join(markerDir, file);
+  }
+  return undefined;
+}
+
+/**
+ * Stops what the global setup started, and only that; KEEP_INFRA=1 leaves it running for the next
+ * run. While another jest run still uses it, ownership is handed to that run instead.
+ */
 export default async function globalTeardown(globalConfig?: { rootDir?: string }): Promise<void> {
   const infra = await loadInfra(globalConfig?.rootDir ?? process.cwd());
-  const markerFile = join(infra.profilePaths('test').root, `jest-started-${process.pid}.json`);
+  const markerDir = infra.profilePaths('test').root;
+  const markerFile = join(markerDir, `jest-started-${process.pid}.json`);
   const started = startedBySetup(markerFile);
   rmSync(markerFile, { force: true });
   if (started.length === 0) return;
   if (process.env['KEEP_INFRA'] === '1') {
     log(`KEEP_INFRA=1: leaving ${started.join(' and ')} running (stop with: npm run infra:down)`);
+    return;
+  }
+  const other = otherLiveRun(markerDir);
+  if (other) {
+    const merged = [...new Set([...startedBySetup(other), ...started])];
+    writeFileSync(other, `${JSON.stringify({ startedNow: merged })}\n`);
+    log(`another jest run still uses ${started.join(' and ')}: it will stop them when it ends`);
     return;
   }
   const stopped = await infra.stopInfrastructure({ profile: 'test', only: started, log });

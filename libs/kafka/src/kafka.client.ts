@@ -16,8 +16,15 @@ export interface KafkaConnectionOptions {
 
 const logger = new Logger('kafkajs');
 
+/**
+ * Our publisher bounds the idempotent producer's retries on purpose (a request gives up and the
+ * caller sees a 503 or a retry instead of waiting forever); the client's warning about it is noise.
+ */
+const SILENCED = ['Limiting retries for the idempotent producer'];
+
 const nestLogCreator: logCreator = () => (entry: LogEntry) => {
   const { message, ...extra } = entry.log;
+  if (SILENCED.some((prefix) => message.startsWith(prefix))) return;
   const text = `${entry.namespace}: ${message}`;
   const detail: Record<string, unknown> = {};
   for (const key of ['broker', 'groupId', 'topic', 'error', 'retryCount']) {

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Topics, deterministicUuid } from '#contracts';
+import type { KafkaEvent } from '#kafka';
+import { createDataSource, runMigrations } from '#platform';
+import { submittedTicket, testDatabaseUrl } from '#testing';
+import type { DataSource } from 'typeorm';
+import { HISTORY_MIGRATIONS } from '../history.module.js';
+import { TicketRepository } from '../tickets/ticket.repository.js';
+import { EventRecorder } from './event-recorder.service.js';
+import { HistoryRepository } from './history.repository.js';
+
+let offset = 0;
+function kafkaEvent(topic: string, value: unknown, headers: Record<string, string> = {}): KafkaEvent {
+  offset += 1;
+  return {
+    topic,
+    partition: 0,
+    offset: String(offset),
+    key: null,
+    value,
+    rawValue: Buffer.from(JSON.stringify(value)),
+    headers,
+    cloudEvent: { ...(headers.ce_id ? { id: headers.ce_id } : {}), ...(headers.ce_time ? { time: headers.ce_time } : {}) },
+    timestamp: String(Date.now()),
+  };
+}
+
+describe(EventRecorder.name, () => {
+  let dataSource: DataSource;
+  let sut: EventRecorder;
+  let tickets: TicketRepository;
+
+  beforeAll(async () => {
+    dataSource = createDataSource({ url: testDatabaseUrl(), entities: [], migrations: HISTORY_MIGRATIONS, migrationsTableName: 'history_migrations' });
+    await dataSource.initialize();
+    await runMigrations(dataSource, 'history_migrations');
+    sut = new EventRecorder(new HistoryRepository(dataSource));
+    tickets = new TicketRepository(dataSource);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  it('stores an event once however often it is delivered (ce_id)', async () => {
+    const ticket = submittedTicket();
+    const event = kafkaEvent(Topics.ticketsSubmitted, ticket, { ce_id: randomUUID(), ce_time: ticket.receivedAt });
+
+    const first = await sut.record([event, event]);
+    const second = await sut.record([event]);
+
+    expect(first).toBe(1);
+    expect(second).toBe(0);
+    expect(await tickets.findEvents(ticket.ticketId)).toHaveLength(1);
+  });
+
+  it('derives a stable id for records produced without CloudEvents headers', async () => {
+    const ticket = submittedTicket();
+    const event = kafkaEvent(Topics.ticketsSubmitted, ticket);
+
+    await sut.record([event]);
+    await sut.record([event]);
+
+    const events = await tickets.findEvents(ticket.ticketId);
+    expect(events.map((row) => row.ce_id)).toEqual([deterministicUuid('kafka-record', Topics.ticketsSubmitted, '0', event.offset)]);
+  });
+
+  it('builds the ticket whichever of submitted and routed arrives first', async () => {
+    const ticket = submittedTicket({ channel: 'form', requestType: 'bug', urgency: 'high' });
+    const routed = {
+      ticketId: ticket.ticketId,
+      reference: ticket.reference,
+      queue: 'support',
+      assignee: null,
+      priority: 'P2',
+      slaDueAt: '2026-11-25T14:00:00.000Z',
+      ruleId: 'technical',
+      ruleSetVersion: 'test',
+      reason: 'technical request',
+      alert: null,
+      channel: 'form',
+      requestType: 'bug',
+      locale: 'en',
+      orgId: 'org-1',
+      routedAt: '2026-11-25T10:00:01.000Z',
+    };
+
+    await sut.record([kafkaEvent(Topics.ticketsRouted, routed, { ce_id: randomUUID() })]);
+    await sut.record([kafkaEvent(Topics.ticketsSubmitted, ticket, { ce_id: randomUUID() })]);
+
+    const row = await tickets.findTicket(ticket.ticketId);
+    expect(row).toMatchObject({ status: 'routed', channel: 'form', request_type: 'bug', urgency: 'high', queue: 'support', priority: 'P2', rule_id: 'technical', allow_workspace_testing: true });
+  });
+
+  it('refuses an invalid payload as non-retriable', async () => {
+    const event = kafkaEvent(Topics.ticketsSubmitted, { ticketId: 'x' }, { ce_id: randomUUID() });
+
+    await expect(sut.record([event])).rejects.toMatchObject({ retriable: false, code: 'INVALID_EVENT' });
+  });
+});
