@@ -38,6 +38,8 @@ export interface KafkaConsumerServerOptions {
   readonly maxRetryBackoffMs?: number;
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /** Restarts after consumer failures (broker loss, failed commits) before giving up for good. */
+  readonly maxRestarts?: number;
   /** Only read records of committed transactions (default true). */
   readonly readCommitted?: boolean;
 }
@@ -118,11 +120,12 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       readUncommitted: !(this.options.readCommitted ?? true),
       allowAutoTopicCreation: false,
       retry: {
-        retries: 5,
+        retries: this.options.maxRestarts === 0 ? 0 : 5,
         restartOnFailure: async (error: Error) => {
+          const maxRestarts = this.options.maxRestarts ?? 10;
           this.restarts += 1;
-          this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/10): ${error.message}`);
-          return this.restarts <= 10;
+          this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts}): ${error.message}`);
+          return this.restarts <= maxRestarts;
         },
       },
     });

@@ -9,7 +9,8 @@ import { TicketRepository } from '../tickets/ticket.repository.js';
 import { EventRecorder } from './event-recorder.service.js';
 import { HistoryRepository } from './history.repository.js';
 
-let offset = 0;
+// Offsets unique across runs: ids derived from (topic, partition, offset) must not meet earlier rows.
+let offset = Date.now() * 1000;
 function kafkaEvent(topic: string, value: unknown, headers: Record<string, string> = {}): KafkaEvent {
   offset += 1;
   return {
