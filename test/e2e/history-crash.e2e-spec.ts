@@ -26,7 +26,10 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
 
   async function recorded(ticketIds: string[]): Promise<{ tickets: number; submittedEvents: number }> {
     const tickets = await db.query<{ count: string }>('SELECT count(*) FROM history.tickets WHERE ticket_id = ANY($1)', [ticketIds]);
-    const events = await db.query<{ count: string }>(`SELECT count(*) FROM history.events WHERE ticket_id = ANY($1) AND topic = $2`, [ticketIds, Topics.ticketsSubmitted]);
+    const events = await db.query<{ count: string }>(`SELECT count(*) FROM history.events WHERE ticket_id = ANY($1) AND topic = $2`, [
+      ticketIds,
+      Topics.ticketsSubmitted,
+    ]);
     return { tickets: Number(tickets.rows[0]?.count), submittedEvents: Number(events.rows[0]?.count) };
   }
 
@@ -36,7 +39,13 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
     const records = tickets.map((ticket) => ({
       key: ticket.ticketId,
       value: JSON.stringify(ticket),
-      headers: toCloudEventHeaders({ id: randomUUID(), source: '/tests', type: 'support.ticket.submitted.v1', time: ticket.receivedAt, subject: ticket.ticketId }),
+      headers: toCloudEventHeaders({
+        id: randomUUID(),
+        source: '/tests',
+        type: 'support.ticket.submitted.v1',
+        time: ticket.receivedAt,
+        subject: ticket.ticketId,
+      }),
     }));
 
     const producing = (async () => {

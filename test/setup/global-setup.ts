@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-type InfraModule = typeof import('../../tools/infra/index.js');
+// Type-only: erased at compile time, so it never reaches the runtime loader (see loadInfra).
+import type * as Infra from '../../tools/infra/index.js';
+
+type InfraModule = typeof Infra;
 
 const log = (line: string): void => {
   process.stderr.write(`[infra] ${line}\n`);
@@ -29,12 +32,7 @@ export default async function globalSetup(globalConfig?: { rootDir?: string }): 
   const databaseUrl = process.env['DATABASE_URL'];
 
   let startedNow: string[] = [];
-  if (
-    brokers.length > 0 &&
-    databaseUrl &&
-    (await infra.kafkaAnswers(brokers, 5_000)) &&
-    (await infra.postgresAnswers(databaseUrl, 5_000))
-  ) {
+  if (brokers.length > 0 && databaseUrl && (await infra.kafkaAnswers(brokers, 5_000)) && (await infra.postgresAnswers(databaseUrl, 5_000))) {
     log(`using KAFKA_BROKERS=${brokers.join(',')} and DATABASE_URL as given`);
     await infra.ensureContractTopics(brokers, log);
   } else {

@@ -1,7 +1,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-type InfraModule = typeof import('../../tools/infra/index.js');
+// Type-only: erased at compile time, so it never reaches the runtime loader (see loadInfra).
+import type * as Infra from '../../tools/infra/index.js';
+
+type InfraModule = typeof Infra;
 
 const log = (line: string): void => {
   process.stderr.write(`[infra] ${line}\n`);

@@ -25,12 +25,7 @@ export class RoutingModule {
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
       ],
       controllers: [RulesController, RoutingConsumer],
-      providers: [
-        { provide: RoutingConfig, useValue: config },
-        { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) },
-        PsmDirectory,
-        RoutingService,
-      ],
+      providers: [{ provide: RoutingConfig, useValue: config }, { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) }, PsmDirectory, RoutingService],
     };
   }
 }

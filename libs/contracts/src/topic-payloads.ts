@@ -1,14 +1,6 @@
 import type { Topics } from './topics.js';
-import {
-  RequestRejectedPayload,
-  UpstreamRequestPayload,
-} from './payloads/request.payload.js';
-import {
-  PhoneDeskAlertPayload,
-  QueuedTicketPayload,
-  TicketRoutedPayload,
-  TicketSubmittedPayload,
-} from './payloads/ticket.payload.js';
+import { RequestRejectedPayload, UpstreamRequestPayload } from './payloads/request.payload.js';
+import { PhoneDeskAlertPayload, QueuedTicketPayload, TicketRoutedPayload, TicketSubmittedPayload } from './payloads/ticket.payload.js';
 import { NotificationPayload, PsmAssignmentPayload, TicketLifecyclePayload } from './payloads/lifecycle.payload.js';
 
 /** The payload type of each topic: a publisher and a handler of the same topic cannot disagree. */

@@ -133,7 +133,7 @@ export class EventPublisher {
       source: this.options.source,
       type: event.type ?? topicSpec(topic).eventType,
       time: event.time ?? new Date().toISOString(),
-      ...(event.subject ?? event.key ? { subject: event.subject ?? event.key ?? '' } : {}),
+      ...((event.subject ?? event.key) ? { subject: event.subject ?? event.key ?? '' } : {}),
       ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
       ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
       ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
@@ -224,10 +224,7 @@ function mergeByTopic(batch: readonly Pending[]): TopicMessages[] {
 async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new KafkaPublishError(KafkaErrorCode.publishTimeout, `no acknowledgement from Kafka within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(new KafkaPublishError(KafkaErrorCode.publishTimeout, `no acknowledgement from Kafka within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     return await Promise.race([work, timeout]);

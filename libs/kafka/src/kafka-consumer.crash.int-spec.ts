@@ -17,7 +17,7 @@ const GROUP = `test-crash-${suffix}`;
 
 @Controller()
 class AlwaysFailing {
-  @EventPattern(TOPIC)
+  @EventPattern<Record<string, unknown>>(TOPIC)
   async handle(@Payload() _event: unknown): Promise<void> {
     await Promise.reject(new Error('cannot be handled'));
   }

@@ -33,7 +33,7 @@ const seen = { single: [] as string[], batches: [] as string[][], attempts: new 
 
 @Controller()
 class ProbeHandlers {
-  @EventPattern(SINGLE)
+  @EventPattern<Record<string, KafkaEvent<Command>>>(SINGLE)
   async single(@Payload() event: KafkaEvent<Command>): Promise<void> {
     const command = event.value;
     const attempt = (seen.attempts.get(command.id) ?? 0) + 1;
@@ -45,7 +45,7 @@ class ProbeHandlers {
     await Promise.resolve();
   }
 
-  @EventPattern(BATCH, { batch: true })
+  @EventPattern<Record<string, KafkaEvent<Command>[]>>(BATCH, { batch: true })
   async batch(@Payload() events: KafkaEvent<Command>[]): Promise<void> {
     if (events.some((event) => event.value.poison)) throw new Error('batch holds a poison record');
     seen.batches.push(events.map((event) => event.value.id));

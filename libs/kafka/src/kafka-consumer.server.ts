@@ -154,7 +154,11 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const { batch } = payload;
+    const resolveOffset = (offset: string): void => payload.resolveOffset(offset);
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    const isRunning = (): boolean => payload.isRunning();
+    const isStale = (): boolean => payload.isStale();
     const handler = this.messageHandlers.get(batch.topic);
     if (!handler || batch.messages.length === 0) return;
     const options = (handler.extras ?? {}) as KafkaHandlerOptions;

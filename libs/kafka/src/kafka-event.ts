@@ -51,7 +51,13 @@ export function decodeHeaders(headers: Readonly<Record<string, Buffer | string |
 export function toKafkaEvent(
   topic: string,
   partition: number,
-  record: { offset: string; key: Buffer | null; value: Buffer | null; headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>; timestamp: string },
+  record: {
+    offset: string;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+    timestamp: string;
+  },
   value: unknown,
 ): KafkaEvent {
   const headers = decodeHeaders(record.headers);

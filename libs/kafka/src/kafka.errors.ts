@@ -40,7 +40,7 @@ export class NonRetriableEventError extends Error {
 
 export function errorCodeOf(error: unknown): string {
   if (error !== null && typeof error === 'object' && 'code' in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     if (typeof code === 'string' && code.length > 0) return code;
   }
   return KafkaErrorCode.handlerFailed;
@@ -48,7 +48,7 @@ export function errorCodeOf(error: unknown): string {
 
 export function isRetriable(error: unknown): boolean {
   if (error !== null && typeof error === 'object' && 'retriable' in error) {
-    return (error as { retriable: unknown }).retriable !== false;
+    return error.retriable !== false;
   }
   return true;
 }
@@ -56,7 +56,7 @@ export function isRetriable(error: unknown): boolean {
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'string') return error;
-  if (error !== null && typeof error === 'object' && 'message' in error && typeof (error as { message: unknown }).message === 'string') {
+  if (error !== null && typeof error === 'object' && 'message' in error && typeof error.message === 'string') {
     return (error as { message: string }).message;
   }
   return 'unknown error';

@@ -16,7 +16,12 @@ export const kafkaMetrics = {
   published: counter('kafka_records_published_total', 'Records durably written to Kafka', ['topic']),
   publishFailures: counter('kafka_publish_failures_total', 'Produce requests that failed', ['code']),
   publishBatchSize: histogram('kafka_publish_batch_records', 'Records per produce request', [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
-  publishLatency: histogram('kafka_publish_duration_seconds', 'Time from enqueue to acknowledged write', [], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5]),
+  publishLatency: histogram(
+    'kafka_publish_duration_seconds',
+    'Time from enqueue to acknowledged write',
+    [],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  ),
   consumed: counter('kafka_records_consumed_total', 'Records handled successfully', ['topic', 'group']),
   retries: counter('kafka_handler_retries_total', 'Handler attempts that failed and were retried', ['topic', 'group']),
   deadLettered: counter('kafka_records_dead_lettered_total', 'Records moved to a dead-letter topic', ['topic', 'group', 'code']),

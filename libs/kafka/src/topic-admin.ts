@@ -28,13 +28,7 @@ const MAX_REPLICATION_FACTOR = 3;
 /** kafkajs logs through console by default; infrastructure checks must stay silent. */
 const silentLogCreator = () => (): void => undefined;
 
-function quietAdmin(options: {
-  brokers: string[];
-  clientId: string;
-  connectionTimeout: number;
-  requestTimeout: number;
-  retries: number;
-}): Admin {
+function quietAdmin(options: { brokers: string[]; clientId: string; connectionTimeout: number; requestTimeout: number; retries: number }): Admin {
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -136,9 +130,7 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
       const ready =
         metadata.length === topics.length &&
-        metadata.every(
-          (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
-        );
+        metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0));
       if (ready) return;
     } catch {
       // Metadata of a topic created a moment ago may not be there yet.

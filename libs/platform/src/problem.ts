@@ -115,7 +115,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 /** Fastify's own errors (body too large, bad JSON, wrong content type) carry a 4xx statusCode. */
 function statusOfFrameworkError(exception: unknown): number | undefined {
   if (exception !== null && typeof exception === 'object' && 'statusCode' in exception) {
-    const status = (exception as { statusCode: unknown }).statusCode;
+    const status = exception.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) return status;
   }
   return undefined;

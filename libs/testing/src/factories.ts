@@ -11,7 +11,7 @@ export function upstreamRequest(overrides: Partial<UpstreamRequestPayload> = {})
     urgency: 'normal',
     requester: { email: 'someone@example.org' },
     ...overrides,
-  } as UpstreamRequestPayload;
+  };
 }
 
 export function submittedTicket(overrides: Partial<TicketSubmittedPayload> = {}): TicketSubmittedPayload {
@@ -30,5 +30,5 @@ export function submittedTicket(overrides: Partial<TicketSubmittedPayload> = {})
     requester: { userId: 'user-1', orgId: 'org-1', email: 'user@example.com', name: 'A User' },
     receivedAt: '2026-11-25T10:00:00.000Z',
     ...overrides,
-  } as TicketSubmittedPayload;
+  };
 }

@@ -29,7 +29,16 @@ export class KafkaTestClient {
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
       await this.producer.connect();
     }
-    await this.producer.send({ topic, acks: -1, messages: records.map((record) => ({ key: record.key ?? null, value: record.value, headers: record.headers ?? {}, ...(record.partition === undefined ? {} : { partition: record.partition }) })) });
+    await this.producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((record) => ({
+        key: record.key ?? null,
+        value: record.value,
+        headers: record.headers ?? {},
+        ...(record.partition === undefined ? {} : { partition: record.partition }),
+      })),
+    });
   }
 
   /** Starts collecting every record of the topics (from their beginning) into the returned array. */

@@ -34,7 +34,13 @@ export class ServiceProcess {
     if (!existsSync(entry)) throw new Error(`${entry} is missing: npm test builds first (npm run build)`);
     if (this.port === 0) this.port = await freePort();
     const child = spawn(process.execPath, [entry], {
-      env: { ...process.env, ...this.env, [`${this.name.toUpperCase()}_PORT`]: String(this.port), HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn' },
+      env: {
+        ...process.env,
+        ...this.env,
+        [`${this.name.toUpperCase()}_PORT`]: String(this.port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

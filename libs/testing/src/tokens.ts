@@ -13,7 +13,10 @@ export interface TokenClaims {
   roles?: string[];
 }
 
-export async function userToken(claims: TokenClaims, options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string } = {}): Promise<string> {
+export async function userToken(
+  claims: TokenClaims,
+  options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string } = {},
+): Promise<string> {
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(options.issuer ?? TEST_JWT.issuer)

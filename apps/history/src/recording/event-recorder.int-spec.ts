@@ -90,7 +90,16 @@ describe(EventRecorder.name, () => {
     await sut.record([kafkaEvent(Topics.ticketsSubmitted, ticket, { ce_id: randomUUID() })]);
 
     const row = await tickets.findTicket(ticket.ticketId);
-    expect(row).toMatchObject({ status: 'routed', channel: 'form', request_type: 'bug', urgency: 'high', queue: 'support', priority: 'P2', rule_id: 'technical', allow_workspace_testing: true });
+    expect(row).toMatchObject({
+      status: 'routed',
+      channel: 'form',
+      request_type: 'bug',
+      urgency: 'high',
+      queue: 'support',
+      priority: 'P2',
+      rule_id: 'technical',
+      allow_workspace_testing: true,
+    });
   });
 
   it('refuses an invalid payload as non-retriable', async () => {

@@ -27,7 +27,7 @@ export class HistoryRepository {
   async append(events: readonly StoredEvent[], project: (event: StoredEvent) => TicketProjectionUpdate | null): Promise<number> {
     if (events.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
+      const rows = await manager.query<{ ce_id: string }[]>(
         `INSERT INTO history.events (ce_id, ticket_id, topic, type, source, occurred_at, kafka_partition, kafka_offset, payload)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::int[], $8::bigint[], $9::jsonb[])
          ON CONFLICT (ce_id) DO NOTHING
@@ -43,7 +43,7 @@ export class HistoryRepository {
           events.map((event) => event.offset),
           events.map((event) => JSON.stringify(event.payload)),
         ],
-      )) as { ce_id: string }[];
+      );
       const inserted = new Set(rows.map((row) => row.ce_id));
       const applied = new Set<string>();
       for (const event of events) {

@@ -36,14 +36,14 @@ export class TicketRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async findTicket(ticketId: string): Promise<TicketRow | undefined> {
-    const rows = (await this.dataSource.query(`SELECT * FROM history.tickets WHERE ticket_id = $1`, [ticketId])) as TicketRow[];
+    const rows = await this.dataSource.query<TicketRow[]>(`SELECT * FROM history.tickets WHERE ticket_id = $1`, [ticketId]);
     return rows[0];
   }
 
   async findEvents(ticketId: string): Promise<EventRow[]> {
-    return (await this.dataSource.query(
+    return this.dataSource.query<EventRow[]>(
       `SELECT seq, ce_id, topic, type, occurred_at, payload FROM history.events WHERE ticket_id = $1 ORDER BY occurred_at, seq`,
       [ticketId],
-    )) as EventRow[];
+    );
   }
 }

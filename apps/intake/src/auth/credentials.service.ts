@@ -78,7 +78,7 @@ export class CredentialsService {
       const reason = error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'verification failed';
       throw unauthorized(AuthErrorCode.invalidToken, `the bearer token was refused (${reason})`);
     }
-    const claim = (name: string): string | null => (typeof payload[name] === 'string' && payload[name] ? (payload[name] as string) : null);
+    const claim = (name: string): string | null => (typeof payload[name] === 'string' && payload[name] ? payload[name] : null);
     const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is string => typeof role === 'string') : [];
     const userId = payload.sub;
     if (!userId) throw unauthorized(AuthErrorCode.invalidToken, 'the bearer token has no subject');

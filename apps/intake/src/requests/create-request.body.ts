@@ -49,11 +49,25 @@ export const CREATE_REQUEST_EXAMPLES = {
   chat: { summary: 'chat (user token)', value: { channel: 'chat', message: 'How do I export my processing register?', urgency: 'normal' } },
   form: {
     summary: 'support form (user token)',
-    value: { channel: 'form', requestType: 'bug', subject: 'Export fails', message: 'The PDF export of my register fails with an error.', allowWorkspaceTesting: true },
+    value: {
+      channel: 'form',
+      requestType: 'bug',
+      subject: 'Export fails',
+      message: 'The PDF export of my register fails with an error.',
+      allowWorkspaceTesting: true,
+    },
   },
   phone: {
     summary: 'phone desk (API key)',
-    value: { channel: 'phone', message: 'Connexion impossible, compte bloqué', urgency: 'high', requester: { email: 'dpo@example.com', name: 'Jeanne Martin', orgId: 'org-42' } },
+    value: {
+      channel: 'phone',
+      message: 'Connexion impossible, compte bloqué',
+      urgency: 'high',
+      requester: { email: 'dpo@example.com', name: 'Jeanne Martin', orgId: 'org-42' },
+    },
   },
-  email: { summary: 'email gateway (API key)', value: { channel: 'email', subject: 'Question', message: 'Do you offer a DPA template?', requester: { email: 'someone@example.org' } } },
+  email: {
+    summary: 'email gateway (API key)',
+    value: { channel: 'email', subject: 'Question', message: 'Do you offer a DPA template?', requester: { email: 'someone@example.org' } },
+  },
 } as const;

@@ -27,15 +27,85 @@ export function normaliseText(input: string): string {
   return htmlToText(input)
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
-    // eslint-disable-next-line no-control-regex
+
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
-const FRENCH = new Set(['le', 'la', 'les', 'je', 'j', 'mon', 'ma', 'mes', 'est', 'pas', 'une', 'un', 'des', 'du', 'pour', 'avec', 'bonjour', 'merci', 'nous', 'vous', 'ne', 'sur', 'dans', 'et', 'ou', 'accès', 'connexion', 'problème', 'impossible', 'compte', 'mot', 'passe', 'depuis', 'ce', 'cette', 'qui', 'que']);
-const ENGLISH = new Set(['the', 'is', 'my', 'i', 'can', 'cannot', 'not', 'with', 'for', 'please', 'hello', 'hi', 'thanks', 'we', 'you', 'on', 'in', 'and', 'or', 'access', 'login', 'account', 'password', 'since', 'this', 'that', 'to', 'of', 'it', 'have', 'has']);
+const FRENCH = new Set([
+  'le',
+  'la',
+  'les',
+  'je',
+  'j',
+  'mon',
+  'ma',
+  'mes',
+  'est',
+  'pas',
+  'une',
+  'un',
+  'des',
+  'du',
+  'pour',
+  'avec',
+  'bonjour',
+  'merci',
+  'nous',
+  'vous',
+  'ne',
+  'sur',
+  'dans',
+  'et',
+  'ou',
+  'accès',
+  'connexion',
+  'problème',
+  'impossible',
+  'compte',
+  'mot',
+  'passe',
+  'depuis',
+  'ce',
+  'cette',
+  'qui',
+  'que',
+]);
+const ENGLISH = new Set([
+  'the',
+  'is',
+  'my',
+  'i',
+  'can',
+  'cannot',
+  'not',
+  'with',
+  'for',
+  'please',
+  'hello',
+  'hi',
+  'thanks',
+  'we',
+  'you',
+  'on',
+  'in',
+  'and',
+  'or',
+  'access',
+  'login',
+  'account',
+  'password',
+  'since',
+  'this',
+  'that',
+  'to',
+  'of',
+  'it',
+  'have',
+  'has',
+]);
 
 /**
  * Guesses French or English from common words (and accents); English when undecided, since French
@@ -44,7 +114,10 @@ const ENGLISH = new Set(['the', 'is', 'my', 'i', 'can', 'cannot', 'not', 'with',
 export function inferLocale(...texts: readonly string[]): Locale {
   let french = 0;
   let english = 0;
-  for (const word of texts.join(' ').toLowerCase().split(/[^\p{L}]+/u)) {
+  for (const word of texts
+    .join(' ')
+    .toLowerCase()
+    .split(/[^\p{L}]+/u)) {
     if (!word) continue;
     if (FRENCH.has(word)) french += 1;
     if (ENGLISH.has(word)) english += 1;

@@ -87,9 +87,15 @@ export class TicketIntakeService {
       });
     } catch (error) {
       if (error instanceof KafkaPublishError) {
-        throw new ApplicationError(IntakeErrorCode.kafkaUnavailable, 503, 'the ticket could not be stored durably; nothing was recorded, retry later', undefined, {
-          'retry-after': '5',
-        });
+        throw new ApplicationError(
+          IntakeErrorCode.kafkaUnavailable,
+          503,
+          'the ticket could not be stored durably; nothing was recorded, retry later',
+          undefined,
+          {
+            'retry-after': '5',
+          },
+        );
       }
       throw error;
     }

@@ -64,13 +64,15 @@ export class UpstreamRequestService {
       id: deterministicUuid('request.rejected', event.topic, String(event.partition), event.offset),
       payload: rejection,
     });
-    this.logger.warn(`request at ${event.topic}[${event.partition}]@${event.offset} rejected: ${errors.map((error) => `${error.field || '(value)'} ${error.code}`).join(', ')}`);
+    this.logger.warn(
+      `request at ${event.topic}[${event.partition}]@${event.offset} rejected: ${errors.map((error) => `${error.field || '(value)'} ${error.code}`).join(', ')}`,
+    );
   }
 }
 
 function requestIdOf(value: unknown): string | null {
   if (value !== null && typeof value === 'object' && 'requestId' in value) {
-    const requestId = (value as { requestId: unknown }).requestId;
+    const requestId = value.requestId;
     if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128) return requestId;
   }
   return null;

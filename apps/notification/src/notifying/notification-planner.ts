@@ -10,7 +10,16 @@ import { alertNotice, psmNotice, requesterAcknowledgement, supportNotice } from 
 export function planRoutedNotifications(routed: TicketRoutedPayload): OutgoingNotification[] {
   const id = (audience: string): string => deterministicUuid('notification', routed.ticketId, 'routed', audience);
   const base = { ticketId: routed.ticketId, reference: routed.reference };
-  const plan: OutgoingNotification[] = [{ ...base, notificationId: id('requester'), audience: 'requester', recipient: null, locale: routed.locale, ...requesterAcknowledgement(routed, routed.locale) }];
+  const plan: OutgoingNotification[] = [
+    {
+      ...base,
+      notificationId: id('requester'),
+      audience: 'requester',
+      recipient: null,
+      locale: routed.locale,
+      ...requesterAcknowledgement(routed, routed.locale),
+    },
+  ];
   if (routed.queue === 'psm') {
     plan.push({ ...base, notificationId: id('psm'), audience: 'psm', recipient: routed.assignee ?? 'psm-pool', locale: 'en', ...psmNotice(routed) });
   }

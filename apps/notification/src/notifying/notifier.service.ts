@@ -16,13 +16,15 @@ export class NotifierService {
 
   async onRouted(event: KafkaEvent): Promise<void> {
     const validation = validatePayload(TicketRoutedPayload, event.value);
-    if (!validation.ok) throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid routed event: ${validation.errors.map((error) => error.field).join(', ')}`);
+    if (!validation.ok)
+      throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid routed event: ${validation.errors.map((error) => error.field).join(', ')}`);
     for (const notification of planRoutedNotifications(validation.value)) await this.send(notification);
   }
 
   async onAlert(event: KafkaEvent): Promise<void> {
     const validation = validatePayload(PhoneDeskAlertPayload, event.value);
-    if (!validation.ok) throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid alert event: ${validation.errors.map((error) => error.field).join(', ')}`);
+    if (!validation.ok)
+      throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid alert event: ${validation.errors.map((error) => error.field).join(', ')}`);
     await this.send(planAlertNotification(validation.value));
   }
 

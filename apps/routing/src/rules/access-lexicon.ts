@@ -43,7 +43,8 @@ const POSITIVE: readonly RegExp[] = [
 
 /** "access"/"accès" alone, then the feature-related phrases that cancel it. */
 const BARE_ACCESS = /\bacces?s?\b/;
-const FEATURE_ACCESS = /\bacces?s? (to|a|au|aux|for|pour) (the |l'|l |la |le |les |my |mon |ma |mes )?(export|exports|feature|features|fonctionnalite|fonctionnalites|module|modules|api|report|reports|rapport|rapports|document|documents|registre|register|template|templates|modele|modeles|dashboard|tableau)\b/g;
+const FEATURE_ACCESS =
+  /\bacces?s? (to|a|au|aux|for|pour) (the |l'|l |la |le |les |my |mon |ma |mes )?(export|exports|feature|features|fonctionnalite|fonctionnalites|module|modules|api|report|reports|rapport|rapports|document|documents|registre|register|template|templates|modele|modeles|dashboard|tableau)\b/g;
 
 export function foldText(text: string): string {
   return text

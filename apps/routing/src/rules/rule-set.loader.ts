@@ -29,6 +29,10 @@ export function loadRuleSet(file: string = DEFAULT_RULES_FILE): RuleSet {
     throw new RuleSetError(path, [`cannot read the file: ${error instanceof Error ? error.message : String(error)}`]);
   }
   const parsed = parseJson(text);
-  if (!parsed.ok) throw new RuleSetError(path, parsed.errors.map((error) => error.message));
+  if (!parsed.ok)
+    throw new RuleSetError(
+      path,
+      parsed.errors.map((error) => error.message),
+    );
   return parseRuleSet(parsed.value, path);
 }

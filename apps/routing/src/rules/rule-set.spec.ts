@@ -16,13 +16,33 @@ describe(parseRuleSet.name, () => {
   });
 
   it.each([
-    { name: 'unknown queue', mutate: (set: Record<string, unknown>) => ((set.rules as { then: { queue: string } }[])[0]!.then.queue = 'sales'), problem: 'then.queue' },
-    { name: 'unknown priority', mutate: (set: Record<string, unknown>) => ((set.rules as { then: { priority: string } }[])[4]!.then.priority = 'P9'), problem: '"P9"' },
+    {
+      name: 'unknown queue',
+      mutate: (set: Record<string, unknown>) => ((set.rules as { then: { queue: string } }[])[0]!.then.queue = 'sales'),
+      problem: 'then.queue',
+    },
+    {
+      name: 'unknown priority',
+      mutate: (set: Record<string, unknown>) => ((set.rules as { then: { priority: string } }[])[4]!.then.priority = 'P9'),
+      problem: '"P9"',
+    },
     { name: 'duplicate rule id', mutate: (set: Record<string, unknown>) => ((set.rules as { id: string }[])[1]!.id = 'urgent-access'), problem: 'used twice' },
     { name: 'no catch-all last rule', mutate: (set: Record<string, unknown>) => (set.rules as unknown[]).pop(), problem: 'last rule must match always' },
-    { name: 'unknown condition', mutate: (set: Record<string, unknown>) => ((set.rules as { when: unknown }[])[2]!.when = { weekday: ['monday'] }), problem: 'unknown condition "weekday"' },
-    { name: 'unknown placeholder', mutate: (set: Record<string, unknown>) => ((set.rules as { reason: string }[])[3]!.reason = 'for {customer}'), problem: 'unknown placeholder {customer}' },
-    { name: 'bad time zone', mutate: (set: Record<string, unknown>) => ((set.calendar as { timeZone: string }).timeZone = 'Europe/Atlantis'), problem: 'calendar.timeZone' },
+    {
+      name: 'unknown condition',
+      mutate: (set: Record<string, unknown>) => ((set.rules as { when: unknown }[])[2]!.when = { weekday: ['monday'] }),
+      problem: 'unknown condition "weekday"',
+    },
+    {
+      name: 'unknown placeholder',
+      mutate: (set: Record<string, unknown>) => ((set.rules as { reason: string }[])[3]!.reason = 'for {customer}'),
+      problem: 'unknown placeholder {customer}',
+    },
+    {
+      name: 'bad time zone',
+      mutate: (set: Record<string, unknown>) => ((set.calendar as { timeZone: string }).timeZone = 'Europe/Atlantis'),
+      problem: 'calendar.timeZone',
+    },
     { name: 'missing SLA', mutate: (set: Record<string, unknown>) => delete (set.sla as Record<string, unknown>).P4, problem: 'sla.P4: missing' },
     { name: 'unknown property', mutate: (set: Record<string, unknown>) => (set.owner = 'me'), problem: 'unknown property "owner"' },
     { name: 'missing version', mutate: (set: Record<string, unknown>) => delete set.version, problem: 'version' },
@@ -58,7 +78,11 @@ describe('every valid request gets exactly one decision naming an existing queue
           for (const message of texts)
             for (const orgId of [null, 'org-1', 'org-2'])
               for (const at of instants) {
-                const decision = sut.decide({ ticketId: 't', channel, requestType, urgency, subject: null, message: message || 'x', orgId }, new Date(at), psms);
+                const decision = sut.decide(
+                  { ticketId: 't', channel, requestType, urgency, subject: null, message: message || 'x', orgId },
+                  new Date(at),
+                  psms,
+                );
                 expect(QUEUES).toContain(decision.queue);
                 expect(sut.ruleSet.rules.filter((rule) => rule.id === decision.ruleId)).toHaveLength(1);
                 expect(Number.isNaN(Date.parse(decision.slaDueAt))).toBe(false);
