@@ -25,7 +25,20 @@ async function loadInfra(rootDir: string): Promise<InfraModule> {
  * Kafka and PostgreSQL for the test run: KAFKA_BROKERS and DATABASE_URL when both answer,
  * otherwise the test profile of tools/infra (its own ports and data, never the dev broker).
  */
+/** Unit tests need neither Kafka nor PostgreSQL: a run of the unit project alone starts nothing. */
+export function onlyUnitTests(argv: readonly string[] = process.argv): boolean {
+  const at = argv.indexOf('--selectProjects');
+  if (at < 0) return false;
+  const selected: string[] = [];
+  for (const value of argv.slice(at + 1)) {
+    if (value.startsWith('-')) break;
+    selected.push(value);
+  }
+  return selected.length > 0 && selected.every((name) => name === 'unit');
+}
+
 export default async function globalSetup(globalConfig?: { rootDir?: string }): Promise<void> {
+  if (onlyUnitTests()) return;
   const rootDir = globalConfig?.rootDir ?? process.cwd();
   const infra = await loadInfra(rootDir);
   const brokers = infra.parseBrokers(process.env['KAFKA_BROKERS']);

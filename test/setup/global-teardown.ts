@@ -1,3 +1,4 @@
+import { onlyUnitTests } from './global-setup.js';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -58,6 +59,7 @@ function otherLiveRun(markerDir: string): string | undefined {
  * run. While another jest run still uses it, ownership is handed to that run instead.
  */
 export default async function globalTeardown(globalConfig?: { rootDir?: string }): Promise<void> {
+  if (onlyUnitTests()) return;
   const infra = await loadInfra(globalConfig?.rootDir ?? process.cwd());
   const markerDir = infra.profilePaths('test').root;
   const markerFile = join(markerDir, `jest-started-${process.pid}.json`);
