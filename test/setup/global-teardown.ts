@@ -1,4 +1,3 @@
-import { onlyUnitTests } from './global-setup.js';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -79,4 +78,16 @@ export default async function globalTeardown(globalConfig?: { rootDir?: string }
   }
   const stopped = await infra.stopInfrastructure({ profile: 'test', only: started, log });
   log(`stopped ${stopped.join(', ') || 'nothing'}`);
+}
+
+/** Same test as in global-setup.ts (jest loads these files without moduleNameMapper, so no import). */
+function onlyUnitTests(argv: readonly string[] = process.argv): boolean {
+  const at = argv.indexOf('--selectProjects');
+  if (at < 0) return false;
+  const selected: string[] = [];
+  for (const value of argv.slice(at + 1)) {
+    if (value.startsWith('-')) break;
+    selected.push(value);
+  }
+  return selected.length > 0 && selected.every((name) => name === 'unit');
 }

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CLOUDEVENTS_SPEC_VERSION,
-  CloudEventHeaders,
-  JSON_CONTENT_TYPE,
-  fromCloudEventHeaders,
-  newEventId,
-  toCloudEventHeaders,
-} from './cloudevents.js';
+import { CLOUDEVENTS_SPEC_VERSION, CloudEventHeaders, JSON_CONTENT_TYPE, fromCloudEventHeaders, newEventId, toCloudEventHeaders } from './cloudevents.js';
 import type { CloudEventAttributes } from './cloudevents.js';
 
 function attributes(overrides: Partial<CloudEventAttributes> = {}): CloudEventAttributes {
@@ -80,7 +73,10 @@ describe(fromCloudEventHeaders.name, () => {
     { name: 'only the required attributes', given: attributes() },
     { name: 'a subject only', given: attributes({ subject: 'ticket-1' }) },
     { name: 'correlation without causation', given: attributes({ correlationId: 'corr-1' }) },
-    { name: 'causation and traceparent', given: attributes({ causationId: 'cause-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }) },
+    {
+      name: 'causation and traceparent',
+      given: attributes({ causationId: 'cause-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }),
+    },
   ])('round-trips $name without inventing the others', ({ given }) => {
     const sut = fromCloudEventHeaders(toCloudEventHeaders(given));
 

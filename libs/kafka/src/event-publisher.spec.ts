@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import type { Kafka, Message, ProducerBatch, RecordMetadata } from 'kafkajs';
 import { TOPIC_CATALOGUE, Topics, topicSpec } from '#contracts';
 import type { TicketLifecyclePayload } from '#contracts';
@@ -66,6 +67,19 @@ class FakeProducer {
   }
 }
 
+/** Keeps the publisher's warnings for assertions instead of printing them. */
+class RecordingLogger implements LoggerService {
+  readonly warnings: string[] = [];
+
+  log(): void {}
+
+  error(): void {}
+
+  warn(message: unknown): void {
+    this.warnings.push(String(message));
+  }
+}
+
 function fakeKafka(producer: FakeProducer): Kafka {
   return { producer: () => producer } as unknown as Kafka;
 }
@@ -106,16 +120,18 @@ function track(promise: Promise<void>): { readonly promise: Promise<void>; settl
 
 describe(EventPublisher.name, () => {
   let producer: FakeProducer;
+  let logger: RecordingLogger;
   let sut: EventPublisher;
 
   beforeEach(() => {
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    logger = new RecordingLogger();
+    Logger.overrideLogger(logger);
     producer = new FakeProducer();
     sut = new EventPublisher(fakeKafka(producer), { source: SOURCE, lingerMs: 5, sendTimeoutMs: 2_000 });
   });
 
-  afterEach(() => {
-    jest.restoreAllMocks();
+  afterAll(() => {
+    Logger.overrideLogger(new ConsoleLogger());
   });
 
   it('listens for the producer disconnect event', () => {
@@ -127,11 +143,7 @@ describe(EventPublisher.name, () => {
     const second = submittedEvent();
     const third = lifecycleEvent();
 
-    await Promise.all([
-      sut.publish(Topics.ticketsSubmitted, first),
-      sut.publish(Topics.ticketsLifecycle, third),
-      sut.publish(Topics.ticketsSubmitted, second),
-    ]);
+    await Promise.all([sut.publish(Topics.ticketsSubmitted, first), sut.publish(Topics.ticketsLifecycle, third), sut.publish(Topics.ticketsSubmitted, second)]);
 
     expect(producer.batches).toHaveLength(1);
     const [batch] = producer.batches;
@@ -181,12 +193,15 @@ describe(EventPublisher.name, () => {
     expect(JSON.parse(String(message?.value))).toEqual(event.payload);
   });
 
-  test.each(TOPIC_CATALOGUE.map((spec) => ({ topic: spec.name, eventType: spec.eventType })))('takes ce_type of $topic from the topic catalogue ($eventType)', async ({ topic, eventType }) => {
-    await sut.publishAll([{ topic, event: lifecycleEvent() }]);
+  test.each(TOPIC_CATALOGUE.map((spec) => ({ topic: spec.name, eventType: spec.eventType })))(
+    'takes ce_type of $topic from the topic catalogue ($eventType)',
+    async ({ topic, eventType }) => {
+      await sut.publishAll([{ topic, event: lifecycleEvent() }]);
 
-    const [message] = messagesOf(producer.batches[0], topic);
-    expect(message?.headers?.ce_type).toBe(eventType);
-  });
+      const [message] = messagesOf(producer.batches[0], topic);
+      expect(message?.headers?.ce_type).toBe(eventType);
+    },
+  );
 
   it('stamps ce_time with the current time when none is given', async () => {
     const before = Date.now();
@@ -252,7 +267,7 @@ describe(EventPublisher.name, () => {
       expect(reason).toMatchObject({ code: KafkaErrorCode.unavailable, cause: broker });
       expect((reason as Error).message).toContain('The coordinator is not available');
     }
-    expect(Logger.prototype.warn).toHaveBeenCalledWith(expect.stringContaining('3 record(s) not written'));
+    expect(logger.warnings).toEqual([expect.stringContaining('3 record(s) not written')]);
   });
 
   it('rejects with KAFKA_UNAVAILABLE when the producer cannot connect, and reconnects on the next publish', async () => {

@@ -11,7 +11,9 @@ import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 import { JsonLogger } from './json.logger.js';
 import { KAFKA_CLIENT, TopicProvisioner } from './kafka.module.js';
-import { ProblemDetailsFilter } from './problem.js';
+import { ApplicationError, PROBLEM_CONTENT_TYPE, ProblemDetailsFilter } from './problem.js';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 export interface ServiceBootstrapOptions {
   readonly name: string;
@@ -53,6 +55,11 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, bufferLogs: true });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
+  app.useSecurityHeaders({
+    // The OpenAPI page is the only HTML served; its stylesheet is inline.
+    contentSecurityPolicy: { useDefaults: true, directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+  });
+  app.useBodyParser('application/json', { bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }, strictJsonParser);
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onResponse', async (request, reply) => {
@@ -60,6 +67,25 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+  });
+  // Only JSON bodies are accepted; anything else is refused before it is parsed.
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!BODY_METHODS.has(request.method)) return;
+    const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const hasBody =
+      request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
+    if (type === 'application/json' || (!hasBody && type === '')) return;
+    await reply
+      .status(415)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send({
+        type: 'about:blank',
+        title: 'Unsupported Media Type',
+        status: 415,
+        detail: `send application/json, not ${type || 'an untyped body'}`,
+        instance: request.url,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      });
   });
   await options.configure?.(app);
 
@@ -107,4 +133,30 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await app.listen({ port: options.port, host: options.host });
   logger.log(`${options.name} listening on http://${options.host}:${options.port}`, 'Bootstrap');
   return app;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON bodies must be valid UTF-8 (the default parser would silently replace bad bytes) and valid
+ * JSON; either failure is a 400 problem, never a 5xx.
+ */
+function strictJsonParser(_request: unknown, body: Buffer): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw new ApplicationError('INVALID_BODY', 400, 'the body is not valid UTF-8', [
+      { field: '', code: 'invalidUtf8', message: 'the body is not valid UTF-8' },
+    ]);
+  }
+  if (text.trim().length === 0) {
+    throw new ApplicationError('INVALID_BODY', 400, 'the body is empty', [{ field: '', code: 'emptyBody', message: 'a JSON body is required' }]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'invalid JSON';
+    throw new ApplicationError('INVALID_BODY', 400, `the body is not valid JSON: ${reason}`, [{ field: '', code: 'invalidJson', message: reason }]);
+  }
 }

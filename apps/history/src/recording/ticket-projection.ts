@@ -33,10 +33,10 @@ const UPSERT_ROUTED = `
 
 const UPSERT_LIFECYCLE = `
   INSERT INTO history.tickets (ticket_id, status, first_response_at, updated_at)
-  VALUES ($1, $2, CASE WHEN $2 = 'replied' THEN $3::timestamptz END, now())
+  VALUES ($1, $2, CASE WHEN $2 IN ('replied', 'resolved') THEN $3::timestamptz END, now())
   ON CONFLICT (ticket_id) DO UPDATE SET
     status = EXCLUDED.status,
-    first_response_at = CASE WHEN EXCLUDED.status = 'replied'
+    first_response_at = CASE WHEN EXCLUDED.status IN ('replied', 'resolved')
                              THEN COALESCE(history.tickets.first_response_at, $3::timestamptz)
                              ELSE history.tickets.first_response_at END,
     updated_at = now()`;

@@ -45,11 +45,14 @@ export function toTimelineEntry(row: EventRow): TimelineEntryView {
   return entry;
 }
 
-/** First-response SLA: breached when the first reply came after the due time, or has not come and the time has passed. */
+/**
+ * First-response SLA: breached when the first reply (or the resolution, when nobody replied) came
+ * after the due time, or has not come and the due time has passed.
+ */
 export function isSlaBreached(row: TicketRow, now: Date): boolean {
   if (!row.sla_due_at) return false;
   const respondedAt = row.first_response_at;
-  return respondedAt ? respondedAt > row.sla_due_at : now > row.sla_due_at && row.status !== 'resolved';
+  return respondedAt ? respondedAt > row.sla_due_at : now > row.sla_due_at;
 }
 
 export function toTicketView(row: TicketRow, events: readonly EventRow[], now: Date): TicketView {

@@ -34,6 +34,7 @@ export function parseApiKeys(json: string): ApiKeyEntry[] {
   const parsed: unknown = JSON.parse(json);
   if (!Array.isArray(parsed)) throw new Error('INTAKE_API_KEYS must be a JSON array');
   return parsed.map((entry: unknown, index) => {
+    if (entry === null || typeof entry !== 'object') throw new Error(`INTAKE_API_KEYS[${index}] must be an object {name, sha256, channels}`);
     const candidate = entry as { name?: unknown; sha256?: unknown; channels?: unknown };
     if (typeof candidate.name !== 'string' || !candidate.name) throw new Error(`INTAKE_API_KEYS[${index}].name is missing`);
     if (typeof candidate.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(candidate.sha256)) {

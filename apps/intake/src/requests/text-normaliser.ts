@@ -1,20 +1,70 @@
 import type { Locale } from '#contracts';
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  agrave: 'à',
+  Agrave: 'À',
+  acirc: 'â',
+  Acirc: 'Â',
+  auml: 'ä',
+  ccedil: 'ç',
+  Ccedil: 'Ç',
+  eacute: 'é',
+  Eacute: 'É',
+  egrave: 'è',
+  Egrave: 'È',
+  ecirc: 'ê',
+  Ecirc: 'Ê',
+  euml: 'ë',
+  icirc: 'î',
+  iuml: 'ï',
+  ocirc: 'ô',
+  Ocirc: 'Ô',
+  ouml: 'ö',
+  ugrave: 'ù',
+  ucirc: 'û',
+  uuml: 'ü',
+  yuml: 'ÿ',
+  oelig: 'œ',
+  OElig: 'Œ',
+  aelig: 'æ',
+  laquo: '«',
+  raquo: '»',
+  euro: '€',
+  hellip: '…',
+  ndash: '–',
+  mdash: '—',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  copy: '©',
+  reg: '®',
+  deg: '°',
+};
 
 /** Reduces HTML to plain text: scripts and styles dropped, tags removed, entities decoded. */
 export function htmlToText(input: string): string {
   if (!/[<&]/.test(input)) return input;
-  return input
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li|h[1-6]|tr)\s*>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity: string, body: string) => {
-      if (body.startsWith('#x') || body.startsWith('#X')) return safeCodePoint(Number.parseInt(body.slice(2), 16)) ?? entity;
-      if (body.startsWith('#')) return safeCodePoint(Number.parseInt(body.slice(1), 10)) ?? entity;
-      return ENTITIES[body.toLowerCase()] ?? entity;
-    });
+  return (
+    input
+      .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<\/(p|div|li|h[1-6]|tr)\s*>/gi, '\n')
+      .replace(/<!--[\s\S]*?-->/g, '')
+      // Only what looks like a tag: a lone "<" in plain text ("rows < 10") is kept.
+      .replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?\/?>/g, '')
+      .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity: string, body: string) => {
+        if (body.startsWith('#x') || body.startsWith('#X')) return safeCodePoint(Number.parseInt(body.slice(2), 16)) ?? entity;
+        if (body.startsWith('#')) return safeCodePoint(Number.parseInt(body.slice(1), 10)) ?? entity;
+        return ENTITIES[body] ?? ENTITIES[body.toLowerCase()] ?? entity;
+      })
+  );
 }
 
 function safeCodePoint(code: number): string | undefined {
@@ -22,13 +72,13 @@ function safeCodePoint(code: number): string | undefined {
   return String.fromCodePoint(code);
 }
 
-/** Plain text, no control characters but newlines and tabs, trimmed, at most two blank lines in a row. */
+/** Plain text, no control characters (C0 and C1) but newlines and tabs, trimmed, at most two blank lines in a row. */
 export function normaliseText(input: string): string {
   return htmlToText(input)
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
 
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '')
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();

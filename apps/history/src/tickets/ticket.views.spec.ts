@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { Topics } from '#contracts';
+import { isSlaBreached, toTicketView, toTimelineEntry } from './ticket.views.js';
+import type { EventRow, TicketRow } from './ticket.repository.js';
+
+const DUE = new Date('2026-11-25T12:00:00.000Z');
+const BEFORE_DUE = new Date('2026-11-25T11:59:59.000Z');
+const AFTER_DUE = new Date('2026-11-25T12:00:01.000Z');
+
+function ticketRow(overrides: Partial<TicketRow> = {}): TicketRow {
+  const ticketId = randomUUID();
+  return {
+    ticket_id: ticketId,
+    reference: 'SR-7K4Q-M2XD',
+    request_id: `req-${ticketId}`,
+    status: 'routed',
+    channel: 'form',
+    request_type: 'bug',
+    urgency: 'high',
+    org_id: 'org-1',
+    queue: 'support',
+    assignee: null,
+    priority: 'P2',
+    sla_due_at: DUE,
+    first_response_at: null,
+    rule_id: 'technical',
+    allow_workspace_testing: true,
+    received_at: new Date('2026-11-25T08:00:00.000Z'),
+    routed_at: new Date('2026-11-25T08:00:01.000Z'),
+    ...overrides,
+  };
+}
+
+function eventRow(topic: string, payload: Record<string, unknown>, overrides: Partial<EventRow> = {}): EventRow {
+  return { seq: '1', ce_id: randomUUID(), topic, type: 'support.some.v1', occurred_at: new Date('2026-11-25T08:00:01.250Z'), payload, ...overrides };
+}
+
+describe(isSlaBreached.name, () => {
+  test.each([
+    { name: 'no due date, never answered, long ago', row: { sla_due_at: null }, now: new Date('2030-01-01T00:00:00.000Z'), breached: false },
+    { name: 'no due date, answered', row: { sla_due_at: null, first_response_at: AFTER_DUE, status: 'replied' }, now: AFTER_DUE, breached: false },
+    {
+      name: 'answered before the due time, checked later',
+      row: { first_response_at: BEFORE_DUE, status: 'replied' },
+      now: new Date('2026-12-01T00:00:00.000Z'),
+      breached: false,
+    },
+    { name: 'answered exactly at the due time', row: { first_response_at: DUE, status: 'replied' }, now: AFTER_DUE, breached: false },
+    { name: 'answered after the due time', row: { first_response_at: AFTER_DUE, status: 'replied' }, now: AFTER_DUE, breached: true },
+    { name: 'answered late, then resolved', row: { first_response_at: AFTER_DUE, status: 'resolved' }, now: AFTER_DUE, breached: true },
+    {
+      name: 'answered in time, then reopened long after',
+      row: { first_response_at: BEFORE_DUE, status: 'reopened' },
+      now: new Date('2026-12-01T00:00:00.000Z'),
+      breached: false,
+    },
+    { name: 'not answered, due time not passed', row: {}, now: BEFORE_DUE, breached: false },
+    { name: 'not answered, exactly at the due time', row: {}, now: DUE, breached: false },
+    { name: 'not answered, due time passed', row: {}, now: AFTER_DUE, breached: true },
+    { name: 'claimed but not answered, due time passed', row: { status: 'claimed' }, now: AFTER_DUE, breached: true },
+    { name: 'resolved without an answer, due time passed', row: { status: 'resolved' }, now: AFTER_DUE, breached: true },
+    { name: 'resolved without an answer, due time not passed', row: { status: 'resolved' }, now: BEFORE_DUE, breached: false },
+  ])('$name: breached = $breached', ({ row, now, breached }) => {
+    const sut = isSlaBreached(ticketRow(row), now);
+
+    expect(sut).toBe(breached);
+  });
+});
+
+describe(toTimelineEntry.name, () => {
+  test.each([
+    {
+      topic: Topics.ticketsSubmitted,
+      payload: {
+        ticketId: 't',
+        channel: 'form',
+        requestType: 'bug',
+        urgency: 'high',
+        locale: 'fr',
+        message: 'secret text',
+        requester: { email: 'a@example.org' },
+      },
+      details: { channel: 'form', requestType: 'bug', urgency: 'high', locale: 'fr' },
+    },
+    {
+      topic: Topics.ticketsRouted,
+      payload: {
+        ticketId: 't',
+        queue: 'support',
+        assignee: null,
+        priority: 'P1',
+        slaDueAt: '2026-11-25T08:30:00.000Z',
+        ruleId: 'urgent-access',
+        ruleSetVersion: 'v7',
+        reason: 'access',
+        alert: { target: 'phone-desk' },
+        orgId: 'org-1',
+        reference: 'SR-AAAA-BBBB',
+      },
+      details: {
+        queue: 'support',
+        assignee: null,
+        priority: 'P1',
+        slaDueAt: '2026-11-25T08:30:00.000Z',
+        ruleId: 'urgent-access',
+        ruleSetVersion: 'v7',
+        reason: 'access',
+        alert: { target: 'phone-desk' },
+      },
+    },
+    {
+      topic: Topics.queuePsm,
+      payload: { queue: 'psm', assignee: 'psm-anna', priority: 'P3', ticket: { message: 'secret' } },
+      details: { queue: 'psm', assignee: 'psm-anna', priority: 'P3' },
+    },
+    {
+      topic: Topics.queueSupport,
+      payload: { queue: 'support', assignee: null, priority: 'P2', reason: 'x' },
+      details: { queue: 'support', assignee: null, priority: 'P2' },
+    },
+    {
+      topic: Topics.alertsPhoneDesk,
+      payload: { alertId: 'a-1', target: 'on-call', priority: 'P1', reason: 'access', orgId: 'org-1', channel: 'phone' },
+      details: { alertId: 'a-1', target: 'on-call', priority: 'P1', reason: 'access' },
+    },
+    {
+      topic: Topics.ticketsLifecycle,
+      payload: { event: 'claimed', actor: 'agent-1', note: 'private note', at: 'x' },
+      details: { event: 'claimed', actor: 'agent-1' },
+    },
+    {
+      topic: Topics.notifications,
+      payload: { notificationId: 'n-1', audience: 'requester', channel: 'log', outcome: 'sent', attempt: 1, error: null, at: 'x' },
+      details: { notificationId: 'n-1', audience: 'requester', channel: 'log', outcome: 'sent', attempt: 1 },
+    },
+    { topic: 'unknown.topic', payload: { secret: 'x', queue: 'psm' }, details: {} },
+  ])('keeps only the listed details of $topic', ({ topic, payload, details }) => {
+    const row = eventRow(topic, payload, { type: 'support.event.v1' });
+
+    const sut = toTimelineEntry(row);
+
+    expect(sut).toEqual({ id: row.ce_id, type: 'support.event.v1', topic, time: '2026-11-25T08:00:01.250Z', ...details });
+  });
+
+  it('leaves out listed fields the payload does not have', () => {
+    const sut = toTimelineEntry(eventRow(Topics.ticketsLifecycle, { event: 'alert.acknowledged' }));
+
+    expect(Object.keys(sut).sort()).toEqual(['event', 'id', 'time', 'topic', 'type']);
+  });
+});
+
+describe(toTicketView.name, () => {
+  it('maps the row, with ISO times and the SLA verdict', () => {
+    const row = ticketRow({ assignee: 'psm-anna', queue: 'psm', priority: 'P3', allow_workspace_testing: false });
+
+    const sut = toTicketView(row, [], AFTER_DUE);
+
+    expect(sut).toEqual({
+      ticketId: row.ticket_id,
+      reference: row.reference,
+      status: 'routed',
+      channel: 'form',
+      requestType: 'bug',
+      queue: 'psm',
+      assignee: 'psm-anna',
+      priority: 'P3',
+      slaDueAt: '2026-11-25T12:00:00.000Z',
+      slaBreached: true,
+      allowWorkspaceTesting: false,
+      timeline: [],
+    });
+  });
+
+  it('exposes only the view fields, not the organisation, request id or urgency of the row', () => {
+    const sut = toTicketView(ticketRow(), [], BEFORE_DUE);
+
+    expect(Object.keys(sut).sort()).toEqual([
+      'allowWorkspaceTesting',
+      'assignee',
+      'channel',
+      'priority',
+      'queue',
+      'reference',
+      'requestType',
+      'slaBreached',
+      'slaDueAt',
+      'status',
+      'ticketId',
+      'timeline',
+    ]);
+  });
+
+  it('gives null times and no breach for a ticket not yet routed', () => {
+    const sut = toTicketView(ticketRow({ status: 'received', sla_due_at: null, queue: null, priority: null, allow_workspace_testing: null }), [], AFTER_DUE);
+
+    expect(sut).toMatchObject({ slaDueAt: null, slaBreached: false, queue: null, priority: null, allowWorkspaceTesting: null });
+  });
+
+  it('keeps the events in the given order as timeline entries', () => {
+    const submitted = eventRow(Topics.ticketsSubmitted, { channel: 'form', message: 'secret' }, { occurred_at: new Date('2026-11-25T08:00:00.000Z') });
+    const routed = eventRow(Topics.ticketsRouted, { queue: 'support', reference: 'x' }, { occurred_at: new Date('2026-11-25T08:00:01.000Z') });
+
+    const sut = toTicketView(ticketRow(), [submitted, routed], BEFORE_DUE);
+
+    expect(sut.timeline).toEqual([
+      { id: submitted.ce_id, type: submitted.type, topic: Topics.ticketsSubmitted, time: '2026-11-25T08:00:00.000Z', channel: 'form' },
+      { id: routed.ce_id, type: routed.type, topic: Topics.ticketsRouted, time: '2026-11-25T08:00:01.000Z', queue: 'support' },
+    ]);
+  });
+});

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { ticketReference } from '#contracts';
+import type { PhoneDeskAlertPayload, Priority, Queue, TicketRoutedPayload } from '#contracts';
+import { planAlertNotification, planRoutedNotifications } from './notification-planner.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function routedTicket(overrides: Partial<TicketRoutedPayload> = {}): TicketRoutedPayload {
+  const ticketId = overrides.ticketId ?? randomUUID();
+  return {
+    ticketId,
+    reference: ticketReference(ticketId),
+    queue: 'support',
+    assignee: null,
+    priority: 'P3',
+    slaDueAt: '2026-11-26T10:00:00.000Z',
+    ruleId: 'fallback',
+    ruleSetVersion: '2026-11-01',
+    reason: 'no other rule matched',
+    alert: null,
+    channel: 'email',
+    requestType: null,
+    locale: 'en',
+    orgId: 'org-1',
+    routedAt: '2026-11-25T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function phoneDeskAlert(overrides: Partial<PhoneDeskAlertPayload> = {}): PhoneDeskAlertPayload {
+  const ticketId = overrides.ticketId ?? randomUUID();
+  return {
+    alertId: randomUUID(),
+    ticketId,
+    reference: ticketReference(ticketId),
+    target: 'phone-desk',
+    priority: 'P1',
+    reason: 'urgent access problem',
+    channel: 'phone',
+    orgId: 'org-1',
+    raisedAt: '2026-11-25T10:00:00.000Z',
+    slaDueAt: '2026-11-25T10:30:00.000Z',
+    ...overrides,
+  };
+}
+
+describe(planRoutedNotifications.name, () => {
+  test.each<{ queue: Queue; priority: Priority; audiences: string[] }>([
+    { queue: 'psm', priority: 'P1', audiences: ['requester', 'psm'] },
+    { queue: 'psm', priority: 'P2', audiences: ['requester', 'psm'] },
+    { queue: 'psm', priority: 'P3', audiences: ['requester', 'psm'] },
+    { queue: 'psm', priority: 'P4', audiences: ['requester', 'psm'] },
+    { queue: 'support', priority: 'P1', audiences: ['requester', 'support'] },
+    { queue: 'support', priority: 'P2', audiences: ['requester', 'support'] },
+    { queue: 'support', priority: 'P3', audiences: ['requester'] },
+    { queue: 'support', priority: 'P4', audiences: ['requester'] },
+  ])('notifies $audiences for a $queue ticket of priority $priority', ({ queue, priority, audiences }) => {
+    const sut = planRoutedNotifications(routedTicket({ queue, priority }));
+
+    expect(sut.map((notification) => notification.audience)).toEqual(audiences);
+  });
+
+  test.each(['fr', 'en'] as const)('always acknowledges to the requester, in the routed locale (%s)', (locale) => {
+    const routed = routedTicket({ locale });
+
+    const [sut] = planRoutedNotifications(routed);
+
+    expect(sut).toMatchObject({ audience: 'requester', recipient: null, locale, ticketId: routed.ticketId, reference: routed.reference });
+  });
+
+  it('promises the French requester an answer, with the reference', () => {
+    const routed = routedTicket({ locale: 'fr' });
+
+    const [sut] = planRoutedNotifications(routed);
+
+    expect(sut?.subject).toContain(routed.reference);
+    expect(sut?.body).toContain("Votre demande a bien été envoyée, l'équipe vous répondra dans les meilleurs délais");
+    expect(sut?.body).toContain(`Référence : ${routed.reference}`);
+  });
+
+  it('promises the English requester an answer, with the reference', () => {
+    const routed = routedTicket({ locale: 'en' });
+
+    const [sut] = planRoutedNotifications(routed);
+
+    expect(sut?.subject).toContain(routed.reference);
+    expect(sut?.body).toContain('Your request has been sent, the team will answer as soon as possible');
+    expect(sut?.body).toContain(`Reference: ${routed.reference}`);
+    expect(sut?.body).not.toContain('Votre demande');
+  });
+
+  test.each([
+    { name: 'the dedicated PSM', assignee: 'psm-anna', recipient: 'psm-anna' },
+    { name: 'the PSM pool when there is no assignee', assignee: null, recipient: 'psm-pool' },
+  ])('sends the PSM notice to $name', ({ assignee, recipient }) => {
+    const routed = routedTicket({ queue: 'psm', channel: 'chat', ruleId: 'chat-to-psm', assignee });
+
+    const sut = planRoutedNotifications(routed).find((notification) => notification.audience === 'psm');
+
+    expect(sut).toMatchObject({ recipient, locale: 'en', ticketId: routed.ticketId, reference: routed.reference });
+    expect(sut?.subject).toContain(routed.reference);
+    expect(sut?.body).toContain(routed.slaDueAt);
+    expect(sut?.body).toContain('org-1');
+  });
+
+  it('sends the support notice to the support team with the rule, the reason and the due time', () => {
+    const routed = routedTicket({
+      queue: 'support',
+      priority: 'P1',
+      ruleId: 'urgent-access',
+      reason: 'access problem by phone',
+      alert: { target: 'phone-desk' },
+    });
+
+    const sut = planRoutedNotifications(routed).find((notification) => notification.audience === 'support');
+
+    expect(sut).toMatchObject({ recipient: 'support-team', locale: 'en', reference: routed.reference });
+    expect(sut?.subject).toBe(`P1 ticket ${routed.reference}`);
+    expect(sut?.body).toContain('urgent-access');
+    expect(sut?.body).toContain('access problem by phone');
+    expect(sut?.body).toContain(routed.slaDueAt);
+  });
+
+  it('gives the same ids for the same event, however often it is redelivered', () => {
+    const routed = routedTicket({ queue: 'support', priority: 'P2' });
+
+    const sut = planRoutedNotifications(routed).map((notification) => notification.notificationId);
+
+    expect(planRoutedNotifications({ ...routed }).map((notification) => notification.notificationId)).toEqual(sut);
+    expect(
+      planRoutedNotifications(routedTicket({ ticketId: routed.ticketId, queue: 'support', priority: 'P2' })).map((notification) => notification.notificationId),
+    ).toEqual(sut);
+  });
+
+  it('gives each audience its own UUID', () => {
+    const ticketId = randomUUID();
+    const psm = planRoutedNotifications(routedTicket({ ticketId, queue: 'psm' }));
+    const support = planRoutedNotifications(routedTicket({ ticketId, queue: 'support', priority: 'P1' }));
+
+    const sut = [...psm, ...support].map((notification) => notification.notificationId);
+
+    for (const id of sut) expect(id).toMatch(UUID);
+    expect(psm[0]?.notificationId).toBe(support[0]?.notificationId);
+    expect(new Set(sut).size).toBe(3);
+  });
+
+  it('gives different ids to different tickets', () => {
+    const sut = planRoutedNotifications(routedTicket());
+
+    expect(planRoutedNotifications(routedTicket())[0]?.notificationId).not.toBe(sut[0]?.notificationId);
+  });
+});
+
+describe(planAlertNotification.name, () => {
+  test.each(['phone-desk', 'on-call'] as const)('addresses the alert target %s', (target) => {
+    const alert = phoneDeskAlert({ target });
+
+    const sut = planAlertNotification(alert);
+
+    expect(sut).toMatchObject({ audience: target, recipient: target, ticketId: alert.ticketId, reference: alert.reference });
+  });
+
+  it('tells the desk what to acknowledge, with the reference and the priority', () => {
+    const alert = phoneDeskAlert();
+
+    const sut = planAlertNotification(alert);
+
+    expect(sut.subject).toContain(alert.reference);
+    expect(sut.subject).toMatch(/URGENT/);
+    expect(sut.body).toContain(alert.alertId);
+    expect(sut.body).toContain(alert.priority);
+    expect(sut.body).toContain(alert.raisedAt);
+  });
+
+  it('gives a deterministic id, distinct per alert and per target', () => {
+    const alert = phoneDeskAlert();
+
+    const sut = planAlertNotification(alert).notificationId;
+
+    expect(sut).toMatch(UUID);
+    expect(planAlertNotification({ ...alert }).notificationId).toBe(sut);
+    expect(planAlertNotification({ ...alert, alertId: randomUUID() }).notificationId).not.toBe(sut);
+    expect(planAlertNotification({ ...alert, target: 'on-call' }).notificationId).not.toBe(sut);
+  });
+
+  it('does not reuse the id of a routed-ticket notification of the same ticket', () => {
+    const alert = phoneDeskAlert();
+    const routedIds = planRoutedNotifications(routedTicket({ ticketId: alert.ticketId, queue: 'support', priority: 'P1' })).map(
+      (notification) => notification.notificationId,
+    );
+
+    const sut = planAlertNotification(alert).notificationId;
+
+    expect(routedIds).not.toContain(sut);
+  });
+});
