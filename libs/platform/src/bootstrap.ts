@@ -141,22 +141,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * JSON bodies must be valid UTF-8 (the default parser would silently replace bad bytes) and valid
  * JSON; either failure is a 400 problem, never a 5xx.
  */
-function strictJsonParser(_request: unknown, body: Buffer): unknown {
+function strictJsonParser(_request: unknown, body: Buffer, done: (error: Error | null, value?: unknown) => void): void {
   let text: string;
   try {
     text = utf8.decode(body);
   } catch {
-    throw new ApplicationError('INVALID_BODY', 400, 'the body is not valid UTF-8', [
-      { field: '', code: 'invalidUtf8', message: 'the body is not valid UTF-8' },
-    ]);
+    done(
+      new ApplicationError('INVALID_BODY', 400, 'the body is not valid UTF-8', [{ field: '', code: 'invalidUtf8', message: 'the body is not valid UTF-8' }]),
+    );
+    return;
   }
   if (text.trim().length === 0) {
-    throw new ApplicationError('INVALID_BODY', 400, 'the body is empty', [{ field: '', code: 'emptyBody', message: 'a JSON body is required' }]);
+    done(new ApplicationError('INVALID_BODY', 400, 'the body is empty', [{ field: '', code: 'emptyBody', message: 'a JSON body is required' }]));
+    return;
   }
   try {
-    return JSON.parse(text) as unknown;
+    done(null, JSON.parse(text) as unknown);
   } catch (error) {
     const reason = error instanceof Error ? error.message : 'invalid JSON';
-    throw new ApplicationError('INVALID_BODY', 400, `the body is not valid JSON: ${reason}`, [{ field: '', code: 'invalidJson', message: reason }]);
+    done(new ApplicationError('INVALID_BODY', 400, `the body is not valid JSON: ${reason}`, [{ field: '', code: 'invalidJson', message: reason }]));
   }
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { eventually } from './eventually.js';
 import { freePort } from './test-env.js';
@@ -14,6 +15,7 @@ export type ServiceName = 'intake' | 'routing' | 'notification' | 'history';
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private output: string[] = [];
+  private logFile: WriteStream | undefined;
   port = 0;
 
   constructor(
@@ -44,7 +46,13 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    // Every line also goes to a file, for post-mortems of a failed run.
+    const logDir = resolve(process.cwd(), '.infra/test/logs');
+    mkdirSync(logDir, { recursive: true });
+    this.logFile ??= createWriteStream(resolve(logDir, `${this.name}-${process.pid}.log`), { flags: 'a' });
+    const file = this.logFile;
     const keep = (chunk: Buffer): void => {
+      file.write(chunk);
       this.output.push(chunk.toString('utf8'));
       if (this.output.length > 2_000) this.output = this.output.slice(-1_000);
     };
@@ -61,9 +69,18 @@ export class ServiceProcess {
     return this;
   }
 
-  /** Graceful stop (SIGTERM), waiting for the exit. */
-  async stop(): Promise<number | null> {
-    return this.signal('SIGTERM');
+  /** Graceful stop (SIGTERM), waiting for the exit; SIGKILL if it has not exited after the grace period. */
+  async stop(graceMs = 20_000): Promise<number | null> {
+    const child = this.child;
+    const timer = setTimeout(() => {
+      this.output.push(`[test] ${this.name} did not stop within ${graceMs} ms: SIGKILL\n`);
+      child?.kill('SIGKILL');
+    }, graceMs);
+    try {
+      return await this.signal('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Abrupt death (SIGKILL): no shutdown hook runs. */
