@@ -6,3 +6,4 @@ export * from './database.js';
 export * from './kafka.module.js';
 export * from './bootstrap.js';
 export * from './platform.module.js';
+export * from './auth/token-verifier.js';

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
-import { ApplicationError } from '#platform';
+import { ApplicationError, AuthErrorCode } from '#platform';
 import { TEST_JWT, userToken } from '#testing';
 import type { IntakeConfig } from '../intake.config.js';
-import { AuthErrorCode } from './auth.errors.js';
 import { CredentialsService, parseApiKeys } from './credentials.service.js';
 
 const PHONE_KEY = 'phone-desk-key-0001';

@@ -1,21 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { CHANNELS } from '#contracts';
 import type { Channel } from '#contracts';
+import { AuthErrorCode, TokenVerifier, forbidden, unauthorized } from '#platform';
+import type { UserPrincipal } from '#platform';
 import { IntakeConfig } from '../intake.config.js';
-import { AuthErrorCode, forbidden, unauthorized } from './auth.errors.js';
 
-/** A logged-in user, as the token says. */
-export interface UserPrincipal {
-  readonly kind: 'user';
-  readonly userId: string;
-  readonly orgId: string | null;
-  readonly email: string | null;
-  readonly name: string | null;
-  readonly roles: readonly string[];
-}
+export type { UserPrincipal } from '#platform';
 
 /** An upstream app (phone desk app, email gateway) identified by its API key. */
 export interface UpstreamPrincipal {
@@ -49,41 +40,27 @@ export function parseApiKeys(json: string): ApiKeyEntry[] {
 }
 
 /**
- * Verifies bearer tokens (algorithms pinned: HS256 with the development secret, or RS256/ES256
- * from the JWKS in production; issuer, audience and expiry always checked) and API keys (compared
- * by their SHA-256 in constant time).
+ * Identifies callers: user bearer tokens (through the shared TokenVerifier: pinned algorithms,
+ * issuer, audience and expiry checked) and upstream API keys (compared by their SHA-256 in
+ * constant time).
  */
 @Injectable()
 export class CredentialsService {
   private readonly apiKeys: ApiKeyEntry[];
-  private readonly jwks: JWTVerifyGetKey | undefined;
-  private readonly secret: Uint8Array;
+  private readonly tokens: TokenVerifier;
 
-  constructor(private readonly config: IntakeConfig) {
+  constructor(config: IntakeConfig) {
     this.apiKeys = parseApiKeys(config.INTAKE_API_KEYS);
-    this.jwks = config.AUTH_JWKS_URL ? createRemoteJWKSet(new URL(config.AUTH_JWKS_URL)) : undefined;
-    this.secret = new TextEncoder().encode(config.AUTH_JWT_SECRET);
+    this.tokens = new TokenVerifier({
+      secret: config.AUTH_JWT_SECRET,
+      issuer: config.AUTH_JWT_ISSUER,
+      audience: config.AUTH_JWT_AUDIENCE,
+      ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+    });
   }
 
-  async verifyBearer(authorization: string | undefined): Promise<UserPrincipal> {
-    if (!authorization) throw unauthorized(AuthErrorCode.missingCredentials, 'this channel needs a user bearer token (Authorization: Bearer <jwt>)');
-    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!match?.[1]) throw unauthorized(AuthErrorCode.invalidToken, 'the Authorization header must be "Bearer <jwt>"');
-    let payload: JWTPayload;
-    try {
-      const options = { issuer: this.config.AUTH_JWT_ISSUER, audience: this.config.AUTH_JWT_AUDIENCE, requiredClaims: ['exp', 'sub'] };
-      payload = this.jwks
-        ? (await jwtVerify(match[1], this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload
-        : (await jwtVerify(match[1], this.secret, { ...options, algorithms: ['HS256'] })).payload;
-    } catch (error) {
-      const reason = error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'verification failed';
-      throw unauthorized(AuthErrorCode.invalidToken, `the bearer token was refused (${reason})`);
-    }
-    const claim = (name: string): string | null => (typeof payload[name] === 'string' && payload[name] ? payload[name] : null);
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is string => typeof role === 'string') : [];
-    const userId = payload.sub;
-    if (!userId) throw unauthorized(AuthErrorCode.invalidToken, 'the bearer token has no subject');
-    return { kind: 'user', userId, orgId: claim('org'), email: claim('email'), name: claim('name'), roles };
+  verifyBearer(authorization: string | undefined): Promise<UserPrincipal> {
+    return this.tokens.verify(authorization);
   }
 
   verifyApiKey(apiKey: string | undefined, channel: Channel): UpstreamPrincipal {
