@@ -102,7 +102,7 @@ describe(CredentialsService.name, () => {
       const error = await refusal(() => sut.verifyBearer(header));
 
       expect(error).toMatchObject({ status: 401, code });
-      expect(error.headers).toEqual({ 'www-authenticate': 'Bearer realm="support-intake"' });
+      expect(error.headers).toEqual({ 'www-authenticate': 'Bearer realm="support-routing"' });
     });
 
     it('refuses an unsigned token (alg none) with 401', async () => {
