@@ -15,6 +15,10 @@ export class IntakeConfig {
   @IsNotEmpty()
   KAFKA_BROKERS = '127.0.0.1:9092';
 
+  @IsString()
+  @IsNotEmpty()
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/support_routing';
+
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -53,6 +57,21 @@ export class IntakeConfig {
   @Min(0)
   @Max(100)
   KAFKA_LINGER_MS = 2;
+
+  /** How long an Idempotency-Key is remembered (its ticket id stays derived from it for ever). */
+  @IsInt()
+  @Min(1)
+  INTAKE_IDEMPOTENCY_TTL_HOURS = 24;
+
+  /** Requests per minute and per user token (chat, form); bursts up to the same number. */
+  @IsInt()
+  @Min(1)
+  INTAKE_RATE_LIMIT_USER_PER_MINUTE = 60;
+
+  /** Requests per minute and per upstream API key (phone desk app, email gateway). */
+  @IsInt()
+  @Min(1)
+  INTAKE_RATE_LIMIT_API_KEY_PER_MINUTE = 6000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
   LOG_LEVEL = 'info';

@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { KafkaHealthIndicator, KafkaModule, PlatformModule } from '#platform';
+import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule } from '#platform';
 import { CredentialsService } from './auth/credentials.service.js';
+import { IdempotencyPurger } from './idempotency/idempotency-purger.js';
+import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IntakeConfig } from './intake.config.js';
+import { CreateIntake1764310000000 } from './migrations/1764310000000-create-intake.js';
 import { RequestIntakeService } from './requests/request-intake.service.js';
 import { RequestsController } from './requests/requests.controller.js';
 import { TicketIntakeService } from './requests/ticket-intake.service.js';
 import { UpstreamRequestService } from './requests/upstream-request.service.js';
 import { UpstreamRequestsConsumer } from './requests/upstream-requests.consumer.js';
+
+export const INTAKE_MIGRATIONS = [CreateIntake1764310000000];
 
 @Module({})
 export class IntakeModule {
@@ -24,10 +29,19 @@ export class IntakeModule {
           sendTimeoutMs: config.INTAKE_PUBLISH_TIMEOUT_MS,
           topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, entities: [], migrations: INTAKE_MIGRATIONS, migrationsTableName: 'intake_migrations' }),
+        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
       controllers: [RequestsController, UpstreamRequestsConsumer],
-      providers: [{ provide: IntakeConfig, useValue: config }, CredentialsService, TicketIntakeService, RequestIntakeService, UpstreamRequestService],
+      providers: [
+        { provide: IntakeConfig, useValue: config },
+        CredentialsService,
+        TicketIntakeService,
+        RequestIntakeService,
+        UpstreamRequestService,
+        IdempotencyRepository,
+        IdempotencyPurger,
+      ],
     };
   }
 }

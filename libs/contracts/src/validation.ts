@@ -17,6 +17,10 @@ export const MAX_NESTING_DEPTH = 6;
 
 /** Structural checks that must run before any object is handed to class-transformer. */
 function inspectStructure(value: unknown, path: string, depth: number, errors: FieldError[]): void {
+  if (typeof value === 'string') {
+    if (!value.isWellFormed()) errors.push({ field: path, code: 'malformedString', message: 'the text holds a lone UTF-16 surrogate' });
+    return;
+  }
   if (value === null || typeof value !== 'object') return;
   if (depth > MAX_NESTING_DEPTH) {
     errors.push({ field: path, code: 'tooDeep', message: `nesting deeper than ${MAX_NESTING_DEPTH} levels` });

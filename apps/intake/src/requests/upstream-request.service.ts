@@ -3,6 +3,7 @@ import { Topics, UpstreamRequestPayload, deterministicUuid, parseJson, validateP
 import type { FieldError, RequestRejectedPayload } from '#contracts';
 import { EventPublisher } from '#kafka';
 import type { KafkaEvent } from '#kafka';
+import { IdempotencyRepository } from '../idempotency/idempotency.repository.js';
 import { TicketIntakeService, identityForRequestId } from './ticket-intake.service.js';
 
 /**
@@ -16,6 +17,7 @@ export class UpstreamRequestService {
   constructor(
     private readonly tickets: TicketIntakeService,
     private readonly publisher: EventPublisher,
+    private readonly published: IdempotencyRepository,
   ) {}
 
   async handle(event: KafkaEvent<string | null>): Promise<void> {
@@ -32,15 +34,22 @@ export class UpstreamRequestService {
       const validation = validatePayload(UpstreamRequestPayload, value);
       if (validation.ok) {
         const request = validation.value;
+        // A duplicate of a requestId already turned into a ticket produces nothing more.
+        if ((await this.published.publishedRequestIds([request.requestId])).has(request.requestId)) {
+          this.logger.debug(`duplicate of an already published request at ${event.topic}[${event.partition}]@${event.offset} ignored`);
+          return;
+        }
         const { email, name, orgId, userId } = request.requester;
+        const identity = identityForRequestId(request.requestId);
         await this.tickets.submit({
           request,
           requester: { email, name: name ?? null, orgId: orgId ?? null, userId: userId ?? null },
           consentGivenBy: userId ?? null,
-          identity: identityForRequestId(request.requestId),
+          identity,
           receivedAt: new Date(Number(event.timestamp)).toISOString(),
           ...(event.cloudEvent.correlationId ? { correlationId: event.cloudEvent.correlationId } : {}),
         });
+        await this.published.markPublished(request.requestId, identity.ticketId);
         return;
       }
       errors.push(...validation.errors);
