@@ -65,15 +65,29 @@ export class CredentialsService {
 
   verifyApiKey(apiKey: string | undefined, channel: Channel): UpstreamPrincipal {
     if (!apiKey) throw unauthorized(AuthErrorCode.missingCredentials, `the ${channel} channel needs an upstream X-Api-Key`);
-    const digest = createHash('sha256').update(apiKey).digest();
-    let found: ApiKeyEntry | undefined;
-    for (const entry of this.apiKeys) {
-      if (timingSafeEqual(entry.digest, digest)) found = entry;
-    }
+    const found = this.lookup(apiKey);
     if (!found) throw unauthorized(AuthErrorCode.invalidApiKey, 'the X-Api-Key is not known');
     if (!found.channels.includes(channel)) {
       throw forbidden(AuthErrorCode.channelNotAllowed, `the API key "${found.name}" is not allowed to submit on the ${channel} channel`);
     }
     return { kind: 'upstream', name: found.name, channels: found.channels };
+  }
+
+  /**
+   * Known keys are remembered after their first check (a handful of upstream apps send thousands of
+   * requests a second); unknown keys are hashed every time and never remembered.
+   */
+  private readonly verified = new Map<string, ApiKeyEntry>();
+
+  private lookup(apiKey: string): ApiKeyEntry | undefined {
+    const cached = this.verified.get(apiKey);
+    if (cached) return cached;
+    const digest = createHash('sha256').update(apiKey).digest();
+    let found: ApiKeyEntry | undefined;
+    for (const entry of this.apiKeys) {
+      if (timingSafeEqual(entry.digest, digest)) found = entry;
+    }
+    if (found && this.verified.size < 1_000) this.verified.set(apiKey, found);
+    return found;
   }
 }
