@@ -1,31 +1,19 @@
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
-import { parseBrokers } from '#kafka';
-import { loadConfig } from '#platform';
+import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { DatabaseServiceConfig, loadConfig } from '#platform';
 
 /** sha256 of `dev-upstream-key`: the development key of the phone desk app and the email gateway. */
 export const DEV_API_KEYS = JSON.stringify([
   { name: 'dev-upstream', sha256: '01e5c3f5135d1eea114d68f72ef7b44618c8f003c4b969b0ace62aeee3b0eef6', channels: ['phone', 'email'] },
 ]);
 
-export class IntakeConfig {
+export class IntakeConfig extends DatabaseServiceConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
-
-  @IsString()
-  @IsNotEmpty()
-  KAFKA_BROKERS = '127.0.0.1:9092';
-
-  @IsString()
-  @IsNotEmpty()
-  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/support_routing';
 
   @IsInt()
   @Min(0)
   @Max(65535)
   INTAKE_PORT = 3001;
-
-  @IsString()
-  HOST = '127.0.0.1';
 
   /** HS256 secret for user tokens in development; empty in production, where AUTH_JWKS_URL is used. */
   @IsString()
@@ -43,10 +31,6 @@ export class IntakeConfig {
   /** JSON array of {name, sha256, channels}; the keys themselves are never configured in clear. */
   @IsString()
   INTAKE_API_KEYS = DEV_API_KEYS;
-
-  @IsInt()
-  @Min(1)
-  KAFKA_TOPIC_PARTITIONS = 6;
 
   /** Longest wait for Kafka's acknowledgement before answering 503. */
   @IsInt()
@@ -72,13 +56,6 @@ export class IntakeConfig {
   @IsInt()
   @Min(1)
   INTAKE_RATE_LIMIT_API_KEY_PER_MINUTE = 6000;
-
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
-  LOG_LEVEL = 'info';
-
-  get brokers(): string[] {
-    return parseBrokers(this.KAFKA_BROKERS);
-  }
 }
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeConfig {

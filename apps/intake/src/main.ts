@@ -11,6 +11,6 @@ await bootstrapService({
   port: config.INTAKE_PORT,
   host: config.HOST,
   bodyLimitBytes: 64 * 1024,
-  consumer: { groupId: ConsumerGroups.intake },
+  consumer: { groupId: ConsumerGroups.intake, maxAttempts: config.KAFKA_MAX_ATTEMPTS },
   openApi: { title: 'Intake', description: 'The front door for chat, support form, phone desk and email requests', version: '1' },
 });

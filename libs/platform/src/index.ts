@@ -7,3 +7,4 @@ export * from './kafka.module.js';
 export * from './bootstrap.js';
 export * from './platform.module.js';
 export * from './auth/token-verifier.js';
+export * from './service.config.js';
