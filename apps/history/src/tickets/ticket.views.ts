@@ -55,6 +55,43 @@ export function isSlaBreached(row: TicketRow, now: Date): boolean {
   return respondedAt ? respondedAt > row.sla_due_at : now > row.sla_due_at;
 }
 
+export class TicketSummaryView {
+  @ApiProperty() ticketId!: string;
+  @ApiProperty({ nullable: true }) reference!: string | null;
+  @ApiProperty() status!: string;
+  @ApiProperty({ nullable: true }) channel!: string | null;
+  @ApiProperty({ nullable: true }) requestType!: string | null;
+  @ApiProperty({ nullable: true }) orgId!: string | null;
+  @ApiProperty({ nullable: true }) queue!: string | null;
+  @ApiProperty({ nullable: true }) assignee!: string | null;
+  @ApiProperty({ nullable: true }) priority!: string | null;
+  @ApiProperty({ nullable: true, format: 'date-time' }) receivedAt!: string | null;
+  @ApiProperty({ nullable: true, format: 'date-time' }) slaDueAt!: string | null;
+  @ApiProperty() slaBreached!: boolean;
+}
+
+export class TicketPageView {
+  @ApiProperty({ type: [TicketSummaryView] }) items!: TicketSummaryView[];
+  @ApiProperty({ nullable: true, description: 'pass as ?cursor= for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+export function toTicketSummary(row: TicketRow, now: Date): TicketSummaryView {
+  return {
+    ticketId: row.ticket_id,
+    reference: row.reference,
+    status: row.status,
+    channel: row.channel,
+    requestType: row.request_type,
+    orgId: row.org_id,
+    queue: row.queue,
+    assignee: row.assignee,
+    priority: row.priority,
+    receivedAt: row.received_at ? row.received_at.toISOString() : null,
+    slaDueAt: row.sla_due_at ? row.sla_due_at.toISOString() : null,
+    slaBreached: isSlaBreached(row, now),
+  };
+}
+
 export function toTicketView(row: TicketRow, events: readonly EventRow[], now: Date): TicketView {
   return {
     ticketId: row.ticket_id,

@@ -1,0 +1,72 @@
+import { IsIn, IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { CHANNELS, PRIORITIES, QUEUES, REQUEST_TYPES, TICKET_STATUSES } from '#contracts';
+
+/** Query of `GET /v1/tickets` (all optional; values arrive as text). */
+export class TicketListQuery {
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  orgId?: string;
+
+  @IsOptional()
+  @IsIn(CHANNELS)
+  channel?: string;
+
+  @IsOptional()
+  @IsIn(REQUEST_TYPES)
+  requestType?: string;
+
+  @IsOptional()
+  @IsIn(QUEUES)
+  queue?: string;
+
+  @IsOptional()
+  @IsIn(PRIORITIES)
+  priority?: string;
+
+  @IsOptional()
+  @IsIn(TICKET_STATUSES)
+  status?: string;
+
+  /** Received at or after (ISO-8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  /** Received before (ISO-8601). */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(1, 512)
+  cursor?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export interface ListCursor {
+  readonly receivedAt: string;
+  readonly ticketId: string;
+}
+
+export function encodeCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify([cursor.receivedAt, cursor.ticketId])).toString('base64url');
+}
+
+export function decodeCursor(text: string): ListCursor | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && !Number.isNaN(Date.parse(value[0]))) {
+      return { receivedAt: value[0], ticketId: value[1] };
+    }
+  } catch {
+    // not a cursor of ours
+  }
+  return undefined;
+}
