@@ -20,6 +20,22 @@ export interface OutgoingEvent<P> {
   readonly traceparent?: string;
 }
 
+/** An event and the topic it goes to. */
+export interface TopicEvent {
+  readonly topic: TopicName;
+  readonly event: OutgoingEvent<unknown>;
+}
+
+/**
+ * Where handlers publish. `EventPublisher` writes at once; the publisher a transactional handler
+ * gets through its context (`TransactionScope`) keeps the events for the consumer's transaction.
+ */
+export interface EventSink {
+  publish<T extends TopicName>(topic: T, event: OutgoingEvent<TopicPayloads[T]>): Promise<void>;
+  /** All of them or none. */
+  publishAll(events: readonly TopicEvent[]): Promise<void>;
+}
+
 export interface RawRecord {
   readonly key: string | Buffer | null;
   readonly value: string | Buffer | null;
@@ -51,7 +67,7 @@ interface Pending {
  * so many concurrent callers cost one round trip. Only one request is in flight at a time, which
  * keeps per-partition order without relying on the client's idempotence window.
  */
-export class EventPublisher {
+export class EventPublisher implements EventSink {
   private readonly logger = new Logger(EventPublisher.name);
   private readonly producer: Producer;
   private readonly lingerMs: number;
@@ -88,16 +104,16 @@ export class EventPublisher {
 
   /** Publishes one event and resolves once it is durably written. */
   async publish<T extends TopicName>(topic: T, event: OutgoingEvent<TopicPayloads[T]>): Promise<void> {
-    await this.enqueue([{ topic, messages: [this.toMessage(topic, event)] }], 1);
+    await this.enqueue([{ topic, messages: [toKafkaMessage(this.options.source, topic, event)] }], 1);
   }
 
   /** Publishes events to several topics in one produce request; all succeed or the call throws. */
-  async publishAll(events: readonly { topic: TopicName; event: OutgoingEvent<unknown> }[]): Promise<void> {
+  async publishAll(events: readonly TopicEvent[]): Promise<void> {
     if (events.length === 0) return;
     const byTopic = new Map<string, Message[]>();
     for (const { topic, event } of events) {
       const messages = byTopic.get(topic) ?? [];
-      messages.push(this.toMessage(topic, event));
+      messages.push(toKafkaMessage(this.options.source, topic, event));
       byTopic.set(topic, messages);
     }
     const records = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
@@ -125,20 +141,6 @@ export class EventPublisher {
 
   isConnected(): boolean {
     return this.connected !== undefined;
-  }
-
-  private toMessage(topic: TopicName, event: OutgoingEvent<unknown>): Message {
-    const attributes = {
-      id: event.id,
-      source: this.options.source,
-      type: event.type ?? topicSpec(topic).eventType,
-      time: event.time ?? new Date().toISOString(),
-      ...((event.subject ?? event.key) ? { subject: event.subject ?? event.key ?? '' } : {}),
-      ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
-      ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
-      ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
-    };
-    return { key: event.key, value: JSON.stringify(event.payload), headers: toCloudEventHeaders(attributes) };
   }
 
   private enqueue(records: TopicMessages[], count: number): Promise<void> {
@@ -207,6 +209,21 @@ export class EventPublisher {
     });
     return this.connected;
   }
+}
+
+/** The Kafka record of an event: JSON value, CloudEvents binary-mode headers. */
+export function toKafkaMessage(source: string, topic: TopicName, event: OutgoingEvent<unknown>): Message {
+  const attributes = {
+    id: event.id,
+    source,
+    type: event.type ?? topicSpec(topic).eventType,
+    time: event.time ?? new Date().toISOString(),
+    ...((event.subject ?? event.key) ? { subject: event.subject ?? event.key ?? '' } : {}),
+    ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
+    ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
+    ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+  };
+  return { key: event.key, value: JSON.stringify(event.payload), headers: toCloudEventHeaders(attributes) };
 }
 
 function mergeByTopic(batch: readonly Pending[]): TopicMessages[] {

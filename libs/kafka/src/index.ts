@@ -7,3 +7,5 @@ export * from './consumer-status.js';
 export * from './kafka-consumer.server.js';
 export * from './topic-admin.js';
 export * from './compacted-topic.reader.js';
+export * from './transaction-scope.js';
+export * from './transactional-producers.js';

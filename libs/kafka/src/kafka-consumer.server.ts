@@ -5,11 +5,13 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { deadLetterTopic, parseJson } from '#contracts';
 import type { ConsumerStatus } from './consumer-status.js';
-import type { EventPublisher } from './event-publisher.js';
+import type { EventPublisher, EventSink, RawRecord } from './event-publisher.js';
 import { KafkaErrorCode, errorCodeOf, isRetriable, messageOf } from './kafka.errors.js';
-import { KafkaEventContext, toKafkaEvent } from './kafka-event.js';
+import { KAFKA_HANDLER_OPTION_KEYS, KafkaEventContext, toKafkaEvent } from './kafka-event.js';
 import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
 import { kafkaMetrics } from './kafka.metrics.js';
+import { TransactionScope } from './transaction-scope.js';
+import { TransactionalProducers } from './transactional-producers.js';
 
 export const DeadLetterHeaders = {
   topic: 'dlq_original_topic',
@@ -42,12 +44,24 @@ export interface KafkaConsumerServerOptions {
   readonly maxRestarts?: number;
   /** Only read records of committed transactions (default true). */
   readonly readCommitted?: boolean;
+  /** Transactional handlers: the broker aborts a transaction left open longer than this. */
+  readonly transactionTimeoutMs?: number;
 }
 
 type Outcome = 'done' | 'interrupted';
 
+/** A record that could not be handled, parked on the dead-letter topic. */
+interface DeadLetter {
+  readonly topic: string;
+  readonly record: RawRecord;
+  readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
+  readonly code: string;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
 const UNKNOWN_KEYS_IN_HANDLER_OPTIONS = (options: Record<string, unknown>): string[] =>
-  Object.keys(options).filter((key) => key !== 'batch' && key !== 'rawValue');
+  Object.keys(options).filter((key) => !(KAFKA_HANDLER_OPTION_KEYS as readonly string[]).includes(key));
 
 /**
  * Nest custom transport strategy over Kafka that owns the consumption semantics: handlers remain
@@ -55,6 +69,11 @@ const UNKNOWN_KEYS_IN_HANDLER_OPTIONS = (options: Record<string, unknown>): stri
  * the handler's work has completed (handlers await their durable writes), failures are retried a
  * bounded number of times with exponential backoff and then moved, with the reason, to
  * `<topic>.<group>.dlq`, so one bad record never blocks its partition.
+ *
+ * Handlers declared `{ transactional: true }` consume-transform-produce instead: what they publish
+ * through their context, the dead letters and the consumed offset of a fetched partition batch are
+ * written in one Kafka transaction (see `TransactionalProducers` for the fencing), so an input's
+ * outputs are seen by read_committed readers exactly once, whatever crashes.
  */
 export class KafkaConsumerServer extends Server implements CustomTransportStrategy {
   override readonly transportId = Symbol('kafka-consumer');
@@ -64,9 +83,15 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   private stopping = false;
   private restarts = 0;
   private readonly wakeUps = new Set<() => void>();
+  private readonly transactions: TransactionalProducers;
 
   constructor(private readonly options: KafkaConsumerServerOptions) {
     super();
+    this.transactions = new TransactionalProducers({
+      kafka: options.kafka,
+      groupId: options.groupId,
+      ...(options.transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs: options.transactionTimeoutMs }),
+    });
   }
 
   listen(callback: (...optionalParams: unknown[]) => void): void {
@@ -85,6 +110,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     // stop() waits for the batches in flight, which commit what they finished; disconnect leaves the group.
     await consumer.stop();
     await consumer.disconnect();
+    await this.transactions.close();
     this.consumer = undefined;
     this.options.status.set('stopped');
   }
@@ -139,6 +165,8 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.restarts = 0;
+      // Partitions may have had another owner meanwhile: their producers fence it again first.
+      this.transactions.newGeneration();
       status.set('running');
     });
 
@@ -162,6 +190,10 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     const handler = this.messageHandlers.get(batch.topic);
     if (!handler || batch.messages.length === 0) return;
     const options = (handler.extras ?? {}) as KafkaHandlerOptions;
+    if (options.transactional) {
+      await this.handleTransactionalBatch(payload, handler, options);
+      return;
+    }
     const commit = async (offset: string): Promise<void> => {
       await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
     };
@@ -227,6 +259,105 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     if (uncommitted !== undefined) await commit(uncommitted);
   }
 
+  /**
+   * One transaction per fetched partition batch: what the handler published for each record, the
+   * batch's dead letters and the offset after the last record handled. Handler failures are retried
+   * and dead-lettered as in the plain mode before the transaction is opened, so a poison record is
+   * isolated and parked while the other records' outputs still commit. A transaction that fails
+   * leaves nothing visible and the offset where it was; the error goes back to kafkajs, which fetches
+   * the batch again (a bounded number of times, then the consumer restarts, and finally crashes).
+   * On shutdown, the records handled so far are committed and the rest is left for the next owner.
+   */
+  private async handleTransactionalBatch(payload: EachBatchPayload, handler: MessageHandler, options: KafkaHandlerOptions): Promise<void> {
+    const { topic, partition } = payload.batch;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    const interrupted = (): boolean => !payload.isRunning() || payload.isStale();
+    try {
+      let messages = payload.batch.messages;
+      const committed = await this.transactions.prepare(topic, partition);
+      if (committed !== undefined) {
+        const done = messages.filter((message) => BigInt(message.offset) < committed);
+        const last = done[done.length - 1];
+        if (last) {
+          // Committed by a previous owner whose transaction completed after this consumer read its position.
+          this.log.warn(`${topic}[${partition}]: skipping ${done.length} record(s) below the committed offset ${committed}`);
+          payload.resolveOffset(last.offset);
+          messages = messages.slice(done.length);
+        }
+      }
+      if (messages.length === 0) return;
+
+      const source = this.options.publisher.source;
+      const staged = new TransactionScope(source);
+      const deadLetters: DeadLetter[] = [];
+      let handled = 0;
+      let lastOffset: string | undefined;
+      const park = (message: KafkaMessage, error: unknown, attempts: number): void => {
+        const dead = this.deadLetterOf(topic, partition, message, error, attempts);
+        staged.stageRaw(dead.topic, dead.record);
+        deadLetters.push(dead);
+      };
+      const decoded = messages.map((message) => ({ message, result: this.decode(topic, partition, message, options) }));
+
+      const oneByOne = async (): Promise<void> => {
+        for (const { message, result } of decoded) {
+          if (interrupted()) return;
+          if ('error' in result) {
+            park(message, result.error, 1);
+          } else {
+            const scope = new TransactionScope(source);
+            const data = options.batch ? [result.event] : result.event;
+            const work = async (): Promise<void> => {
+              scope.clear();
+              await this.invoke(handler, data, scope);
+            };
+            const outcome = await this.attempt(topic, work, heartbeat, this.options.maxAttempts ?? 4);
+            if (outcome.kind === 'interrupted') return;
+            if (outcome.kind === 'failed') {
+              park(message, outcome.error, outcome.attempts);
+            } else {
+              staged.adopt(scope);
+              handled += 1;
+            }
+          }
+          lastOffset = message.offset;
+        }
+      };
+
+      const events = decoded.flatMap(({ result }) => ('event' in result ? [result.event] : []));
+      if (options.batch && events.length > 0) {
+        const scope = new TransactionScope(source);
+        const work = async (): Promise<void> => {
+          scope.clear();
+          await this.invoke(handler, events, scope);
+        };
+        const whole = await this.attempt(topic, work, heartbeat, 2);
+        if (whole.kind === 'interrupted') return;
+        if (whole.kind === 'ok') {
+          for (const { message, result } of decoded) if ('error' in result) park(message, result.error, 1);
+          staged.adopt(scope);
+          handled = events.length;
+          lastOffset = messages[messages.length - 1]?.offset;
+        } else {
+          // Isolate the record(s) that fail: each one gets its own bounded retries and dead letter.
+          this.log.warn(`batch of ${events.length} on ${topic}[${partition}] failed, retrying record by record`);
+          await oneByOne();
+        }
+      } else {
+        await oneByOne();
+      }
+      if (lastOffset === undefined) return;
+
+      await this.transactions.commit(topic, partition, staged.records, (BigInt(lastOffset) + 1n).toString());
+      payload.resolveOffset(lastOffset);
+      if (handled > 0) kafkaMetrics.consumed.inc({ topic, group: this.options.groupId }, handled);
+      for (const dead of deadLetters) this.deadLettered(dead);
+    } catch (error) {
+      this.log.warn(`${topic}[${partition}]: ${errorCodeOf(error)}: ${messageOf(error)}; the batch will be fetched again`);
+      throw error;
+    }
+  }
+
   private async processRecord(
     handler: MessageHandler,
     topic: string,
@@ -269,8 +400,8 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     }
   }
 
-  private async invoke(handler: MessageHandler, data: KafkaEvent | KafkaEvent[]): Promise<void> {
-    const context = new KafkaEventContext([data]);
+  private async invoke(handler: MessageHandler, data: KafkaEvent | KafkaEvent[], sink: EventSink = this.options.publisher): Promise<void> {
+    const context = new KafkaEventContext([data, sink]);
     const result: unknown = await handler(data, context);
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
   }
@@ -293,7 +424,13 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
-    const { groupId, publisher } = this.options;
+    const dead = this.deadLetterOf(topic, partition, message, error, attempts);
+    await this.options.publisher.publishRaw(dead.topic, dead.record);
+    this.deadLettered(dead);
+  }
+
+  private deadLetterOf(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): DeadLetter {
+    const { groupId } = this.options;
     const code = errorCodeOf(error);
     const reason = messageOf(error).slice(0, 1000);
     const headers: Record<string, string | Buffer> = {};
@@ -312,9 +449,21 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       [DeadLetterHeaders.attempts]: String(attempts),
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),
     });
-    await publisher.publishRaw(deadLetterTopic(topic, groupId), { key: message.key, value: message.value, headers });
-    kafkaMetrics.deadLettered.inc({ topic, group: groupId, code });
-    this.log.error(`${topic}[${partition}]@${message.offset} moved to ${deadLetterTopic(topic, groupId)} after ${attempts} attempt(s): ${code}: ${reason}`);
+    return {
+      topic: deadLetterTopic(topic, groupId),
+      record: { key: message.key, value: message.value, headers },
+      source: { topic, partition, offset: message.offset },
+      code,
+      reason,
+      attempts,
+    };
+  }
+
+  /** Metrics and log line of a dead letter once it is written. */
+  private deadLettered(dead: DeadLetter): void {
+    const { topic, partition, offset } = dead.source;
+    kafkaMetrics.deadLettered.inc({ topic, group: this.options.groupId, code: dead.code });
+    this.log.error(`${topic}[${partition}]@${offset} moved to ${dead.topic} after ${dead.attempts} attempt(s): ${dead.code}: ${dead.reason}`);
   }
 
   /** Resolves true after the delay, false at once when the server is stopping. */

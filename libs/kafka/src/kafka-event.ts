@@ -1,6 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import { fromCloudEventHeaders } from '#contracts';
 import type { CloudEventAttributes } from '#contracts';
+import type { EventSink } from './event-publisher.js';
 
 /** One consumed record as handlers see it. */
 export interface KafkaEvent<V = unknown> {
@@ -23,10 +24,26 @@ export interface KafkaHandlerOptions {
   readonly batch?: boolean;
   /** Receive the value as text instead of parsed JSON; invalid JSON is then the handler's business. */
   readonly rawValue?: boolean;
+  /**
+   * Consume-transform-produce in Kafka transactions: what the handler publishes through
+   * `KafkaEventContext.publisher` is written, with the dead letters and the consumed offsets of the
+   * batch, in one transaction, so read_committed readers see each input's outputs exactly once.
+   */
+  readonly transactional?: boolean;
 }
 
+export const KAFKA_HANDLER_OPTION_KEYS: readonly (keyof KafkaHandlerOptions)[] = ['batch', 'rawValue', 'transactional'];
+
 /** `@Ctx()` of a Kafka handler. */
-export class KafkaEventContext extends BaseRpcContext<[KafkaEvent | readonly KafkaEvent[]]> {
+export class KafkaEventContext extends BaseRpcContext<[KafkaEvent | readonly KafkaEvent[], EventSink]> {
+  /**
+   * Where the handler publishes its outputs: the service's publisher, or for a transactional
+   * handler the transaction of the batch (publishing then only stages the events).
+   */
+  get publisher(): EventSink {
+    return this.args[1];
+  }
+
   /** The record, or the first record of a batch. */
   get event(): KafkaEvent {
     const [arg] = this.args;

@@ -6,6 +6,8 @@ export const KafkaErrorCode = {
   invalidEvent: 'INVALID_EVENT',
   handlerFailed: 'HANDLER_FAILED',
   noHandler: 'NO_HANDLER',
+  transactionFailed: 'KAFKA_TRANSACTION_FAILED',
+  producerFenced: 'KAFKA_PRODUCER_FENCED',
 } as const;
 
 export type KafkaErrorCodeValue = (typeof KafkaErrorCode)[keyof typeof KafkaErrorCode];
@@ -19,6 +21,23 @@ export class KafkaPublishError extends Error {
   ) {
     super(message, options);
     this.name = 'KafkaPublishError';
+  }
+}
+
+/**
+ * A consume-transform-produce transaction that did not commit. Nothing of it is visible to
+ * read_committed readers and its offsets did not move: the records are handled again.
+ */
+export class KafkaTransactionError extends Error {
+  readonly retriable = true;
+
+  constructor(
+    readonly code: KafkaErrorCodeValue,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'KafkaTransactionError';
   }
 }
 
@@ -60,4 +79,22 @@ export function messageOf(error: unknown): string {
     return (error as { message: string }).message;
   }
   return 'unknown error';
+}
+
+/** The broker's error name (`INVALID_PRODUCER_EPOCH`, ...) of a client error, looked for along its causes. */
+export function kafkaErrorType(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
+    if ('type' in current && typeof current.type === 'string') return current.type;
+    current = 'cause' in current ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+/** Errors that mean another producer with the same transactional id has taken over (fencing). */
+const FENCING_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'INVALID_PRODUCER_ID_MAPPING']);
+
+export function isProducerFenced(error: unknown): boolean {
+  const type = kafkaErrorType(error);
+  return type !== undefined && FENCING_TYPES.has(type);
 }

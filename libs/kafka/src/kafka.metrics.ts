@@ -24,5 +24,12 @@ export const kafkaMetrics = {
   ),
   consumed: counter('kafka_records_consumed_total', 'Records handled successfully', ['topic', 'group']),
   retries: counter('kafka_handler_retries_total', 'Handler attempts that failed and were retried', ['topic', 'group']),
+  transactions: counter('kafka_transactions_total', 'Consume-transform-produce transactions by outcome (committed, failed, fenced)', ['group', 'outcome']),
+  transactionDuration: histogram(
+    'kafka_transaction_duration_seconds',
+    'From the first send of a transaction to its commit',
+    [],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  ),
   deadLettered: counter('kafka_records_dead_lettered_total', 'Records moved to a dead-letter topic', ['topic', 'group', 'code']),
 };
