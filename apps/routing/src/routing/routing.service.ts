@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TicketSubmittedPayload, Topics, deterministicUuid, validatePayload } from '#contracts';
-import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload, TopicName } from '#contracts';
-import { EventPublisher, KafkaErrorCode, NonRetriableEventError } from '#kafka';
-import type { KafkaEvent, OutgoingEvent } from '#kafka';
+import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload } from '#contracts';
+import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
+import type { EventSink, KafkaEvent, TopicEvent } from '#kafka';
 import { PsmDirectory } from '../psm/psm-directory.js';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RoutingInput } from '../rules/routing-policy.js';
@@ -13,13 +13,12 @@ export interface RoutingOutputs {
   readonly alert: PhoneDeskAlertPayload | null;
 }
 
-/** Decides and publishes: one routed event, one queue event and, for urgent access, one alert. */
+/** Decides and publishes: one routed event, one queue event and, for urgent access, one alert, per ticket. */
 @Injectable()
 export class RoutingService {
   constructor(
     private readonly policy: RoutingPolicy,
     private readonly psms: PsmDirectory,
-    private readonly publisher: EventPublisher,
   ) {}
 
   preview(input: RoutingInput, at: Date): RoutingDecisionPayload {
@@ -78,18 +77,40 @@ export class RoutingService {
     return { routed, queued, alert };
   }
 
-  async route(event: KafkaEvent): Promise<RoutingOutputs> {
+  /**
+   * Routes a batch of submitted tickets and publishes all their outputs at once into `sink` (the
+   * consumer's transaction). One invalid ticket fails the whole call with a non-retriable error; the
+   * transport then routes the batch record by record, so only that ticket is dead-lettered.
+   */
+  async route(events: readonly KafkaEvent[], sink: EventSink): Promise<RoutingOutputs[]> {
+    const routedAt = new Date().toISOString();
+    const outputs: RoutingOutputs[] = [];
+    const publications: TopicEvent[] = [];
+    for (const event of events) {
+      const ticket = this.validTicket(event);
+      const planned = this.plan(ticket, routedAt);
+      outputs.push(planned);
+      publications.push(...this.publications(event, ticket, planned));
+    }
+    await sink.publishAll(publications);
+    return outputs;
+  }
+
+  private validTicket(event: KafkaEvent): TicketSubmittedPayload {
     const validation = validatePayload(TicketSubmittedPayload, event.value);
     if (!validation.ok) {
       const reasons = validation.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
       throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid submitted ticket: ${reasons}`);
     }
-    const ticket = validation.value;
-    const outputs = this.plan(ticket, new Date().toISOString());
+    return validation.value;
+  }
+
+  /** The routed event, the queue event and the alert, with ids derived from the ticket id. */
+  private publications(event: KafkaEvent, ticket: TicketSubmittedPayload, outputs: RoutingOutputs): TopicEvent[] {
     const causationId = event.cloudEvent.id;
     const correlationId = event.cloudEvent.correlationId ?? ticket.requestId;
     const common = { key: ticket.ticketId, correlationId, ...(causationId ? { causationId } : {}) };
-    const events: { topic: TopicName; event: OutgoingEvent<unknown> }[] = [
+    const events: TopicEvent[] = [
       { topic: Topics.ticketsRouted, event: { ...common, id: deterministicUuid('ticket.routed', ticket.ticketId), payload: outputs.routed } },
       {
         topic: outputs.routed.queue === 'psm' ? Topics.queuePsm : Topics.queueSupport,
@@ -99,7 +120,6 @@ export class RoutingService {
     if (outputs.alert) {
       events.push({ topic: Topics.alertsPhoneDesk, event: { ...common, id: deterministicUuid('alert.raised', ticket.ticketId), payload: outputs.alert } });
     }
-    await this.publisher.publishAll(events);
-    return outputs;
+    return events;
   }
 }

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Topics, toCloudEventHeaders } from '#contracts';
+import type { RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix } from '#testing';
+import { PsmDirectory } from '../src/psm/psm-directory.js';
+import { TopicTail } from './topic-tail.js';
+
+/** The routing service as a process, fed and read through the real broker. */
+describe(PsmDirectory.name, () => {
+  const orgId = `org-psm-${uniqueSuffix()}`;
+  let routing: ServiceProcess;
+  let kafka: KafkaTestClient;
+  let routed: TopicTail;
+
+  beforeAll(async () => {
+    kafka = new KafkaTestClient(testBrokers());
+    routing = new ServiceProcess('routing', { KAFKA_BROKERS: testBrokers().join(',') });
+    await routing.start();
+    routed = await TopicTail.start(kafka.kafka, [Topics.ticketsRouted]);
+  });
+
+  afterAll(async () => {
+    await routing?.stop();
+    await routed?.stop();
+    await kafka?.close();
+  });
+
+  async function assign(psmId: string | null): Promise<void> {
+    await kafka.produce(Topics.psmAssignments, [{ key: orgId, value: psmId === null ? null : JSON.stringify({ orgId, psmId }) }]);
+  }
+
+  async function previewAssignee(): Promise<string | null> {
+    const response = await fetch(`${routing.url}/v1/routing/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: 'chat', message: 'How do I document a processing activity?', orgId }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as RoutingDecisionPayload).assignee;
+  }
+
+  /** Submits a chat ticket of the organisation and returns its routing decision as published. */
+  async function routeChatTicket(): Promise<TicketRoutedPayload> {
+    const ticket: TicketSubmittedPayload = submittedTicket({
+      ticketId: randomUUID(),
+      channel: 'chat',
+      requestType: null,
+      subject: null,
+      message: 'Comment documenter une activité de traitement ?',
+      locale: 'fr',
+      workspaceTesting: null,
+      requester: { userId: 'user-psm', orgId, email: 'dpo@example.com', name: null },
+    });
+    await kafka.produce(Topics.ticketsSubmitted, [
+      {
+        key: ticket.ticketId,
+        value: JSON.stringify(ticket),
+        headers: toCloudEventHeaders({
+          id: randomUUID(),
+          source: '/tests',
+          type: 'support.ticket.submitted.v1',
+          time: ticket.receivedAt,
+          subject: ticket.ticketId,
+        }),
+      },
+    ]);
+    const record = await eventually(
+      () => {
+        const found = routed.records.find((candidate) => candidate.key === ticket.ticketId);
+        if (!found?.value) throw new Error(`ticket ${ticket.ticketId} not routed yet`);
+        return found;
+      },
+      { timeoutMs: 30_000 },
+    );
+    return JSON.parse(record.value ?? 'null') as TicketRoutedPayload;
+  }
+
+  it('routes a chat ticket of an organisation without a dedicated PSM to the pool, saying so', async () => {
+    const decision = await routeChatTicket();
+
+    expect(decision).toMatchObject({ ruleId: 'chat-to-psm', queue: 'psm', assignee: null });
+    expect(decision.reason).toContain(`the PSM pool (organisation ${orgId} has no dedicated PSM)`);
+  });
+
+  it('applies a new assignment live: the next chat ticket goes to that PSM', async () => {
+    await assign('psm-alice');
+    await eventually(async () => expect(await previewAssignee()).toBe('psm-alice'));
+
+    const decision = await routeChatTicket();
+
+    expect(decision).toMatchObject({ ruleId: 'chat-to-psm', queue: 'psm', assignee: 'psm-alice' });
+    expect(decision.reason).toContain('dedicated PSM psm-alice');
+  });
+
+  it('applies a reassignment live', async () => {
+    await assign('psm-bob');
+    await eventually(async () => expect(await previewAssignee()).toBe('psm-bob'));
+
+    expect((await routeChatTicket()).assignee).toBe('psm-bob');
+  });
+
+  it('removes the assignment on a null value (tombstone): the next ticket goes to the pool', async () => {
+    await assign(null);
+    await eventually(async () => expect(await previewAssignee()).toBeNull());
+
+    const decision = await routeChatTicket();
+
+    expect(decision).toMatchObject({ ruleId: 'chat-to-psm', assignee: null });
+    expect(decision.reason).toContain('has no dedicated PSM');
+  });
+
+  it('re-reads the topic on restart, tombstones included, before routing anything', async () => {
+    await assign('psm-carol');
+    await eventually(async () => expect(await previewAssignee()).toBe('psm-carol'));
+    await routing.stop();
+
+    await routing.start();
+
+    // No waiting: the directory is complete once the service reports ready.
+    expect(await previewAssignee()).toBe('psm-carol');
+    expect((await routeChatTicket()).assignee).toBe('psm-carol');
+
+    await assign(null);
+    await eventually(async () => expect(await previewAssignee()).toBeNull());
+    await routing.stop();
+    await routing.start();
+    expect(await previewAssignee()).toBeNull();
+  });
+});
