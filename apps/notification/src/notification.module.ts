@@ -1,15 +1,35 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { KafkaHealthIndicator, KafkaModule, PlatformModule } from '#platform';
-import { LogChannel } from './channels/log.channel.js';
-import { NOTIFICATION_CHANNEL } from './channels/notification-channel.js';
+import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, TokenVerifier } from '#platform';
+import { AlertRepository } from './alerts/alert.repository.js';
+import { AlertsController } from './alerts/alerts.controller.js';
+import { AlertsService } from './alerts/alerts.service.js';
+import { EscalationScheduler } from './alerts/escalation.scheduler.js';
+import { ChannelRegistry } from './channels/channel-registry.js';
+import { Clock, SystemClock } from './clock.js';
+import { DeliveryRepository } from './delivery/delivery.repository.js';
+import { DeliveryWorker } from './delivery/delivery.worker.js';
+import { CHANNEL_REGISTRY, NotificationSender } from './delivery/notification-sender.js';
+import { CreateNotification1764400000000 } from './migrations/1764400000000-create-notification.js';
 import { NotificationConfig } from './notification.config.js';
+import { NotificationRuntime } from './notification.runtime.js';
 import { NotificationConsumer } from './notifying/notification.consumer.js';
-import { NotifierService } from './notifying/notifier.service.js';
+import { NotificationIntake } from './notifying/notification-intake.service.js';
+import { OutboxRelay } from './outbox/outbox.relay.js';
+import { OutboxRepository } from './outbox/outbox.repository.js';
+import { ContactRepository } from './recipients/contact.repository.js';
+
+export const NOTIFICATION_MIGRATIONS = [CreateNotification1764400000000];
+export const NOTIFICATION_MIGRATIONS_TABLE = 'notification_migrations';
+
+export interface NotificationModuleOverrides {
+  /** Tests move time by hand; production uses the system clock. */
+  readonly clock?: Clock;
+}
 
 @Module({})
 export class NotificationModule {
-  static forRoot(config: NotificationConfig): DynamicModule {
+  static forRoot(config: NotificationConfig, overrides: NotificationModuleOverrides = {}): DynamicModule {
     return {
       module: NotificationModule,
       imports: [
@@ -20,10 +40,51 @@ export class NotificationModule {
           consumes: true,
           topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
+        DatabaseModule.forRoot({
+          url: config.DATABASE_URL,
+          entities: [],
+          migrations: NOTIFICATION_MIGRATIONS,
+          migrationsTableName: NOTIFICATION_MIGRATIONS_TABLE,
+        }),
+        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
-      controllers: [NotificationConsumer],
-      providers: [{ provide: NotificationConfig, useValue: config }, { provide: NOTIFICATION_CHANNEL, useClass: LogChannel }, NotifierService],
+      controllers: [AlertsController, NotificationConsumer],
+      providers: [
+        { provide: NotificationConfig, useValue: config },
+        { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
+        {
+          provide: CHANNEL_REGISTRY,
+          useFactory: (): ChannelRegistry =>
+            ChannelRegistry.create({
+              webhookKeys: config.webhookKeys,
+              smtpUrl: config.SMTP_URL,
+              from: config.NOTIFY_FROM,
+              attemptTimeoutMs: config.NOTIFY_ATTEMPT_TIMEOUT_MS,
+              concurrency: config.NOTIFY_CONCURRENCY,
+            }),
+        },
+        {
+          provide: TokenVerifier,
+          useFactory: (): TokenVerifier =>
+            new TokenVerifier({
+              secret: config.AUTH_JWT_SECRET,
+              issuer: config.AUTH_JWT_ISSUER,
+              audience: config.AUTH_JWT_AUDIENCE,
+              ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+            }),
+        },
+        OutboxRepository,
+        ContactRepository,
+        DeliveryRepository,
+        AlertRepository,
+        OutboxRelay,
+        NotificationSender,
+        DeliveryWorker,
+        EscalationScheduler,
+        NotificationIntake,
+        AlertsService,
+        NotificationRuntime,
+      ],
     };
   }
 }

@@ -5,8 +5,11 @@ export interface MessageText {
   readonly body: string;
 }
 
-/** The acknowledgement the support process promises the requester. */
-export function requesterAcknowledgement(routed: TicketRoutedPayload, locale: Locale): MessageText {
+/**
+ * Short, plain messages that carry the ticket reference and what the reader needs to act, nothing
+ * more: no requester name, address or request text ever appears in a notification.
+ */
+export function requesterAcknowledgement(routed: Pick<TicketRoutedPayload, 'reference'>, locale: Locale): MessageText {
   if (locale === 'fr') {
     return {
       subject: `Votre demande ${routed.reference} a bien été envoyée`,
@@ -19,23 +22,64 @@ export function requesterAcknowledgement(routed: TicketRoutedPayload, locale: Lo
   };
 }
 
-export function psmNotice(routed: TicketRoutedPayload): MessageText {
+export function psmNotice(routed: TicketRoutedPayload, locale: Locale = 'en'): MessageText {
+  const org = routed.orgId ?? (locale === 'fr' ? 'inconnue' : 'unknown');
+  if (locale === 'fr') {
+    return {
+      subject: `Nouvelle question chat ${routed.reference} (${routed.priority})`,
+      body: `Une question chat de l'organisation ${org} attend dans la file PSM. Référence ${routed.reference}, échéance ${routed.slaDueAt}.`,
+    };
+  }
   return {
     subject: `New chat question ${routed.reference} (${routed.priority})`,
-    body: `A chat question from organisation ${routed.orgId ?? 'unknown'} is waiting in the PSM queue. Reference ${routed.reference}, due ${routed.slaDueAt}.`,
+    body: `A chat question from organisation ${org} is waiting in the PSM queue. Reference ${routed.reference}, due ${routed.slaDueAt}.`,
   };
 }
 
-export function supportNotice(routed: TicketRoutedPayload): MessageText {
+export function supportNotice(routed: TicketRoutedPayload, locale: Locale = 'en'): MessageText {
+  if (locale === 'fr') {
+    return {
+      subject: `Ticket ${routed.priority} ${routed.reference}`,
+      body: `Un ticket ${routed.priority} est dans la file support (${routed.ruleId}) : ${routed.reason}. Échéance ${routed.slaDueAt}.`,
+    };
+  }
   return {
     subject: `${routed.priority} ticket ${routed.reference}`,
     body: `A ${routed.priority} ticket is in the support queue (${routed.ruleId}): ${routed.reason}. Due ${routed.slaDueAt}.`,
   };
 }
 
-export function alertNotice(alert: PhoneDeskAlertPayload): MessageText {
+export function alertNotice(alert: Pick<PhoneDeskAlertPayload, 'alertId' | 'reference' | 'priority' | 'raisedAt'>, locale: Locale = 'en'): MessageText {
+  if (locale === 'fr') {
+    return {
+      subject: `URGENT alerte d'accès ${alert.reference}`,
+      body: `Problème d'accès urgent, ticket ${alert.reference} (${alert.priority}), levé ${alert.raisedAt}. Acquittez l'alerte ${alert.alertId}.`,
+    };
+  }
   return {
     subject: `URGENT access alert ${alert.reference}`,
     body: `Urgent access problem, ticket ${alert.reference} (${alert.priority}), raised ${alert.raisedAt}. Acknowledge alert ${alert.alertId}.`,
+  };
+}
+
+export interface EscalationFacts {
+  readonly alertId: string;
+  readonly reference: string;
+  readonly priority: string;
+  readonly raisedAt: string;
+  readonly level: number;
+  readonly maxLevel: number;
+}
+
+export function escalationNotice(facts: EscalationFacts, locale: Locale = 'en'): MessageText {
+  if (locale === 'fr') {
+    return {
+      subject: `URGENT escalade ${facts.level}/${facts.maxLevel} alerte d'accès ${facts.reference}`,
+      body: `Alerte non acquittée : problème d'accès urgent, ticket ${facts.reference} (${facts.priority}), levé ${facts.raisedAt}. Acquittez l'alerte ${facts.alertId}.`,
+    };
+  }
+  return {
+    subject: `URGENT escalation ${facts.level}/${facts.maxLevel} access alert ${facts.reference}`,
+    body: `Unacknowledged alert: urgent access problem, ticket ${facts.reference} (${facts.priority}), raised ${facts.raisedAt}. Acknowledge alert ${facts.alertId}.`,
   };
 }

@@ -1,0 +1,59 @@
+import { EmailChannel } from './email.channel.js';
+import { LogChannel } from './log.channel.js';
+import { DeliveryError, DeliveryErrorCode } from './notification-channel.js';
+import type { Delivery, ResolvedTarget } from './notification-channel.js';
+import { WebhookChannel } from './webhook.channel.js';
+
+export interface ChannelSettings {
+  readonly webhookKeys: readonly Buffer[];
+  readonly smtpUrl: string;
+  readonly from: string;
+  readonly attemptTimeoutMs: number;
+  readonly concurrency: number;
+}
+
+/** The channels configured for this instance, behind one `deliver`. */
+export class ChannelRegistry {
+  constructor(
+    private readonly log: LogChannel,
+    private readonly webhook: WebhookChannel | null,
+    private readonly email: EmailChannel | null,
+  ) {}
+
+  static create(settings: ChannelSettings): ChannelRegistry {
+    return new ChannelRegistry(
+      new LogChannel(),
+      settings.webhookKeys.length > 0 ? new WebhookChannel({ keys: settings.webhookKeys, maxSockets: settings.concurrency }) : null,
+      settings.smtpUrl
+        ? new EmailChannel({
+            smtpUrl: settings.smtpUrl,
+            from: settings.from,
+            timeoutMs: settings.attemptTimeoutMs,
+            maxConnections: Math.min(10, settings.concurrency),
+          })
+        : null,
+    );
+  }
+
+  async deliver(delivery: Delivery, target: ResolvedTarget, signal: AbortSignal): Promise<void> {
+    switch (target.channel) {
+      case 'log':
+        return this.log.deliver(delivery);
+      case 'webhook':
+        if (!this.webhook) throw notConfigured('webhook', 'NOTIFY_WEBHOOK_SECRET');
+        return this.webhook.deliver(delivery, target, signal);
+      case 'email':
+        if (!this.email) throw notConfigured('email', 'SMTP_URL');
+        return this.email.deliver(delivery, target, signal);
+    }
+  }
+
+  close(): void {
+    this.webhook?.close();
+    this.email?.close();
+  }
+}
+
+function notConfigured(channel: string, setting: string): DeliveryError {
+  return new DeliveryError(DeliveryErrorCode.channelNotConfigured, `the ${channel} channel needs ${setting}`, false);
+}

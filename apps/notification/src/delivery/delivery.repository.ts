@@ -1,0 +1,256 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import type { Audience, Locale } from '#contracts';
+import type { Delivery, NotificationKind, OutgoingNotification } from '../channels/notification-channel.js';
+import { OutboxRepository } from '../outbox/outbox.repository.js';
+import type { OutboxEvent } from '../outbox/outbox-event.js';
+import { ContactRepository } from '../recipients/contact.repository.js';
+import { updateReturning } from '../updated-rows.js';
+
+/** Alerts go out before anything else waiting. */
+export const Urgency = { alert: 0, normal: 1 } as const;
+
+export interface NewDelivery {
+  readonly notification: OutgoingNotification;
+  readonly urgency: number;
+  readonly correlationId: string | null;
+  readonly causationId: string | null;
+}
+
+export type DeliveryState = 'pending' | 'sent' | 'failed' | 'skipped';
+
+/** A claimed delivery: the message and what its outcome events need. */
+export interface ClaimedDelivery extends Delivery {
+  readonly urgency: number;
+  readonly correlationId: string | null;
+  readonly causationId: string | null;
+}
+
+/** What became of one attempt. */
+export interface AttemptRecord {
+  readonly notificationId: string;
+  readonly ticketId: string;
+  readonly audience: Audience;
+  readonly attempt: number;
+  readonly state: DeliveryState;
+  /** When the next attempt is due (pending only). */
+  readonly nextAttemptAt: Date | null;
+  readonly channel: string;
+  readonly error: string | null;
+  readonly event: OutboxEvent;
+}
+
+export interface DeliveryStatus {
+  readonly notificationId: string;
+  readonly ticketId: string;
+  readonly audience: Audience;
+  readonly kind: NotificationKind;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly channel: string | null;
+  readonly lastError: string | null;
+  readonly nextAttemptAt: Date;
+}
+
+interface DeliveryRow {
+  notification_id: string;
+  ticket_id: string;
+  reference: string;
+  kind: NotificationKind;
+  audience: Audience;
+  recipient: string | null;
+  locale: Locale;
+  subject: string;
+  body: string;
+  alert_id: string | null;
+  escalation_level: number | null;
+  urgency: number;
+  attempts: number;
+  correlation_id: string | null;
+  causation_id: string | null;
+  created_at: Date;
+}
+
+const CLAIMED_COLUMNS = `d.notification_id, d.ticket_id, d.reference, d.kind, d.audience, d.recipient, d.locale, d.subject, d.body,
+  d.alert_id, d.escalation_level, d.urgency, d.attempts, d.correlation_id, d.causation_id, d.created_at`;
+
+/** Owns the deliveries table: the dedup record, the retry timer and the lease of each notification. */
+@Injectable()
+export class DeliveryRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly outbox: OutboxRepository,
+    private readonly contacts: ContactRepository,
+  ) {}
+
+  /** Records notifications not seen before; returns the ids actually added (a redelivery adds none). */
+  async enqueue(deliveries: readonly NewDelivery[], now: Date, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+    if (deliveries.length === 0) return [];
+    const column = <T>(pick: (delivery: NewDelivery) => T): T[] => deliveries.map(pick);
+    const rows = await manager.query<{ notification_id: string }[]>(
+      `INSERT INTO notification.deliveries (notification_id, ticket_id, reference, kind, audience, recipient, locale, subject, body,
+                                            alert_id, escalation_level, urgency, correlation_id, causation_id,
+                                            next_attempt_at, created_at, updated_at)
+       SELECT *, $15::timestamptz, $15::timestamptz, $15::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::text[], $11::int[], $12::smallint[], $13::text[], $14::text[])
+       ON CONFLICT (notification_id) DO NOTHING
+       RETURNING notification_id`,
+      [
+        column((delivery) => delivery.notification.notificationId),
+        column((delivery) => delivery.notification.ticketId),
+        column((delivery) => delivery.notification.reference),
+        column((delivery) => delivery.notification.kind),
+        column((delivery) => delivery.notification.audience),
+        column((delivery) => delivery.notification.recipient),
+        column((delivery) => delivery.notification.locale),
+        column((delivery) => delivery.notification.subject),
+        column((delivery) => delivery.notification.body),
+        column((delivery) => delivery.notification.alertId),
+        column((delivery) => delivery.notification.escalationLevel),
+        column((delivery) => delivery.urgency),
+        column((delivery) => delivery.correlationId),
+        column((delivery) => delivery.causationId),
+        now,
+      ],
+    );
+    return rows.map((row) => row.notification_id);
+  }
+
+  /**
+   * Takes up to `limit` due deliveries, most urgent first, and leases them until `leaseUntil`:
+   * the attempt is counted now, and a row whose worker died becomes due again when the lease ends.
+   * Rows locked by another instance are skipped, so no two instances send the same attempt.
+   */
+  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+    if (limit <= 0) return [];
+    const rows = await updateReturning<DeliveryRow>(
+      this.dataSource,
+      `UPDATE notification.deliveries d
+          SET attempts = d.attempts + 1, next_attempt_at = $2, updated_at = $1
+        WHERE d.notification_id IN (
+              SELECT notification_id FROM notification.deliveries
+               WHERE state = 'pending' AND next_attempt_at <= $1
+               ORDER BY urgency, next_attempt_at
+               LIMIT $3
+               FOR UPDATE SKIP LOCKED)
+       RETURNING ${CLAIMED_COLUMNS}`,
+      [now, leaseUntil, limit],
+    );
+    return rows.sort((left, right) => left.urgency - right.urgency).map(toClaimed);
+  }
+
+  /** Gives claimed deliveries back untried (their receiver is busy): the attempt is not counted. */
+  async release(deliveries: readonly Pick<ClaimedDelivery, 'notificationId' | 'attempt'>[], dueAt: Date): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE notification.deliveries d
+          SET attempts = d.attempts - 1, next_attempt_at = $3
+         FROM unnest($1::text[], $2::int[]) AS r(notification_id, attempt)
+        WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'`,
+      [deliveries.map((delivery) => delivery.notificationId), deliveries.map((delivery) => delivery.attempt), dueAt],
+    );
+  }
+
+  /**
+   * Settles attempts in one transaction with their outcome events. An attempt whose lease was
+   * taken over in the meantime (its attempt number is no longer the row's) changes nothing.
+   * A requester's address is erased once their notification is settled.
+   */
+  async complete(records: readonly AttemptRecord[], now: Date): Promise<number> {
+    if (records.length === 0) return 0;
+    return this.dataSource.transaction(async (manager) => {
+      const updated = await updateReturning<{ notification_id: string }>(
+        manager,
+        `UPDATE notification.deliveries d
+            SET state = r.state,
+                next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
+                channel = r.channel,
+                last_error = r.last_error,
+                updated_at = $7,
+                completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE $7::timestamptz END
+           FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+                AS r(notification_id, attempt, state, next_attempt_at, channel, last_error)
+          WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'
+         RETURNING d.notification_id`,
+        [
+          records.map((record) => record.notificationId),
+          records.map((record) => record.attempt),
+          records.map((record) => record.state),
+          records.map((record) => record.nextAttemptAt),
+          records.map((record) => record.channel),
+          records.map((record) => record.error),
+          now,
+        ],
+      );
+      const applied = new Set(updated.map((row) => row.notification_id));
+      const settled = records.filter((record) => applied.has(record.notificationId));
+      await this.outbox.add(
+        manager,
+        settled.map((record) => record.event),
+      );
+      await this.contacts.erase(
+        manager,
+        settled.filter((record) => record.audience === 'requester' && record.state !== 'pending').map((record) => record.ticketId),
+        now,
+      );
+      return settled.length;
+    });
+  }
+
+  async findStatus(notificationId: string): Promise<DeliveryStatus | undefined> {
+    const rows = await this.dataSource.query<
+      {
+        notification_id: string;
+        ticket_id: string;
+        audience: Audience;
+        kind: NotificationKind;
+        state: DeliveryState;
+        attempts: number;
+        channel: string | null;
+        last_error: string | null;
+        next_attempt_at: Date;
+      }[]
+    >(
+      `SELECT notification_id, ticket_id, audience, kind, state, attempts, channel, last_error, next_attempt_at
+         FROM notification.deliveries WHERE notification_id = $1`,
+      [notificationId],
+    );
+    const row = rows[0];
+    return (
+      row && {
+        notificationId: row.notification_id,
+        ticketId: row.ticket_id,
+        audience: row.audience,
+        kind: row.kind,
+        state: row.state,
+        attempts: row.attempts,
+        channel: row.channel,
+        lastError: row.last_error,
+        nextAttemptAt: row.next_attempt_at,
+      }
+    );
+  }
+}
+
+function toClaimed(row: DeliveryRow): ClaimedDelivery {
+  return {
+    notificationId: row.notification_id,
+    ticketId: row.ticket_id,
+    reference: row.reference,
+    kind: row.kind,
+    audience: row.audience,
+    recipient: row.recipient,
+    locale: row.locale,
+    subject: row.subject,
+    body: row.body,
+    alertId: row.alert_id,
+    escalationLevel: row.escalation_level,
+    createdAt: row.created_at,
+    attempt: row.attempts,
+    urgency: row.urgency,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+  };
+}

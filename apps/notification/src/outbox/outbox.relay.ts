@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { EventPublisher } from '#kafka';
+import { BackgroundLoop } from '../background-loop.js';
+import { NotificationConfig } from '../notification.config.js';
+import { OutboxRepository } from './outbox.repository.js';
+
+const RELAY_BATCH = 500;
+
+/** Moves outbox events to Kafka, as soon as they are written and again after any failure. */
+@Injectable()
+export class OutboxRelay {
+  private readonly loop: BackgroundLoop;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly publisher: EventPublisher,
+    config: NotificationConfig,
+  ) {
+    this.loop = new BackgroundLoop('OutboxRelay', () => this.relayOnce(), Math.max(config.NOTIFY_POLL_INTERVAL_MS, 1_000));
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop.wake();
+  }
+
+  /** Stops the loop, then relays what is left once (best effort: the rest waits for the next start). */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+    await this.relayOnce().catch(() => false);
+  }
+
+  /** True when a full batch went out (more may be waiting). */
+  async relayOnce(): Promise<boolean> {
+    const relayed = await this.outbox.relay(RELAY_BATCH, async (events) => {
+      await this.publisher.publishAll(
+        events.map((event) => ({
+          topic: event.topic,
+          event: {
+            key: event.key,
+            id: event.id,
+            payload: event.payload,
+            time: event.time,
+            ...(event.correlationId === null ? {} : { correlationId: event.correlationId }),
+            ...(event.causationId === null ? {} : { causationId: event.causationId }),
+          },
+        })),
+      );
+    });
+    return relayed === RELAY_BATCH;
+  }
+}
