@@ -158,14 +158,14 @@ export function crossCheck(config: NotificationConfig): string[] {
   }
   if (config.NOTIFY_TARGET_CONCURRENCY > config.NOTIFY_CONCURRENCY) problems.push('NOTIFY_TARGET_CONCURRENCY: must not exceed NOTIFY_CONCURRENCY');
   if (config.NOTIFY_RETRY_MAX_MS < config.NOTIFY_RETRY_BASE_MS) problems.push('NOTIFY_RETRY_MAX_MS: must not be below NOTIFY_RETRY_BASE_MS');
-  const recipients = parseRecipients(config.NOTIFY_RECIPIENTS);
-  if (!recipients.ok) return [...problems, ...recipients.problems];
-  const channels = new Set(allTargets(recipients.value).map((target) => target.channel));
-  if (config.NOTIFY_WEBHOOK_SECRET.trim() !== '' && parseWebhookSecrets(config.NOTIFY_WEBHOOK_SECRET) === undefined) {
+  const secretGiven = config.NOTIFY_WEBHOOK_SECRET.trim() !== '';
+  if (secretGiven && parseWebhookSecrets(config.NOTIFY_WEBHOOK_SECRET) === undefined) {
     problems.push('NOTIFY_WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 bytes in base64 (several may be given, space-separated)');
-  } else if (channels.has('webhook') && config.NOTIFY_WEBHOOK_SECRET.trim() === '') {
-    problems.push('NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel');
   }
+  const recipients = parseRecipients(config.NOTIFY_RECIPIENTS);
+  if (!recipients.ok) problems.push(...recipients.problems);
+  const channels = new Set(recipients.ok ? allTargets(recipients.value).map((target) => target.channel) : []);
+  if (channels.has('webhook') && !secretGiven) problems.push('NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel');
   if (channels.has('email')) {
     if (config.SMTP_URL.trim() === '') problems.push('SMTP_URL: required when an audience uses the email channel');
     else if (!/^smtps?:\/\/[^/]+/i.test(config.SMTP_URL)) problems.push('SMTP_URL: must be an smtp:// or smtps:// URL');
@@ -178,8 +178,27 @@ export function crossCheck(config: NotificationConfig): string[] {
 
 /** Reads and validates the environment; a bad setting stops the service with every problem listed. */
 export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): NotificationConfig {
-  const config = loadConfig(NotificationConfig, env);
-  const problems = crossCheck(config);
+  let config: NotificationConfig;
+  const problems: string[] = [];
+  try {
+    config = loadConfig(NotificationConfig, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+    config = withTextSettings(env);
+  }
+  problems.push(...crossCheck(config));
   if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The defaults plus the text settings as given, so that one bad number does not hide the other problems. */
+function withTextSettings(env: NodeJS.ProcessEnv): NotificationConfig {
+  const config = new NotificationConfig();
+  const fields = config as unknown as Record<string, unknown>;
+  for (const [key, fallback] of Object.entries(fields)) {
+    const value = env[key];
+    if (typeof fallback === 'string' && value !== undefined && value !== '') fields[key] = value;
+  }
   return config;
 }

@@ -1,48 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ticketReference } from '#contracts';
-import type { PhoneDeskAlertPayload, Priority, Queue, TicketRoutedPayload } from '#contracts';
-import { planAlertNotification, planRoutedNotifications } from './notification-planner.js';
+import type { Priority, Queue } from '#contracts';
+import { phoneDeskAlert, routedTicket } from '#testing';
+import { planAlertNotification, planEscalationNotification, planRoutedNotifications } from './notification-planner.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function routedTicket(overrides: Partial<TicketRoutedPayload> = {}): TicketRoutedPayload {
-  const ticketId = overrides.ticketId ?? randomUUID();
-  return {
-    ticketId,
-    reference: ticketReference(ticketId),
-    queue: 'support',
-    assignee: null,
-    priority: 'P3',
-    slaDueAt: '2026-11-26T10:00:00.000Z',
-    ruleId: 'fallback',
-    ruleSetVersion: '2026-11-01',
-    reason: 'no other rule matched',
-    alert: null,
-    channel: 'email',
-    requestType: null,
-    locale: 'en',
-    orgId: 'org-1',
-    routedAt: '2026-11-25T10:00:00.000Z',
-    ...overrides,
-  };
-}
-
-function phoneDeskAlert(overrides: Partial<PhoneDeskAlertPayload> = {}): PhoneDeskAlertPayload {
-  const ticketId = overrides.ticketId ?? randomUUID();
-  return {
-    alertId: randomUUID(),
-    ticketId,
-    reference: ticketReference(ticketId),
-    target: 'phone-desk',
-    priority: 'P1',
-    reason: 'urgent access problem',
-    channel: 'phone',
-    orgId: 'org-1',
-    raisedAt: '2026-11-25T10:00:00.000Z',
-    slaDueAt: '2026-11-25T10:30:00.000Z',
-    ...overrides,
-  };
-}
 
 describe(planRoutedNotifications.name, () => {
   test.each<{ queue: Queue; priority: Priority; audiences: string[] }>([
@@ -192,5 +153,61 @@ describe(planAlertNotification.name, () => {
     const sut = planAlertNotification(alert).notificationId;
 
     expect(routedIds).not.toContain(sut);
+  });
+});
+
+describe(planEscalationNotification.name, () => {
+  const facts = (level: number) => ({
+    alertId: randomUUID(),
+    reference: 'SR-7K4Q-M2XD',
+    priority: 'P1',
+    raisedAt: '2026-11-25T10:00:00.000Z',
+    level,
+    maxLevel: 3,
+  });
+
+  it('pages on-call with the level, the reference and the alert to acknowledge', () => {
+    const escalation = facts(2);
+
+    const sut = planEscalationNotification('ticket-1', escalation);
+
+    expect(sut).toMatchObject({ kind: 'alert.escalated', audience: 'on-call', recipient: 'on-call', alertId: escalation.alertId, escalationLevel: 2 });
+    expect(sut.subject).toBe('URGENT escalation 2/3 access alert SR-7K4Q-M2XD');
+    expect(sut.body).toContain(escalation.alertId);
+  });
+
+  it('gives each level of each alert its own stable id', () => {
+    const escalation = facts(1);
+
+    const sut = planEscalationNotification('ticket-1', escalation).notificationId;
+
+    expect(planEscalationNotification('ticket-1', { ...escalation }).notificationId).toBe(sut);
+    expect(planEscalationNotification('ticket-1', { ...escalation, level: 2 }).notificationId).not.toBe(sut);
+    expect(planEscalationNotification('ticket-1', { ...escalation, alertId: randomUUID() }).notificationId).not.toBe(sut);
+  });
+});
+
+describe('staff messages in French', () => {
+  it('writes the alert, the escalation and the queue notices in French when staff read French', () => {
+    const alert = phoneDeskAlert();
+    const routed = routedTicket({ queue: 'support', priority: 'P1' });
+
+    const sut = [
+      planAlertNotification(alert, 'fr'),
+      planEscalationNotification(alert.ticketId, { ...alert, level: 1, maxLevel: 3 }, 'fr'),
+      ...planRoutedNotifications(routed, 'fr').filter((notification) => notification.audience !== 'requester'),
+    ];
+
+    expect(sut.map((notification) => notification.locale)).toEqual(['fr', 'fr', 'fr']);
+    expect(sut[0]?.body).toContain("Acquittez l'alerte");
+    expect(sut[1]?.subject).toContain('escalade 1/3');
+    expect(sut[2]?.body).toContain('file support');
+  });
+
+  it('keeps the requester in their own language whatever the staff read', () => {
+    const [sut] = planRoutedNotifications(routedTicket({ locale: 'en' }), 'fr');
+
+    expect(sut?.locale).toBe('en');
+    expect(sut?.body).toContain('Your request has been sent');
   });
 });
