@@ -34,7 +34,11 @@ interface LocalTime {
 }
 
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
+/** Bound of the offset cache (one entry per UTC hour looked at: more than a year of hours). */
+const MAX_CACHED_HOURS = 10_000;
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** Gregorian Easter Sunday (anonymous algorithm), as [month, day]. */
 export function easterSunday(year: number): [number, number] {
@@ -89,6 +93,8 @@ export class BusinessCalendar {
   private readonly opensAt: number;
   private readonly closesAt: number;
   private readonly holidayCache = new Map<number, Set<string>>();
+  /** UTC hour -> the zone's offset from UTC in ms during that hour (NaN: it changes within the hour). */
+  private readonly offsets = new Map<number, number>();
 
   constructor(readonly spec: CalendarSpec = PARIS_DESK) {
     this.formatter = new Intl.DateTimeFormat('en-GB', {
@@ -112,10 +118,49 @@ export class BusinessCalendar {
     return this.closesAt - this.opensAt;
   }
 
+  /**
+   * Wall-clock time in the zone. `formatToParts` is costly (it dominated the routing of a ticket), so
+   * the zone's offset is looked up once per UTC hour: offsets change on hour boundaries, and an hour
+   * whose offset differs between its start and its end is computed exactly every time.
+   */
   local(instant: Date): LocalTime {
+    const time = instant.getTime();
+    const offset = this.offsetDuring(time);
+    if (offset === undefined) return this.exactLocal(instant);
+    const shifted = new Date(time + offset);
+    return {
+      year: shifted.getUTCFullYear(),
+      month: shifted.getUTCMonth() + 1,
+      day: shifted.getUTCDate(),
+      hour: shifted.getUTCHours(),
+      minute: shifted.getUTCMinutes(),
+      second: shifted.getUTCSeconds(),
+      weekday: ((shifted.getUTCDay() + 6) % 7) + 1,
+    };
+  }
+
+  private offsetDuring(time: number): number | undefined {
+    const hour = Math.floor(time / HOUR);
+    let offset = this.offsets.get(hour);
+    if (offset === undefined) {
+      const start = hour * HOUR;
+      const atStart = this.exactOffset(start);
+      offset = atStart === this.exactOffset(start + HOUR - 1_000) ? atStart : Number.NaN;
+      if (this.offsets.size >= MAX_CACHED_HOURS) this.offsets.clear();
+      this.offsets.set(hour, offset);
+    }
+    return Number.isNaN(offset) ? undefined : offset;
+  }
+
+  /** Offset at an instant given in whole seconds. */
+  private exactOffset(time: number): number {
+    const local = this.exactLocal(new Date(time));
+    return Date.UTC(local.year, local.month - 1, local.day, local.hour, local.minute, local.second) - time;
+  }
+
+  private exactLocal(instant: Date): LocalTime {
     const parts: Record<string, string> = {};
     for (const part of this.formatter.formatToParts(instant)) parts[part.type] = part.value;
-    const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
     return {
       year: Number(parts.year),
       month: Number(parts.month),
@@ -123,7 +168,7 @@ export class BusinessCalendar {
       hour: Number(parts.hour),
       minute: Number(parts.minute),
       second: Number(parts.second),
-      weekday: weekdays.indexOf(parts.weekday ?? '') + 1,
+      weekday: WEEKDAYS.indexOf(parts.weekday ?? '') + 1,
     };
   }
 
