@@ -6,6 +6,7 @@ import type { EventSink, KafkaEvent, TopicEvent } from '#kafka';
 import { PsmDirectory } from '../psm/psm-directory.js';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RoutingInput } from '../rules/routing-policy.js';
+import { isPlainlyValidTicket } from './submitted-ticket.precheck.js';
 
 export interface RoutingOutputs {
   readonly routed: TicketRoutedPayload;
@@ -97,6 +98,7 @@ export class RoutingService {
   }
 
   private validTicket(event: KafkaEvent): TicketSubmittedPayload {
+    if (isPlainlyValidTicket(event.value)) return event.value;
     const validation = validatePayload(TicketSubmittedPayload, event.value);
     if (!validation.ok) {
       const reasons = validation.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
