@@ -26,12 +26,12 @@ const SILENCED = ['Limiting retries for the idempotent producer'];
  * A transactional producer taking over a partition gets CONCURRENT_TRANSACTIONS while the broker
  * completes the previous owner's transaction; the client retries it, as it should.
  */
-const EXPECTED_RESPONSE_ERRORS = ['The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing'];
+const CONCURRENT_TRANSACTIONS = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
 
 const nestLogCreator: logCreator = () => (entry: LogEntry) => {
   const { message, ...extra } = entry.log;
   if (SILENCED.some((prefix) => message.startsWith(prefix))) return;
-  if (typeof extra.error === 'string' && EXPECTED_RESPONSE_ERRORS.includes(extra.error)) return;
+  if (extra.error === CONCURRENT_TRANSACTIONS || message.endsWith(CONCURRENT_TRANSACTIONS)) return;
   const text = `${entry.namespace}: ${message}`;
   const detail: Record<string, unknown> = {};
   for (const key of ['broker', 'groupId', 'topic', 'error', 'retryCount']) {
