@@ -40,6 +40,8 @@ export interface KafkaConsumerServerOptions {
   readonly maxRetryBackoffMs?: number;
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /** Largest slice of a fetched batch handed to a batch handler at once (default 250). */
+  readonly maxBatchRecords?: number;
   /** Restarts after consumer failures (broker loss, failed commits) before giving up for good. */
   readonly maxRestarts?: number;
   /** Only read records of committed transactions (default true). */
@@ -139,9 +141,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
 
     const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 20_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      rebalanceTimeout: 60_000,
       maxWaitTimeInMs: 250,
       readUncommitted: !(this.options.readCommitted ?? true),
       allowAutoTopicCreation: false,
@@ -199,37 +201,44 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     };
 
     if (options.batch) {
-      const events: { event: KafkaEvent; message: KafkaMessage }[] = [];
-      for (const message of batch.messages) {
-        const decoded = this.decode(batch.topic, batch.partition, message, options);
-        if ('error' in decoded) {
-          await this.deadLetter(batch.topic, batch.partition, message, decoded.error, 1);
-        } else {
-          events.push({ event: decoded.event, message });
-        }
-      }
-      if (events.length > 0) {
-        const all = events.map(({ event }) => event);
-        const whole = await this.attempt(batch.topic, () => this.invoke(handler, all), heartbeat, 2);
-        if (whole.kind === 'interrupted') return;
-        if (whole.kind === 'failed') {
-          // Isolate the record(s) that fail: each one gets its own bounded retries and DLQ.
-          this.log.warn(`batch of ${all.length} on ${batch.topic}[${batch.partition}] failed, retrying record by record`);
-          for (const { event, message } of events) {
-            if (!isRunning() || isStale()) return;
-            const outcome = await this.processRecord(handler, batch.topic, batch.partition, message, [event], heartbeat);
-            if (outcome === 'interrupted') return;
-            resolveOffset(message.offset);
-            await commit(message.offset);
+      // Chunks bound the work between two heartbeats and two commits, whatever the fetch size.
+      const chunkSize = this.options.maxBatchRecords ?? 250;
+      for (let start = 0; start < batch.messages.length; start += chunkSize) {
+        if (!isRunning() || isStale()) return;
+        const chunk = batch.messages.slice(start, start + chunkSize);
+        const events: { event: KafkaEvent; message: KafkaMessage }[] = [];
+        for (const message of chunk) {
+          const decoded = this.decode(batch.topic, batch.partition, message, options);
+          if ('error' in decoded) {
+            await this.deadLetter(batch.topic, batch.partition, message, decoded.error, 1);
+          } else {
+            events.push({ event: decoded.event, message });
           }
-        } else {
-          kafkaMetrics.consumed.inc({ topic: batch.topic, group: this.options.groupId }, all.length);
         }
-      }
-      const last = batch.messages[batch.messages.length - 1];
-      if (last) {
-        resolveOffset(last.offset);
-        await commit(last.offset);
+        if (events.length > 0) {
+          const all = events.map(({ event }) => event);
+          const whole = await this.attempt(batch.topic, () => this.invoke(handler, all), heartbeat, 2);
+          if (whole.kind === 'interrupted') return;
+          if (whole.kind === 'failed') {
+            // Isolate the record(s) that fail: each one gets its own bounded retries and DLQ.
+            this.log.warn(`batch of ${all.length} on ${batch.topic}[${batch.partition}] failed, retrying record by record`);
+            for (const { event, message } of events) {
+              if (!isRunning() || isStale()) return;
+              const outcome = await this.processRecord(handler, batch.topic, batch.partition, message, [event], heartbeat);
+              if (outcome === 'interrupted') return;
+              resolveOffset(message.offset);
+              await commit(message.offset);
+            }
+          } else {
+            kafkaMetrics.consumed.inc({ topic: batch.topic, group: this.options.groupId }, all.length);
+          }
+        }
+        const last = chunk[chunk.length - 1];
+        if (last) {
+          resolveOffset(last.offset);
+          await commit(last.offset);
+          await heartbeat();
+        }
       }
       return;
     }
