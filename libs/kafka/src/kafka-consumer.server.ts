@@ -308,9 +308,11 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       };
       const decoded = messages.map((message) => ({ message, result: this.decode(topic, partition, message, options) }));
 
-      const oneByOne = async (): Promise<void> => {
-        for (const { message, result } of decoded) {
-          if (interrupted()) return;
+      type Decoded = (typeof decoded)[number];
+      /** Returns false when interrupted (shutdown): what was handled before still commits. */
+      const oneByOne = async (records: readonly Decoded[]): Promise<boolean> => {
+        for (const { message, result } of records) {
+          if (interrupted()) return false;
           if ('error' in result) {
             park(message, result.error, 1);
           } else {
@@ -321,7 +323,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
               await this.invoke(handler, data, scope);
             };
             const outcome = await this.attempt(topic, work, heartbeat, this.options.maxAttempts ?? 4);
-            if (outcome.kind === 'interrupted') return;
+            if (outcome.kind === 'interrupted') return false;
             if (outcome.kind === 'failed') {
               park(message, outcome.error, outcome.attempts);
             } else {
@@ -331,29 +333,37 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
           }
           lastOffset = message.offset;
         }
+        return true;
       };
 
-      const events = decoded.flatMap(({ result }) => ('event' in result ? [result.event] : []));
-      if (options.batch && events.length > 0) {
-        const scope = new TransactionScope(source);
-        const work = async (): Promise<void> => {
-          scope.clear();
-          await this.invoke(handler, events, scope);
-        };
-        const whole = await this.attempt(topic, work, heartbeat, 2);
-        if (whole.kind === 'interrupted') return;
-        if (whole.kind === 'ok') {
-          for (const { message, result } of decoded) if ('error' in result) park(message, result.error, 1);
-          staged.adopt(scope);
-          handled = events.length;
-          lastOffset = messages[messages.length - 1]?.offset;
-        } else {
-          // Isolate the record(s) that fail: each one gets its own bounded retries and dead letter.
-          this.log.warn(`batch of ${events.length} on ${topic}[${partition}] failed, retrying record by record`);
-          await oneByOne();
+      if (options.batch) {
+        // Slices bound the handler's work between two heartbeats; the transaction stays one per batch.
+        const sliceSize = this.options.maxBatchRecords ?? 250;
+        for (let start = 0; start < decoded.length; start += sliceSize) {
+          if (interrupted()) break;
+          const slice = decoded.slice(start, start + sliceSize);
+          const events = slice.flatMap(({ result }) => ('event' in result ? [result.event] : []));
+          const scope = new TransactionScope(source);
+          const work = async (): Promise<void> => {
+            scope.clear();
+            await this.invoke(handler, events, scope);
+          };
+          const whole = events.length > 0 ? await this.attempt(topic, work, heartbeat, 2) : ({ kind: 'ok' } as const);
+          if (whole.kind === 'interrupted') break;
+          if (whole.kind === 'ok') {
+            for (const { message, result } of slice) if ('error' in result) park(message, result.error, 1);
+            staged.adopt(scope);
+            handled += events.length;
+            lastOffset = slice[slice.length - 1]?.message.offset ?? lastOffset;
+          } else {
+            // Isolate the record(s) that fail: each one gets its own bounded retries and dead letter.
+            this.log.warn(`batch of ${events.length} on ${topic}[${partition}] failed, retrying record by record`);
+            if (!(await oneByOne(slice))) break;
+          }
+          await heartbeat();
         }
       } else {
-        await oneByOne();
+        await oneByOne(decoded);
       }
       if (lastOffset === undefined) return;
 

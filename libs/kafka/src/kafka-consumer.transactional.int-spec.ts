@@ -114,6 +114,8 @@ describe(`${KafkaConsumerServer.name} with transactional handlers`, () => {
       },
       maxAttempts: 3,
       retryBackoffMs: 20,
+      // Several slices of a batch handler in one transaction.
+      maxBatchRecords: 2,
     });
     app = await NestFactory.createMicroservice(TransactionalModule, { strategy: sut, logger: false });
     app.useGlobalFilters(new PassThrough());
