@@ -141,7 +141,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
 
     const consumer = kafka.consumer({
       groupId,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 15_000,
       heartbeatInterval: 3_000,
       rebalanceTimeout: 60_000,
       maxWaitTimeInMs: 250,
