@@ -19,6 +19,10 @@ await bootstrapService({
   module: NotificationModule.forRoot(config),
   port: config.NOTIFICATION_PORT,
   host: config.HOST,
-  consumer: { groupId: config.NOTIFICATION_CONSUMER_GROUP, maxAttempts: config.KAFKA_MAX_ATTEMPTS },
+  consumer: {
+    groupId: config.NOTIFICATION_CONSUMER_GROUP,
+    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+  },
   openApi: { title: 'Notification', description: 'Notifications to requesters, PSMs, support and the phone desk; phone-desk alerts', version: '1' },
 });

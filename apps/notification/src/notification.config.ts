@@ -39,6 +39,12 @@ export class NotificationConfig {
   @Max(20)
   KAFKA_MAX_ATTEMPTS = 4;
 
+  /** Partitions handled at once: alerts need not wait behind a backlog of routed tickets on other partitions. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 8;
+
   /** A second, independent deployment (a benchmark, a replay) reads the topics under another group. */
   @IsString()
   @IsNotEmpty()
@@ -100,13 +106,13 @@ export class NotificationConfig {
   @IsInt()
   @Min(1)
   @Max(1_000)
-  NOTIFY_CONCURRENCY = 64;
+  NOTIFY_CONCURRENCY = 128;
 
   /** Deliveries in flight per receiver (webhook URL, SMTP server): a hanging receiver cannot take every slot. */
   @IsInt()
   @Min(1)
   @Max(1_000)
-  NOTIFY_TARGET_CONCURRENCY = 16;
+  NOTIFY_TARGET_CONCURRENCY = 32;
 
   /** How often an idle instance looks for due deliveries (new work wakes it at once). */
   @IsInt()

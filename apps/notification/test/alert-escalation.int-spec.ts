@@ -16,6 +16,7 @@ import {
 } from '#testing';
 import type { IsolatedDatabase, ReceivedWebhook, TopicTail } from '#testing';
 import { EscalationScheduler } from '../src/alerts/escalation.scheduler.js';
+import { DeliveryRepository } from '../src/delivery/delivery.repository.js';
 import { OutboxRepository } from '../src/outbox/outbox.repository.js';
 import { NotificationApp } from './notification-app.js';
 
@@ -84,12 +85,21 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
     return webhooks.received.filter((webhook) => webhook.path === path && webhook.json.data.alertId === alert.alertId);
   }
 
+  /**
+   * Waits for the webhooks and for their deliveries to be settled: the clock is only moved once
+   * the service is done with the moment, as it would be long before minutes really passed.
+   */
   async function notified(alert: PhoneDeskAlertPayload, path: '/desk' | '/on-call', count = 1): Promise<ReceivedWebhook[]> {
-    return soon(() => {
-      const found = hooks(alert, path);
-      expect(found).toHaveLength(count);
-      return found;
+    const found = await soon(() => {
+      const received = hooks(alert, path);
+      expect(received).toHaveLength(count);
+      return received;
     });
+    await soon(async () => {
+      const statuses = await Promise.all(found.map((hook) => sut.get(DeliveryRepository).findStatus(hook.id)));
+      expect(statuses.map((status) => status?.state)).toEqual(found.map(() => 'sent'));
+    });
+    return found;
   }
 
   function lifecycleOf(alert: PhoneDeskAlertPayload): TicketLifecyclePayload[] {

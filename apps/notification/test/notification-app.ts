@@ -49,6 +49,7 @@ export class NotificationApp {
       ensureTopics: (topics) => provisioner.ensure(topics),
       onFatal: (error) => logger.fatal(`consumer failed for good: ${error.message}`, 'NotificationApp'),
       retryBackoffMs: 50,
+      partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
     });
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
     await app.startAllMicroservices();

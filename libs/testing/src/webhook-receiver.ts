@@ -47,6 +47,7 @@ export class WebhookReceiver {
   private readonly server: Server;
   private port = 0;
   private readonly delays = new Set<() => void>();
+  private readonly attemptsById = new Map<string, number>();
 
   constructor(private readonly options: WebhookReceiverOptions) {
     this.key = Buffer.from(options.secret.replace(/^whsec_/, ''), 'base64');
@@ -124,7 +125,8 @@ export class WebhookReceiver {
       path: request.url ?? '/',
       receivedAt: Date.now(),
     };
-    const attempt = this.attempts.filter((entry) => entry.id === id).length + 1;
+    const attempt = (this.attemptsById.get(id) ?? 0) + 1;
+    this.attemptsById.set(id, attempt);
     const answer = this.options.respond?.(webhook, attempt) ?? { status: 204 };
     this.attempts.push({ id, at: webhook.receivedAt, status: answer.status });
     if (answer.status >= 200 && answer.status < 300) this.received.push(webhook);

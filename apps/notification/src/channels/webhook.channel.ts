@@ -68,6 +68,7 @@ export class WebhookChannel implements NotificationChannel<{ readonly channel: '
   readonly name = 'webhook';
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
+  private readonly urls = new Map<string, URL>();
 
   constructor(private readonly options: WebhookChannelOptions) {
     this.httpAgent = new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets });
@@ -82,12 +83,21 @@ export class WebhookChannel implements NotificationChannel<{ readonly channel: '
       'user-agent': 'support-notification/1',
       ...webhookHeaders(this.options.keys, delivery.notificationId, new Date(), body),
     };
-    const response = await this.post(new URL(target.url), headers, body, signal);
+    const response = await this.post(this.parsed(target.url), headers, body, signal);
     const status = response.statusCode ?? 0;
     if (status >= 200 && status < 300) return;
     const retriable = status >= 500 || RETRIABLE_STATUSES.has(status);
     const header = response.headers['retry-after'];
     throw new DeliveryError(DeliveryErrorCode.httpStatus, `receiver answered ${status}`, retriable, retriable ? retryAfterMs(header) : undefined);
+  }
+
+  private parsed(url: string): URL {
+    let parsed = this.urls.get(url);
+    if (!parsed) {
+      parsed = new URL(url);
+      this.urls.set(url, parsed);
+    }
+    return parsed;
   }
 
   close(): void {

@@ -3,9 +3,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { Audience, Locale } from '#contracts';
 import type { Delivery, NotificationKind, OutgoingNotification } from '../channels/notification-channel.js';
-import { OutboxRepository } from '../outbox/outbox.repository.js';
 import type { OutboxEvent } from '../outbox/outbox-event.js';
-import { ContactRepository } from '../recipients/contact.repository.js';
 import { updateReturning } from '../updated-rows.js';
 
 /** Alerts go out before anything else waiting. */
@@ -78,11 +76,7 @@ const CLAIMED_COLUMNS = `d.notification_id, d.ticket_id, d.reference, d.kind, d.
 /** Owns the deliveries table: the dedup record, the retry timer and the lease of each notification. */
 @Injectable()
 export class DeliveryRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly outbox: OutboxRepository,
-    private readonly contacts: ContactRepository,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   /** Records notifications not seen before; returns the ids actually added (a redelivery adds none). */
   async enqueue(deliveries: readonly NewDelivery[], now: Date, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
@@ -125,16 +119,24 @@ export class DeliveryRepository {
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
     if (limit <= 0) return [];
+    // One bounded index range per urgency (alerts first): the scan stops at the first row not due
+    // yet instead of walking past every leased or future delivery.
     const rows = await updateReturning<DeliveryRow>(
       this.dataSource,
-      `UPDATE notification.deliveries d
+      `WITH urgent AS (
+         SELECT notification_id FROM notification.deliveries
+          WHERE state = 'pending' AND urgency = ${Urgency.alert} AND next_attempt_at <= $1
+          ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ), normal AS (
+         SELECT notification_id FROM notification.deliveries
+          WHERE state = 'pending' AND urgency = ${Urgency.normal} AND next_attempt_at <= $1
+          ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         (SELECT notification_id FROM urgent) UNION ALL (SELECT notification_id FROM normal) LIMIT $3
+       )
+       UPDATE notification.deliveries d
           SET attempts = d.attempts + 1, next_attempt_at = $2, updated_at = $1
-        WHERE d.notification_id IN (
-              SELECT notification_id FROM notification.deliveries
-               WHERE state = 'pending' AND next_attempt_at <= $1
-               ORDER BY urgency, next_attempt_at
-               LIMIT $3
-               FOR UPDATE SKIP LOCKED)
+        WHERE d.notification_id IN (SELECT notification_id FROM picked)
        RETURNING ${CLAIMED_COLUMNS}`,
       [now, leaseUntil, limit],
     );
@@ -154,49 +156,64 @@ export class DeliveryRepository {
   }
 
   /**
-   * Settles attempts in one transaction with their outcome events. An attempt whose lease was
-   * taken over in the meantime (its attempt number is no longer the row's) changes nothing.
-   * A requester's address is erased once their notification is settled.
+   * Settles attempts together with their outcome events, in one statement (atomic, one round
+   * trip for the whole batch). An attempt whose lease was taken over in the meantime (its attempt
+   * number is no longer the row's) changes nothing and announces nothing. A requester's address is
+   * erased once the email to them is settled.
    */
   async complete(records: readonly AttemptRecord[], now: Date): Promise<number> {
     if (records.length === 0) return 0;
-    return this.dataSource.transaction(async (manager) => {
-      const updated = await updateReturning<{ notification_id: string }>(
-        manager,
-        `UPDATE notification.deliveries d
+    const column = <T>(pick: (record: AttemptRecord) => T): T[] => records.map(pick);
+    const [row] = await this.dataSource.query<{ settled: number }[]>(
+      `WITH r AS (
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::boolean[],
+                              $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::text[], $14::text[])
+                  WITH ORDINALITY
+                  AS r(notification_id, attempt, state, next_attempt_at, channel, last_error, erases_contact,
+                       event_id, topic, message_key, payload, event_time, correlation_id, causation_id, position)
+       ), updated AS (
+         UPDATE notification.deliveries d
             SET state = r.state,
                 next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
                 channel = r.channel,
                 last_error = r.last_error,
-                updated_at = $7,
-                completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE $7::timestamptz END
-           FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
-                AS r(notification_id, attempt, state, next_attempt_at, channel, last_error)
+                updated_at = $15,
+                completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE $15::timestamptz END
+           FROM r
           WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'
-         RETURNING d.notification_id`,
-        [
-          records.map((record) => record.notificationId),
-          records.map((record) => record.attempt),
-          records.map((record) => record.state),
-          records.map((record) => record.nextAttemptAt),
-          records.map((record) => record.channel),
-          records.map((record) => record.error),
-          now,
-        ],
-      );
-      const applied = new Set(updated.map((row) => row.notification_id));
-      const settled = records.filter((record) => applied.has(record.notificationId));
-      await this.outbox.add(
-        manager,
-        settled.map((record) => record.event),
-      );
-      await this.contacts.erase(
-        manager,
-        settled.filter((record) => record.audience === 'requester' && record.state !== 'pending').map((record) => record.ticketId),
+         RETURNING d.notification_id, d.ticket_id
+       ), announced AS (
+         INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id)
+         SELECT r.event_id, r.topic, r.message_key, r.payload, r.event_time, r.correlation_id, r.causation_id
+           FROM r JOIN updated USING (notification_id)
+          ORDER BY r.position
+         ON CONFLICT (event_id) DO NOTHING
+       ), erased AS (
+         UPDATE notification.contacts c
+            SET email = NULL, erased_at = $15
+          WHERE c.erased_at IS NULL
+            AND c.ticket_id IN (SELECT updated.ticket_id FROM updated JOIN r USING (notification_id) WHERE r.erases_contact)
+       )
+       SELECT count(*)::int AS settled FROM updated`,
+      [
+        column((record) => record.notificationId),
+        column((record) => record.attempt),
+        column((record) => record.state),
+        column((record) => record.nextAttemptAt),
+        column((record) => record.channel),
+        column((record) => record.error),
+        column((record) => record.audience === 'requester' && record.channel === 'email' && record.state !== 'pending'),
+        column((record) => record.event.id),
+        column((record) => record.event.topic),
+        column((record) => record.event.key),
+        column((record) => JSON.stringify(record.event.payload)),
+        column((record) => record.event.time),
+        column((record) => record.event.correlationId),
+        column((record) => record.event.causationId),
         now,
-      );
-      return settled.length;
-    });
+      ],
+    );
+    return row?.settled ?? 0;
   }
 
   async findStatus(notificationId: string): Promise<DeliveryStatus | undefined> {

@@ -6,24 +6,30 @@ import { OutboxRelay } from '../outbox/outbox.relay.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import type { AttemptRecord, ClaimedDelivery } from './delivery.repository.js';
 import { NotificationSender } from './notification-sender.js';
+import type { SendResult } from './notification-sender.js';
 import { outcomeEvent } from './outcome-event.js';
 import { nextStep } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
 
 const CLAIM_BATCH = 200;
 const SETTLE_BATCH = 500;
-/** Deliveries kept waiting in memory per busy receiver slot, before the rest go back to the table. */
-const WAITING_PER_SLOT = 4;
+/** Outcomes are gathered up to this long (or this many) before a settlement, so one statement settles many. */
+const SETTLE_LINGER_MS = 50;
+const SETTLE_EARLY_AT = 200;
+/** Deliveries a receiver may have claimed per slot (running or waiting), before the rest go back to the table. */
+const HELD_PER_SLOT = 5;
 
-interface ReceiverSlots {
-  running: number;
-  readonly waiting: ClaimedDelivery[];
+interface HeldDelivery {
+  readonly delivery: ClaimedDelivery;
+  readonly receiver: string;
 }
 
 /**
- * Sends due deliveries from the database, up to NOTIFY_CONCURRENCY at once, each attempt bounded
- * by NOTIFY_ATTEMPT_TIMEOUT_MS: a slow or dead receiver holds one slot for one timeout, never the
- * Kafka consumer nor the other notifications. Outcomes are settled in batches (group commit).
+ * Sends due deliveries from the database, up to NOTIFY_CONCURRENCY at once and
+ * NOTIFY_TARGET_CONCURRENCY per receiver, each attempt bounded by NOTIFY_ATTEMPT_TIMEOUT_MS: a
+ * slow or dead receiver holds a few slots for one timeout, never the Kafka consumer nor the other
+ * receivers' notifications. Deliveries are claimed in batches ahead of the free slots and their
+ * outcomes settled in batches (group commit), so the database sees a few statements per hundred.
  */
 @Injectable()
 export class DeliveryWorker {
@@ -32,12 +38,16 @@ export class DeliveryWorker {
   private readonly policy: RetryPolicy;
   private readonly concurrency: number;
   private readonly receiverConcurrency: number;
+  /** Claimed and not settled (waiting or running) at most. */
+  private readonly capacity: number;
   private readonly releaseDelayMs: number;
-  private readonly receivers = new Map<string, ReceiverSlots>();
-  private stopping = false;
   private readonly attemptTimeoutMs: number;
   private readonly leaseMs: number;
+  /** Claimed, waiting for a slot, most urgent first. */
+  private ready: HeldDelivery[] = [];
+  private readonly running = new Map<string, number>();
   private inFlight = 0;
+  private stopping = false;
   private unsettled: AttemptRecord[] = [];
   private settling: Promise<void> | undefined;
 
@@ -51,29 +61,31 @@ export class DeliveryWorker {
     this.policy = { maxAttempts: config.NOTIFY_MAX_ATTEMPTS, baseDelayMs: config.NOTIFY_RETRY_BASE_MS, maxDelayMs: config.NOTIFY_RETRY_MAX_MS };
     this.concurrency = config.NOTIFY_CONCURRENCY;
     this.receiverConcurrency = config.NOTIFY_TARGET_CONCURRENCY;
+    this.capacity = Math.max(CLAIM_BATCH, 2 * config.NOTIFY_CONCURRENCY);
     this.releaseDelayMs = config.NOTIFY_POLL_INTERVAL_MS;
     this.attemptTimeoutMs = config.NOTIFY_ATTEMPT_TIMEOUT_MS;
     // Long enough to cover the wait behind a busy receiver, the attempt and its settlement;
     // after it, another instance may take the delivery over (when this one died).
-    this.leaseMs = (WAITING_PER_SLOT + 1) * config.NOTIFY_ATTEMPT_TIMEOUT_MS + 30_000;
+    this.leaseMs = HELD_PER_SLOT * config.NOTIFY_ATTEMPT_TIMEOUT_MS + 30_000;
     this.loop = new BackgroundLoop(DeliveryWorker.name, () => this.claimOnce(), config.NOTIFY_POLL_INTERVAL_MS);
   }
 
   start(): void {
+    this.stopping = false;
     this.loop.start();
   }
 
-  /** New work was recorded (or a slot freed up): look for due deliveries now. */
+  /** New work was recorded: look for due deliveries now. */
   wake(): void {
     this.loop.wake();
   }
 
-  /** Stops claiming, lets the attempts in flight finish and settles them. */
+  /** Stops claiming, gives back what has not started, lets the attempts in flight finish and settles them. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop.stop();
-    const waiting = [...this.receivers.values()].flatMap((receiver) => receiver.waiting.splice(0));
-    await this.deliveries.release(waiting, this.clock.now()).catch(() => undefined);
+    const notStarted = this.ready.splice(0).map((held) => held.delivery);
+    await this.deliveries.release(notStarted, this.clock.now()).catch(() => undefined);
     const deadline = Date.now() + this.attemptTimeoutMs + 2_000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     for (let round = 0; round < 3 && (this.unsettled.length > 0 || this.settling); round += 1) await this.settle();
@@ -81,40 +93,72 @@ export class DeliveryWorker {
 
   /** True when the claim was full: more may be due right away. */
   private async claimOnce(): Promise<boolean> {
-    const wanted = Math.min(CLAIM_BATCH, this.concurrency - this.inFlight);
+    const held = this.ready.length + this.inFlight;
+    // Claim in batches: when the waiting line runs short, not for every freed slot.
+    if (this.ready.length > 0 && held > this.capacity / 2) return false;
+    const wanted = Math.min(CLAIM_BATCH, this.capacity - held);
     if (wanted <= 0) return false;
     const now = this.clock.now();
     const claimed = await this.deliveries.claimDue(now, new Date(now.getTime() + this.leaseMs), wanted);
+    const heldPerReceiver = new Map<string, number>();
+    for (const { receiver } of this.ready) heldPerReceiver.set(receiver, (heldPerReceiver.get(receiver) ?? 0) + 1);
     const overflow: ClaimedDelivery[] = [];
     for (const delivery of claimed) {
-      const key = this.sender.receiverOf(delivery);
-      const receiver = this.receivers.get(key) ?? { running: 0, waiting: [] };
-      this.receivers.set(key, receiver);
-      if (receiver.running < this.receiverConcurrency) this.run(key, receiver, delivery);
-      else if (receiver.waiting.length < this.receiverConcurrency * WAITING_PER_SLOT) receiver.waiting.push(delivery);
-      else overflow.push(delivery);
+      const receiver = this.sender.receiverOf(delivery);
+      const count = (heldPerReceiver.get(receiver) ?? 0) + (this.running.get(receiver) ?? 0);
+      if (count >= this.receiverConcurrency * HELD_PER_SLOT) {
+        overflow.push(delivery);
+        continue;
+      }
+      heldPerReceiver.set(receiver, (heldPerReceiver.get(receiver) ?? 0) + 1);
+      this.ready.push({ delivery, receiver });
     }
-    // A receiver at its limit with a full queue: the rest go back to the table for a moment.
+    // Alerts first; otherwise in the order they became due (sort is stable).
+    this.ready.sort((left, right) => left.delivery.urgency - right.delivery.urgency);
+    this.dispatch();
+    // A receiver holding its share already: the rest go back to the table for a moment.
     await this.deliveries.release(overflow, new Date(now.getTime() + this.releaseDelayMs));
     return claimed.length === wanted;
   }
 
-  /** Runs the delivery, then the next one waiting for the same receiver, if any. */
-  private run(key: string, receiver: ReceiverSlots, delivery: ClaimedDelivery): void {
-    receiver.running += 1;
+  /** Starts waiting deliveries while slots are free, skipping those whose receiver is at its limit. */
+  private dispatch(): void {
+    if (this.stopping) return;
+    for (let index = 0; index < this.ready.length && this.inFlight < this.concurrency;) {
+      const held = this.ready[index];
+      if (!held || (this.running.get(held.receiver) ?? 0) >= this.receiverConcurrency) {
+        index += 1;
+        continue;
+      }
+      this.ready.splice(index, 1);
+      this.run(held);
+    }
+  }
+
+  private run({ delivery, receiver }: HeldDelivery): void {
+    this.running.set(receiver, (this.running.get(receiver) ?? 0) + 1);
     this.inFlight += 1;
     void this.attempt(delivery).finally(() => {
-      receiver.running -= 1;
+      const left = (this.running.get(receiver) ?? 1) - 1;
+      if (left > 0) this.running.set(receiver, left);
+      else this.running.delete(receiver);
       this.inFlight -= 1;
-      const next = this.stopping ? undefined : receiver.waiting.shift();
-      if (next) this.run(key, receiver, next);
-      else if (receiver.running === 0 && receiver.waiting.length === 0) this.receivers.delete(key);
-      this.loop.wake();
+      this.dispatch();
+      if (this.ready.length + this.inFlight <= this.capacity / 2) this.loop.wake();
     });
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const { channel, result } = await this.sender.attempt(delivery, AbortSignal.timeout(this.attemptTimeoutMs));
+    // A timer cleared on completion (AbortSignal.timeout would keep one alive per attempt until it fires).
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), this.attemptTimeoutMs);
+    let sent: SendResult;
+    try {
+      sent = await this.sender.attempt(delivery, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    const { channel, result } = sent;
     const now = this.clock.now();
     const step = nextStep(result, delivery.attempt, this.policy);
     if (step.state === 'failed') {
@@ -156,6 +200,9 @@ export class DeliveryWorker {
 
   private async settleAll(): Promise<void> {
     let failures = 0;
+    for (let waited = 0; waited < SETTLE_LINGER_MS && !this.stopping && this.unsettled.length < SETTLE_EARLY_AT; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     while (this.unsettled.length > 0) {
       const batch = this.unsettled.slice(0, SETTLE_BATCH);
       try {

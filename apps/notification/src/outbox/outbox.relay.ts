@@ -5,6 +5,8 @@ import { NotificationConfig } from '../notification.config.js';
 import { OutboxRepository } from './outbox.repository.js';
 
 const RELAY_BATCH = 500;
+/** Events written meanwhile join the same produce request. */
+const RELAY_LINGER_MS = 50;
 
 /** Moves outbox events to Kafka, as soon as they are written and again after any failure. */
 @Injectable()
@@ -16,7 +18,14 @@ export class OutboxRelay {
     private readonly publisher: EventPublisher,
     config: NotificationConfig,
   ) {
-    this.loop = new BackgroundLoop('OutboxRelay', () => this.relayOnce(), Math.max(config.NOTIFY_POLL_INTERVAL_MS, 1_000));
+    this.loop = new BackgroundLoop(
+      'OutboxRelay',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, RELAY_LINGER_MS));
+        return this.relayOnce();
+      },
+      Math.max(config.NOTIFY_POLL_INTERVAL_MS, 1_000),
+    );
   }
 
   start(): void {

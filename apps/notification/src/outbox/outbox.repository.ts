@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { TOPIC_CATALOGUE } from '#contracts';
 import type { TopicName } from '#contracts';
+import { updateReturning } from '../updated-rows.js';
 import type { OutboxEvent } from './outbox-event.js';
 
 interface OutboxRow {
@@ -57,12 +58,16 @@ export class OutboxRepository {
    */
   async relay(limit: number, publish: (events: RelayedEvent[]) => Promise<void>): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<OutboxRow[]>(
-        `SELECT seq, event_id, topic, message_key, payload, event_time, correlation_id, causation_id
-           FROM notification.outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      // Deleted inside the transaction: a failed publish rolls the deletion back.
+      const rows = await updateReturning<OutboxRow>(
+        manager,
+        `DELETE FROM notification.outbox
+          WHERE seq IN (SELECT seq FROM notification.outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING seq, event_id, topic, message_key, payload, event_time, correlation_id, causation_id`,
         [limit],
       );
       if (rows.length === 0) return 0;
+      rows.sort((left, right) => Number(BigInt(left.seq) - BigInt(right.seq)));
       await publish(
         rows
           .filter((row) => KNOWN_TOPICS.has(row.topic))
@@ -76,7 +81,6 @@ export class OutboxRepository {
             causationId: row.causation_id,
           })),
       );
-      await manager.query(`DELETE FROM notification.outbox WHERE seq = ANY($1::bigint[])`, [rows.map((row) => row.seq)]);
       return rows.length;
     });
   }

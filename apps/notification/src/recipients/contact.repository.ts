@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
 import type { Locale } from '#contracts';
 
 export interface RequesterContact {
@@ -38,13 +37,5 @@ export class ContactRepository {
     const row = rows[0];
     if (!row) return { kind: 'unknown' };
     return row.erased_at ? { kind: 'erased' } : { kind: 'known', email: row.email };
-  }
-
-  async erase(manager: EntityManager, ticketIds: readonly string[], now: Date): Promise<void> {
-    if (ticketIds.length === 0) return;
-    await manager.query(`UPDATE notification.contacts SET email = NULL, erased_at = $2 WHERE ticket_id = ANY($1::text[]) AND erased_at IS NULL`, [
-      ticketIds,
-      now,
-    ]);
   }
 }
