@@ -119,6 +119,11 @@ export class NotificationConfig {
   @Min(10)
   NOTIFY_POLL_INTERVAL_MS = 500;
 
+  /** Settled deliveries are kept this long (the dedup record of a notification: longer than Kafka keeps records). */
+  @IsInt()
+  @Min(1)
+  NOTIFY_RETENTION_DAYS = 30;
+
   /** Milliseconds, or a duration such as `90s` or `5m`. */
   @IsString()
   ALERT_ACK_TIMEOUT = '5m';

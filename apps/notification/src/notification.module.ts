@@ -12,6 +12,7 @@ import { DeliveryWorker } from './delivery/delivery.worker.js';
 import { CHANNEL_REGISTRY, NotificationSender } from './delivery/notification-sender.js';
 import { CreateNotification1764400000000 } from './migrations/1764400000000-create-notification.js';
 import { TuneNotificationQueues1764400000001 } from './migrations/1764400000001-tune-notification-queues.js';
+import { Housekeeping } from './housekeeping.js';
 import { NotificationConfig } from './notification.config.js';
 import { NotificationRuntime } from './notification.runtime.js';
 import { NotificationConsumer } from './notifying/notification.consumer.js';
@@ -84,6 +85,7 @@ export class NotificationModule {
         EscalationScheduler,
         NotificationIntake,
         AlertsService,
+        Housekeeping,
         NotificationRuntime,
       ],
     };

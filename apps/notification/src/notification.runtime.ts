@@ -4,6 +4,7 @@ import { EscalationScheduler } from './alerts/escalation.scheduler.js';
 import { ChannelRegistry } from './channels/channel-registry.js';
 import { DeliveryWorker } from './delivery/delivery.worker.js';
 import { CHANNEL_REGISTRY } from './delivery/notification-sender.js';
+import { Housekeeping } from './housekeeping.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 
 /**
@@ -16,6 +17,7 @@ export class NotificationRuntime implements OnApplicationBootstrap, BeforeApplic
     private readonly worker: DeliveryWorker,
     private readonly scheduler: EscalationScheduler,
     private readonly relay: OutboxRelay,
+    private readonly housekeeping: Housekeeping,
     @Inject(CHANNEL_REGISTRY) private readonly channels: ChannelRegistry,
   ) {}
 
@@ -23,9 +25,11 @@ export class NotificationRuntime implements OnApplicationBootstrap, BeforeApplic
     this.relay.start();
     this.worker.start();
     this.scheduler.start();
+    this.housekeeping.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.housekeeping.stop();
     await this.scheduler.stop();
     await this.worker.stop();
     await this.relay.stop();

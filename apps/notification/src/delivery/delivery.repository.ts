@@ -216,6 +216,21 @@ export class DeliveryRepository {
     return row?.settled ?? 0;
   }
 
+  /** Deletes up to `limit` deliveries settled before `cutoff`; returns how many went. */
+  async deleteSettledBefore(cutoff: Date, limit: number): Promise<number> {
+    const rows = await updateReturning<{ notification_id: string }>(
+      this.dataSource,
+      `DELETE FROM notification.deliveries
+        WHERE notification_id IN (
+              SELECT notification_id FROM notification.deliveries
+               WHERE state <> 'pending' AND completed_at < $1
+               LIMIT $2)
+       RETURNING notification_id`,
+      [cutoff, limit],
+    );
+    return rows.length;
+  }
+
   async findStatus(notificationId: string): Promise<DeliveryStatus | undefined> {
     const rows = await this.dataSource.query<
       {

@@ -138,14 +138,19 @@ export class DeliveryWorker {
   private run({ delivery, receiver }: HeldDelivery): void {
     this.running.set(receiver, (this.running.get(receiver) ?? 0) + 1);
     this.inFlight += 1;
-    void this.attempt(delivery).finally(() => {
-      const left = (this.running.get(receiver) ?? 1) - 1;
-      if (left > 0) this.running.set(receiver, left);
-      else this.running.delete(receiver);
-      this.inFlight -= 1;
-      this.dispatch();
-      if (this.ready.length + this.inFlight <= this.capacity / 2) this.loop.wake();
-    });
+    void this.attempt(delivery)
+      // Unsettled, the delivery is retried when its lease ends.
+      .catch((error: unknown) =>
+        this.logger.error(`attempt of ${delivery.notificationId} not recorded: ${error instanceof Error ? error.message : String(error)}`),
+      )
+      .finally(() => {
+        const left = (this.running.get(receiver) ?? 1) - 1;
+        if (left > 0) this.running.set(receiver, left);
+        else this.running.delete(receiver);
+        this.inFlight -= 1;
+        this.dispatch();
+        if (this.ready.length + this.inFlight <= this.capacity / 2) this.loop.wake();
+      });
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Locale } from '#contracts';
+import { updateReturning } from '../updated-rows.js';
 
 export interface RequesterContact {
   readonly ticketId: string;
@@ -37,5 +38,17 @@ export class ContactRepository {
     const row = rows[0];
     if (!row) return { kind: 'unknown' };
     return row.erased_at ? { kind: 'erased' } : { kind: 'known', email: row.email };
+  }
+
+  /** Erases addresses kept longer than needed (their ticket was never routed, or never settled). */
+  async eraseRecordedBefore(cutoff: Date, now: Date): Promise<number> {
+    const rows = await updateReturning<{ ticket_id: string }>(
+      this.dataSource,
+      `UPDATE notification.contacts SET email = NULL, erased_at = $2
+        WHERE erased_at IS NULL AND recorded_at < $1
+       RETURNING ticket_id`,
+      [cutoff, now],
+    );
+    return rows.length;
   }
 }
