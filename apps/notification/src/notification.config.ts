@@ -1,8 +1,7 @@
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 import { ConsumerGroups, LOCALES } from '#contracts';
 import type { Locale } from '#contracts';
-import { parseBrokers } from '#kafka';
-import { ConfigError, loadConfig } from '#platform';
+import { ConfigError, DatabaseServiceConfig, loadConfig } from '#platform';
 import { parseWebhookSecrets } from './channels/webhook-signature.js';
 import { parseDuration } from './durations.js';
 import { allTargets, parseRecipients } from './recipients/recipients.js';
@@ -10,34 +9,14 @@ import type { RecipientDirectory } from './recipients/recipients.js';
 
 export const DEV_JWT = { secret: 'development-only-secret-change-me-0123456789', issuer: 'support-routing-dev', audience: 'support-intake' } as const;
 
-export class NotificationConfig {
+export class NotificationConfig extends DatabaseServiceConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
-
-  @IsString()
-  @IsNotEmpty()
-  KAFKA_BROKERS = '127.0.0.1:9092';
-
-  @IsString()
-  @IsNotEmpty()
-  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/support_routing';
 
   @IsInt()
   @Min(0)
   @Max(65535)
   NOTIFICATION_PORT = 3003;
-
-  @IsString()
-  HOST = '127.0.0.1';
-
-  @IsInt()
-  @Min(1)
-  KAFKA_TOPIC_PARTITIONS = 6;
-
-  @IsInt()
-  @Min(1)
-  @Max(20)
-  KAFKA_MAX_ATTEMPTS = 4;
 
   /** Partitions handled at once: alerts need not wait behind a backlog of routed tickets on other partitions. */
   @IsInt()
@@ -49,9 +28,6 @@ export class NotificationConfig {
   @IsString()
   @IsNotEmpty()
   NOTIFICATION_CONSUMER_GROUP: string = ConsumerGroups.notification;
-
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
-  LOG_LEVEL = 'info';
 
   @IsString()
   AUTH_JWT_SECRET: string = DEV_JWT.secret;
@@ -136,10 +112,6 @@ export class NotificationConfig {
   @IsInt()
   @Min(10)
   ALERT_SCAN_INTERVAL_MS = 1_000;
-
-  get brokers(): string[] {
-    return parseBrokers(this.KAFKA_BROKERS);
-  }
 
   get alertAckTimeoutMs(): number {
     const parsed = parseDuration(this.ALERT_ACK_TIMEOUT);
