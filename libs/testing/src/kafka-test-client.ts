@@ -12,7 +12,7 @@ export interface ReadRecord {
 }
 
 /**
- * A bare Kafka client for tests: produce plain records (as any outside tool would) and collect
+ * A bare Kafka client for tests: produce plain records (as an outside tool would) and collect
  * what lands on topics, from the beginning, in a throwaway group.
  */
 export class KafkaTestClient {
