@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
-import { Topics, deterministicUuid } from '#contracts';
+import { Topics, deterministicUuid, topicSpec } from '#contracts';
 import { ProblemDetailsFilter } from '#platform';
 import { KafkaTestClient, ServiceProcess, eventually, freePort, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
 import type { ReadRecord } from '#testing';
@@ -128,7 +128,7 @@ describe('Intake against the real broker and database', () => {
       expect(payload.errors.map((error) => error.field)).toEqual(expect.arrayContaining(['channel', 'message', 'requester.email']));
       expect(payload.rawValue).toBe(value);
       expect(payload.sourceTopic).toBe(Topics.requests);
-      expect(rejection.headers.ce_type).toBe('support.request.rejected.v1');
+      expect(rejection.headers.ce_type).toBe(topicSpec(Topics.requestsRejected).eventType);
     });
 
     it('rejects a value that is not JSON instead of dropping it', async () => {

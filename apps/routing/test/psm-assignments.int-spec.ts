@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, toCloudEventHeaders } from '#contracts';
+import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
 import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix } from '#testing';
 import { PsmDirectory } from '../src/psm/psm-directory.js';
@@ -58,7 +58,7 @@ describe(PsmDirectory.name, () => {
         headers: toCloudEventHeaders({
           id: randomUUID(),
           source: '/tests',
-          type: 'support.ticket.submitted.v1',
+          type: topicSpec(Topics.ticketsSubmitted).eventType,
           time: ticket.receivedAt,
           subject: ticket.ticketId,
         }),

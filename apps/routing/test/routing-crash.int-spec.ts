@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, toCloudEventHeaders } from '#contracts';
+import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { TicketSubmittedPayload } from '#contracts';
 import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix } from '#testing';
 import type { ReadRecord } from '#testing';
@@ -65,7 +65,7 @@ describe(`${RoutingConsumer.name} killed mid-transaction (SIGKILL mid-burst)`, (
       headers: toCloudEventHeaders({
         id: randomUUID(),
         source: '/tests',
-        type: 'support.ticket.submitted.v1',
+        type: topicSpec(Topics.ticketsSubmitted).eventType,
         time: ticket.receivedAt,
         subject: ticket.ticketId,
       }),

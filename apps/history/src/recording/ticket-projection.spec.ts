@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LIFECYCLE_EVENTS, Topics, ticketReference } from '#contracts';
+import { ConsumerGroups, LIFECYCLE_EVENTS, Topics, deadLetterTopic, ticketReference } from '#contracts';
 import type { TicketLifecyclePayload, TicketRoutedPayload } from '#contracts';
 import { submittedTicket } from '#testing';
 import { projectTicket } from './ticket-projection.js';
@@ -197,7 +197,7 @@ describe(projectTicket.name, () => {
     Topics.alertsPhoneDesk,
     Topics.notifications,
     Topics.psmAssignments,
-    'support.tickets.submitted.v1.support-history.dlq',
+    deadLetterTopic(Topics.ticketsSubmitted, ConsumerGroups.history),
     'unknown.topic',
   ])('gives null for %s, which does not change tickets', (topic) => {
     const sut = projectTicket(topic, submittedTicket());

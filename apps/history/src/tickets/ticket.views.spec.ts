@@ -32,7 +32,7 @@ function ticketRow(overrides: Partial<TicketRow> = {}): TicketRow {
 }
 
 function eventRow(topic: string, payload: Record<string, unknown>, overrides: Partial<EventRow> = {}): EventRow {
-  return { seq: '1', ce_id: randomUUID(), topic, type: 'support.some.v1', occurred_at: new Date('2026-11-25T08:00:01.250Z'), payload, ...overrides };
+  return { seq: '1', ce_id: randomUUID(), topic, type: 'test.some.v1', occurred_at: new Date('2026-11-25T08:00:01.250Z'), payload, ...overrides };
 }
 
 describe(isSlaBreached.name, () => {
@@ -135,11 +135,11 @@ describe(toTimelineEntry.name, () => {
     },
     { topic: 'unknown.topic', payload: { secret: 'x', queue: 'psm' }, details: {} },
   ])('keeps only the listed details of $topic', ({ topic, payload, details }) => {
-    const row = eventRow(topic, payload, { type: 'support.event.v1' });
+    const row = eventRow(topic, payload, { type: 'test.event.v1' });
 
     const sut = toTimelineEntry(row);
 
-    expect(sut).toEqual({ id: row.ce_id, type: 'support.event.v1', topic, time: '2026-11-25T08:00:01.250Z', ...details });
+    expect(sut).toEqual({ id: row.ce_id, type: 'test.event.v1', topic, time: '2026-11-25T08:00:01.250Z', ...details });
   });
 
   it('leaves out listed fields the payload does not have', () => {

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Topics } from '#contracts';
+import { Topics, topicSpec } from '#contracts';
 import type { EventRow, TicketRow } from './ticket.repository.js';
 
 export class TimelineEntryView {
   @ApiProperty({ description: 'CloudEvents id of the event' }) id!: string;
-  @ApiProperty({ example: 'support.ticket.routed.v1' }) type!: string;
+  @ApiProperty({ example: topicSpec(Topics.ticketsRouted).eventType }) type!: string;
   @ApiProperty() topic!: string;
   @ApiProperty({ format: 'date-time' }) time!: string;
   @ApiPropertyOptional() ruleId?: string;
