@@ -1,13 +1,39 @@
-import { IsInt, Max, Min } from 'class-validator';
-import { DatabaseServiceConfig, loadConfig } from '#platform';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { AuthenticatedServiceConfig, ConfigError, loadConfig } from '#platform';
 
-export class HistoryConfig extends DatabaseServiceConfig {
+/** Known to everybody: fine for development and tests, refused in production. */
+export const DEVELOPMENT_MASTER_KEY = Buffer.from('support-history-development-key!!').toString('base64');
+
+export class HistoryConfig extends AuthenticatedServiceConfig {
   @IsInt()
   @Min(0)
   @Max(65535)
   HISTORY_PORT = 3004;
+
+  /** Base64 of 32 random bytes: wraps each data subject's key (`openssl rand -base64 32`). */
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'HISTORY_MASTER_KEY must be the base64 of exactly 32 bytes' })
+  HISTORY_MASTER_KEY = DEVELOPMENT_MASTER_KEY;
+
+  /** Largest number of records stored in one transaction. */
+  @IsInt()
+  @Min(1)
+  @Max(5000)
+  HISTORY_BATCH_RECORDS = 1000;
+
+  /** Partitions stored at once (their transactions queue on the chain lock, but fetching and sealing overlap). */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 3;
 }
 
 export function loadHistoryConfig(env: NodeJS.ProcessEnv = process.env): HistoryConfig {
-  return loadConfig(HistoryConfig, env);
+  const config = loadConfig(HistoryConfig, env);
+  const problems = config.productionProblems();
+  if (config.NODE_ENV === 'production' && config.HISTORY_MASTER_KEY === DEVELOPMENT_MASTER_KEY) {
+    problems.push('HISTORY_MASTER_KEY: must be set in production (the development key is refused)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

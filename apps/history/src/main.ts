@@ -10,6 +10,11 @@ await bootstrapService({
   module: HistoryModule.forRoot(config),
   port: config.HISTORY_PORT,
   host: config.HOST,
-  consumer: { groupId: ConsumerGroups.history, maxAttempts: config.KAFKA_MAX_ATTEMPTS },
-  openApi: { title: 'History', description: 'Audit history of every support ticket event', version: '1' },
+  consumer: {
+    groupId: ConsumerGroups.history,
+    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    maxBatchRecords: config.HISTORY_BATCH_RECORDS,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+  },
+  openApi: { title: 'History', description: 'Tamper-evident audit history of every support ticket event', version: '1' },
 });

@@ -27,6 +27,7 @@ export interface ServiceBootstrapOptions {
     readonly maxAttempts?: number;
     readonly retryBackoffMs?: number;
     readonly partitionsConsumedConcurrently?: number;
+    readonly maxBatchRecords?: number;
   };
   readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
   /** Hook for per-service HTTP setup (security headers, extra content types). */
@@ -124,6 +125,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
       ...(consumer.maxAttempts === undefined ? {} : { maxAttempts: consumer.maxAttempts }),
       ...(consumer.retryBackoffMs === undefined ? {} : { retryBackoffMs: consumer.retryBackoffMs }),
       ...(consumer.partitionsConsumedConcurrently === undefined ? {} : { partitionsConsumedConcurrently: consumer.partitionsConsumedConcurrently }),
+      ...(consumer.maxBatchRecords === undefined ? {} : { maxBatchRecords: consumer.maxBatchRecords }),
     });
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
     await app.startAllMicroservices();

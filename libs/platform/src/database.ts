@@ -13,6 +13,11 @@ export interface DatabaseOptions {
   /** Each service keeps its own migrations table (services never share tables). */
   readonly migrationsTableName: string;
   readonly poolSize?: number;
+  /**
+   * A role every pooled connection takes at start (`SET ROLE`), with fewer rights than the owner
+   * that runs the migrations (for instance: may insert into a table but not update or delete).
+   */
+  readonly sessionRole?: string;
 }
 
 const logger = new Logger('Database');
@@ -42,8 +47,36 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
-    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 },
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      ...(options.sessionRole ? { options: `-c role=${options.sessionRole}` } : {}),
+    },
   });
+}
+
+/**
+ * Runs the migrations, then gives the service its DataSource. With a session role, migrations run
+ * on a short-lived connection of the owner and the service's pool works as the restricted role.
+ */
+export async function migratedDataSource(options: DatabaseOptions): Promise<DataSource> {
+  if (options.sessionRole) {
+    const { sessionRole: _role, ...ownerOptions } = options;
+    const owner = createDataSource({ ...ownerOptions, poolSize: 1 });
+    await owner.initialize();
+    try {
+      await runMigrations(owner, options.migrationsTableName);
+    } finally {
+      await owner.destroy();
+    }
+    const dataSource = createDataSource(options);
+    await dataSource.initialize();
+    return dataSource;
+  }
+  const dataSource = createDataSource(options);
+  await dataSource.initialize();
+  await runMigrations(dataSource, options.migrationsTableName);
+  return dataSource;
 }
 
 @Injectable()
@@ -75,12 +108,7 @@ export class DatabaseModule {
       providers: [
         {
           provide: DataSource,
-          useFactory: async (): Promise<DataSource> => {
-            const dataSource = createDataSource(options);
-            await dataSource.initialize();
-            await runMigrations(dataSource, options.migrationsTableName);
-            return dataSource;
-          },
+          useFactory: async (): Promise<DataSource> => migratedDataSource(options),
         },
         DatabaseHealthIndicator,
         DataSourceCloser,

@@ -3,9 +3,8 @@ import { TOPIC_PAYLOAD_CLASSES, deterministicUuid, topicSpec, validatePayload } 
 import type { TopicName } from '#contracts';
 import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
 import type { KafkaEvent } from '#kafka';
+import type { IncomingEvent } from '../audit/event-sealer.js';
 import { HistoryRepository } from './history.repository.js';
-import type { StoredEvent } from './history.repository.js';
-import { projectTicket } from './ticket-projection.js';
 
 /** Turns consumed records into stored history events, exactly once per `ce_id`. */
 @Injectable()
@@ -13,11 +12,10 @@ export class EventRecorder {
   constructor(private readonly repository: HistoryRepository) {}
 
   async record(events: readonly KafkaEvent[]): Promise<number> {
-    const stored = events.map((event) => this.toStoredEvent(event));
-    return this.repository.append(stored, (event) => projectTicket(event.topic, event.payload));
+    return this.repository.append(events.map((event) => this.toIncomingEvent(event)));
   }
 
-  toStoredEvent(event: KafkaEvent): StoredEvent {
+  toIncomingEvent(event: KafkaEvent): IncomingEvent {
     const topic = event.topic as TopicName;
     const type: (new () => object) | undefined = TOPIC_PAYLOAD_CLASSES[topic];
     if (!type) throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `history does not record ${event.topic}`);
@@ -38,12 +36,13 @@ export class EventRecorder {
       occurredAt: validTime(event.cloudEvent.time) ?? new Date(Number(event.timestamp)).toISOString(),
       partition: event.partition,
       offset: event.offset,
-      payload: event.value,
+      payload,
     };
   }
 }
 
 function validTime(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  return Number.isNaN(Date.parse(value)) ? undefined : value;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }

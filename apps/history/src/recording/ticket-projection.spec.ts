@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConsumerGroups, LIFECYCLE_EVENTS, Topics, deadLetterTopic, ticketReference } from '#contracts';
+import { Topics, ticketReference } from '#contracts';
 import type { TicketLifecyclePayload, TicketRoutedPayload } from '#contracts';
 import { submittedTicket } from '#testing';
-import { projectTicket } from './ticket-projection.js';
-import type { TicketProjectionUpdate } from './ticket-projection.js';
+import { planProjection } from './ticket-projection.js';
 
 function routedTicket(overrides: Partial<TicketRoutedPayload> = {}): TicketRoutedPayload {
   const ticketId = overrides.ticketId ?? randomUUID();
@@ -27,181 +26,79 @@ function routedTicket(overrides: Partial<TicketRoutedPayload> = {}): TicketRoute
   };
 }
 
-function lifecycle(event: TicketLifecyclePayload['event'], overrides: Partial<TicketLifecyclePayload> = {}): TicketLifecyclePayload {
-  return { ticketId: randomUUID(), event, at: '2026-11-25T11:00:00.000Z', actor: 'agent-1', ...overrides };
+function lifecycle(ticketId: string, event: TicketLifecyclePayload['event'], at: string): { topic: string; payload: TicketLifecyclePayload; requesterRef: null } {
+  return { topic: Topics.ticketsLifecycle, payload: { ticketId, event, at, actor: 'agent-1' }, requesterRef: null };
 }
 
-function projected(topic: string, payload: unknown): TicketProjectionUpdate {
-  const update = projectTicket(topic, payload);
-  if (!update) throw new Error(`expected ${topic} to change the ticket`);
-  return update;
-}
-
-/** Highest `$n` placeholder of a statement: every parameter must be used, and no more. */
-function highestPlaceholder(sql: string): number {
-  return Math.max(...[...sql.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])));
-}
-
-/** The column list of the INSERT, in order. */
-function insertedColumns(sql: string): string[] {
-  const list = /INSERT INTO history\.tickets \(([^)]*)\)/.exec(sql)?.[1] ?? '';
-  return list.split(',').map((column) => column.trim());
-}
-
-describe(projectTicket.name, () => {
-  describe(Topics.ticketsSubmitted, () => {
-    it('upserts the ticket as received with the parameters in column order', () => {
-      const ticket = submittedTicket();
-
-      const sut = projected(Topics.ticketsSubmitted, ticket);
-
-      expect(sut.sql).toMatch(/INSERT INTO history\.tickets/);
-      expect(sut.sql).toMatch(/ON CONFLICT \(ticket_id\) DO UPDATE/);
-      expect(sut.sql).toContain("'received'");
-      expect(insertedColumns(sut.sql)).toEqual([
-        'ticket_id',
-        'reference',
-        'request_id',
-        'status',
-        'channel',
-        'request_type',
-        'urgency',
-        'org_id',
-        'requester_user_id',
-        'allow_workspace_testing',
-        'received_at',
-        'updated_at',
-      ]);
-      expect(sut.parameters).toEqual([
-        ticket.ticketId,
-        ticket.reference,
-        ticket.requestId,
-        ticket.channel,
-        ticket.requestType,
-        ticket.urgency,
-        ticket.requester.orgId,
-        ticket.requester.userId,
-        true,
-        ticket.receivedAt,
-      ]);
-      expect(highestPlaceholder(sut.sql)).toBe(sut.parameters.length);
-    });
-
-    test.each([
-      { name: 'refused consent', workspaceTesting: { granted: false, grantedBy: 'user-1', recordedAt: '2026-11-25T10:00:00.000Z' }, expected: false },
-      { name: 'no consent recorded', workspaceTesting: null, expected: null },
-    ])('records $name as allow_workspace_testing $expected', ({ workspaceTesting, expected }) => {
-      const sut = projected(Topics.ticketsSubmitted, submittedTicket({ workspaceTesting }));
-
-      expect(sut.parameters[8]).toBe(expected);
-    });
-
-    it('writes null, never undefined, for a ticket without request type or known requester', () => {
-      const ticket = submittedTicket({ channel: 'email', requestType: null, requester: { userId: null, orgId: null, email: 'x@example.org', name: null } });
-      const withoutOptional = { ...ticket, requestType: undefined, requester: { email: 'x@example.org' } };
-
-      const sut = projected(Topics.ticketsSubmitted, withoutOptional);
-
-      expect(sut.parameters[4]).toBeNull();
-      expect(sut.parameters[6]).toBeNull();
-      expect(sut.parameters[7]).toBeNull();
-      expect(sut.parameters).not.toContain(undefined);
-    });
+describe(planProjection.name, () => {
+  it('takes the submitted ticket’s fields, its requester reference and its consent', () => {
+    const ticket = submittedTicket({ requestType: null, workspaceTesting: { granted: false, grantedBy: 'user-1', recordedAt: '2026-11-25T10:00:00.000Z' } });
+    const sut = planProjection([{ topic: Topics.ticketsSubmitted, payload: ticket, requesterRef: 'ref-1' }]);
+    expect(sut.submitted).toEqual([
+      {
+        ticketId: ticket.ticketId,
+        reference: ticket.reference,
+        requestId: ticket.requestId,
+        channel: ticket.channel,
+        requestType: null,
+        urgency: ticket.urgency,
+        orgId: 'org-1',
+        subjectRef: 'ref-1',
+        allowWorkspaceTesting: false,
+        receivedAt: ticket.receivedAt,
+      },
+    ]);
+    expect(sut.routed).toEqual([]);
+    expect(sut.lifecycle).toEqual([]);
   });
 
-  describe(Topics.ticketsRouted, () => {
-    it('upserts the routing decision with the parameters in column order', () => {
-      const routed = routedTicket();
-
-      const sut = projected(Topics.ticketsRouted, routed);
-
-      expect(sut.sql).toMatch(/INSERT INTO history\.tickets/);
-      expect(sut.sql).toContain("'routed'");
-      expect(insertedColumns(sut.sql)).toEqual([
-        'ticket_id',
-        'reference',
-        'status',
-        'channel',
-        'request_type',
-        'org_id',
-        'queue',
-        'assignee',
-        'priority',
-        'sla_due_at',
-        'rule_id',
-        'routed_at',
-        'updated_at',
-      ]);
-      expect(sut.parameters).toEqual([
-        routed.ticketId,
-        routed.reference,
-        routed.channel,
-        routed.requestType,
-        routed.orgId,
-        routed.queue,
-        routed.assignee,
-        routed.priority,
-        routed.slaDueAt,
-        routed.ruleId,
-        routed.routedAt,
-      ]);
-      expect(highestPlaceholder(sut.sql)).toBe(sut.parameters.length);
-    });
-
-    it('only moves a received ticket to routed, so a late routed event does not undo a later status', () => {
-      const sut = projected(Topics.ticketsRouted, routedTicket());
-
-      expect(sut.sql).toMatch(/status = CASE WHEN history\.tickets\.status = 'received' THEN 'routed' ELSE history\.tickets\.status END/);
-    });
-
-    it('writes null for a pool assignment, no request type and no organisation', () => {
-      const sut = projected(Topics.ticketsRouted, { ...routedTicket(), assignee: undefined, requestType: undefined, orgId: undefined });
-
-      expect(sut.parameters[3]).toBeNull();
-      expect(sut.parameters[4]).toBeNull();
-      expect(sut.parameters[6]).toBeNull();
-      expect(sut.parameters).not.toContain(undefined);
-    });
+  it('records no consent as null, and a pool assignment as a null assignee', () => {
+    const ticket = submittedTicket({ workspaceTesting: null });
+    const routed = routedTicket({ assignee: undefined as unknown as null, orgId: undefined as unknown as null });
+    const sut = planProjection([
+      { topic: Topics.ticketsSubmitted, payload: ticket, requesterRef: null },
+      { topic: Topics.ticketsRouted, payload: routed, requesterRef: null },
+    ]);
+    expect(sut.submitted[0]?.allowWorkspaceTesting).toBeNull();
+    expect(sut.routed[0]).toMatchObject({ assignee: null, orgId: null, queue: 'psm', priority: 'P3', ruleId: 'chat-to-psm', slaDueAt: routed.slaDueAt });
   });
 
-  describe(Topics.ticketsLifecycle, () => {
-    test.each(['claimed', 'replied', 'resolved', 'reopened'] as const)('sets the status for %s with ticket id, event and time', (event) => {
-      const payload = lifecycle(event);
-
-      const sut = projected(Topics.ticketsLifecycle, payload);
-
-      expect(sut.sql).toMatch(/INSERT INTO history\.tickets \(ticket_id, status, first_response_at, updated_at\)/);
-      expect(sut.sql).toMatch(/COALESCE\(history\.tickets\.first_response_at, \$3::timestamptz\)/);
-      expect(sut.parameters).toEqual([payload.ticketId, event, payload.at]);
-      expect(highestPlaceholder(sut.sql)).toBe(sut.parameters.length);
-    });
-
-    test.each(['alert.acknowledged', 'alert.escalated'] as const)('leaves the ticket alone for %s', (event) => {
-      const sut = projectTicket(Topics.ticketsLifecycle, lifecycle(event, { alertId: randomUUID() }));
-
-      expect(sut).toBeNull();
-    });
-
-    it('covers every lifecycle event of the contract', () => {
-      const sut = LIFECYCLE_EVENTS.filter((event) => projectTicket(Topics.ticketsLifecycle, lifecycle(event)) !== null);
-
-      expect(sut).toEqual(['claimed', 'replied', 'resolved', 'reopened']);
-    });
+  it('folds several lifecycle events of one ticket into its last status and its first response', () => {
+    const ticketId = randomUUID();
+    const sut = planProjection([
+      lifecycle(ticketId, 'replied', '2026-11-25T11:00:00.000Z'),
+      lifecycle(ticketId, 'claimed', '2026-11-25T10:30:00.000Z'),
+      lifecycle(ticketId, 'alert.acknowledged', '2026-11-25T10:10:00.000Z'),
+      lifecycle(ticketId, 'resolved', '2026-11-25T12:00:00.000Z'),
+      lifecycle(ticketId, 'reopened', '2026-11-25T13:00:00.000Z'),
+    ]);
+    expect(sut.lifecycle).toEqual([{ ticketId, status: 'reopened', firstResponseAt: '2026-11-25T10:30:00.000Z' }]);
   });
 
-  test.each([
-    Topics.requests,
-    Topics.requestsRejected,
-    Topics.queuePsm,
-    Topics.queueSupport,
-    Topics.alertsPhoneDesk,
-    Topics.notifications,
-    Topics.psmAssignments,
-    deadLetterTopic(Topics.ticketsSubmitted, ConsumerGroups.history),
-    'unknown.topic',
-  ])('gives null for %s, which does not change tickets', (topic) => {
-    const sut = projectTicket(topic, submittedTicket());
-
-    expect(sut).toBeNull();
+  it('counts a claim as the first response, and a reopening as none', () => {
+    const claimed = randomUUID();
+    const reopened = randomUUID();
+    const sut = planProjection([lifecycle(claimed, 'claimed', '2026-11-25T10:00:00.000Z'), lifecycle(reopened, 'reopened', '2026-11-25T10:00:00.000Z')]);
+    expect(sut.lifecycle).toEqual([
+      { ticketId: claimed, status: 'claimed', firstResponseAt: '2026-11-25T10:00:00.000Z' },
+      { ticketId: reopened, status: 'reopened', firstResponseAt: null },
+    ]);
   });
+
+  it('keeps one change per ticket when the same ticket comes twice in a batch (last one wins)', () => {
+    const ticket = submittedTicket();
+    const sut = planProjection([
+      { topic: Topics.ticketsRouted, payload: routedTicket({ ticketId: ticket.ticketId, priority: 'P3' }), requesterRef: null },
+      { topic: Topics.ticketsRouted, payload: routedTicket({ ticketId: ticket.ticketId, priority: 'P1' }), requesterRef: null },
+    ]);
+    expect(sut.routed.map((change) => change.priority)).toEqual(['P1']);
+  });
+
+  test.each([Topics.requestsRejected, Topics.queuePsm, Topics.queueSupport, Topics.alertsPhoneDesk, Topics.notifications, 'unknown.topic'])(
+    'changes no ticket for %s',
+    (topic) => {
+      const sut = planProjection([{ topic, payload: submittedTicket(), requesterRef: null }]);
+      expect(sut).toEqual({ submitted: [], routed: [], lifecycle: [] });
+    },
+  );
 });

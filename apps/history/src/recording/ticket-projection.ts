@@ -1,26 +1,133 @@
 import { Topics } from '#contracts';
 import type { TicketLifecyclePayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import type { Queryable } from '../privacy/subject-keys.js';
 
-/** One SQL statement that folds an event into `history.tickets`. */
-export interface TicketProjectionUpdate {
-  readonly sql: string;
-  readonly parameters: readonly unknown[];
+export interface SubmittedChange {
+  readonly ticketId: string;
+  readonly reference: string;
+  readonly requestId: string;
+  readonly channel: string;
+  readonly requestType: string | null;
+  readonly urgency: string;
+  readonly orgId: string | null;
+  readonly subjectRef: string | null;
+  readonly allowWorkspaceTesting: boolean | null;
+  readonly receivedAt: string;
+}
+
+export interface RoutedChange {
+  readonly ticketId: string;
+  readonly reference: string;
+  readonly channel: string;
+  readonly requestType: string | null;
+  readonly orgId: string | null;
+  readonly queue: string;
+  readonly assignee: string | null;
+  readonly priority: string;
+  readonly slaDueAt: string;
+  readonly ruleId: string;
+  readonly routedAt: string;
+}
+
+export interface LifecycleChange {
+  readonly ticketId: string;
+  readonly status: string;
+  /** The earliest claim, reply or resolution of the batch: the first response, for the SLA. */
+  readonly firstResponseAt: string | null;
+}
+
+/** The ticket changes of a batch of events, at most one per ticket and kind. */
+export interface ProjectionPlan {
+  readonly submitted: SubmittedChange[];
+  readonly routed: RoutedChange[];
+  readonly lifecycle: LifecycleChange[];
+}
+
+export interface ProjectedEvent {
+  readonly topic: string;
+  /** The full payload, personal fields included (they are not projected). */
+  readonly payload: unknown;
+  readonly requesterRef: string | null;
+}
+
+const STATUS_EVENTS = new Set(['claimed', 'replied', 'resolved', 'reopened']);
+const RESPONSE_EVENTS = new Set(['claimed', 'replied', 'resolved']);
+
+function earlier(left: string | null, right: string | null): string | null {
+  if (left === null) return right;
+  if (right === null) return left;
+  return Date.parse(right) < Date.parse(left) ? right : left;
+}
+
+/**
+ * Folds a batch, in consumption order, into ticket changes. One statement per kind then updates
+ * every ticket of the batch (a multi-row upsert may touch each row only once).
+ */
+export function planProjection(events: readonly ProjectedEvent[]): ProjectionPlan {
+  const submitted = new Map<string, SubmittedChange>();
+  const routed = new Map<string, RoutedChange>();
+  const lifecycle = new Map<string, LifecycleChange>();
+  for (const { topic, payload, requesterRef } of events) {
+    if (topic === Topics.ticketsSubmitted) {
+      const ticket = payload as TicketSubmittedPayload;
+      submitted.set(ticket.ticketId, {
+        ticketId: ticket.ticketId,
+        reference: ticket.reference,
+        requestId: ticket.requestId,
+        channel: ticket.channel,
+        requestType: ticket.requestType ?? null,
+        urgency: ticket.urgency,
+        orgId: ticket.requester.orgId ?? null,
+        subjectRef: requesterRef,
+        allowWorkspaceTesting: ticket.workspaceTesting ? ticket.workspaceTesting.granted : null,
+        receivedAt: ticket.receivedAt,
+      });
+    } else if (topic === Topics.ticketsRouted) {
+      const decision = payload as TicketRoutedPayload;
+      routed.set(decision.ticketId, {
+        ticketId: decision.ticketId,
+        reference: decision.reference,
+        channel: decision.channel,
+        requestType: decision.requestType ?? null,
+        orgId: decision.orgId ?? null,
+        queue: decision.queue,
+        assignee: decision.assignee ?? null,
+        priority: decision.priority,
+        slaDueAt: decision.slaDueAt,
+        ruleId: decision.ruleId,
+        routedAt: decision.routedAt,
+      });
+    } else if (topic === Topics.ticketsLifecycle) {
+      const change = payload as TicketLifecyclePayload;
+      if (!STATUS_EVENTS.has(change.event)) continue;
+      const response = RESPONSE_EVENTS.has(change.event) ? change.at : null;
+      const before = lifecycle.get(change.ticketId);
+      lifecycle.set(change.ticketId, { ticketId: change.ticketId, status: change.event, firstResponseAt: earlier(before?.firstResponseAt ?? null, response) });
+    }
+  }
+  return { submitted: [...submitted.values()], routed: [...routed.values()], lifecycle: [...lifecycle.values()] };
 }
 
 const UPSERT_SUBMITTED = `
   INSERT INTO history.tickets (ticket_id, reference, request_id, status, channel, request_type, urgency, org_id,
-                               requester_user_id, allow_workspace_testing, received_at, updated_at)
-  VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, now())
+                               subject_ref, allow_workspace_testing, received_at, updated_at)
+  SELECT t.ticket_id, t.reference, t.request_id, 'received', t.channel, t.request_type, t.urgency, t.org_id,
+         t.subject_ref, t.allow_workspace_testing, t.received_at, now()
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::timestamptz[])
+       AS t(ticket_id, reference, request_id, channel, request_type, urgency, org_id, subject_ref, allow_workspace_testing, received_at)
   ON CONFLICT (ticket_id) DO UPDATE SET
     reference = EXCLUDED.reference, request_id = EXCLUDED.request_id, channel = EXCLUDED.channel,
     request_type = EXCLUDED.request_type, urgency = EXCLUDED.urgency, org_id = EXCLUDED.org_id,
-    requester_user_id = EXCLUDED.requester_user_id, allow_workspace_testing = EXCLUDED.allow_workspace_testing,
+    subject_ref = EXCLUDED.subject_ref, allow_workspace_testing = EXCLUDED.allow_workspace_testing,
     received_at = EXCLUDED.received_at, updated_at = now()`;
 
 const UPSERT_ROUTED = `
   INSERT INTO history.tickets (ticket_id, reference, status, channel, request_type, org_id, queue, assignee, priority,
                                sla_due_at, rule_id, routed_at, updated_at)
-  VALUES ($1, $2, 'routed', $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+  SELECT t.ticket_id, t.reference, 'routed', t.channel, t.request_type, t.org_id, t.queue, t.assignee, t.priority,
+         t.sla_due_at, t.rule_id, t.routed_at, now()
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[])
+       AS t(ticket_id, reference, channel, request_type, org_id, queue, assignee, priority, sla_due_at, rule_id, routed_at)
   ON CONFLICT (ticket_id) DO UPDATE SET
     reference = COALESCE(history.tickets.reference, EXCLUDED.reference),
     channel = COALESCE(history.tickets.channel, EXCLUDED.channel),
@@ -31,64 +138,49 @@ const UPSERT_ROUTED = `
     status = CASE WHEN history.tickets.status = 'received' THEN 'routed' ELSE history.tickets.status END,
     updated_at = now()`;
 
+// LEAST ignores nulls: the first response is the earliest ever seen, whatever the batch order.
 const UPSERT_LIFECYCLE = `
   INSERT INTO history.tickets (ticket_id, status, first_response_at, updated_at)
-  VALUES ($1, $2, CASE WHEN $2 IN ('replied', 'resolved') THEN $3::timestamptz END, now())
+  SELECT t.ticket_id, t.status, t.first_response_at, now()
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(ticket_id, status, first_response_at)
   ON CONFLICT (ticket_id) DO UPDATE SET
     status = EXCLUDED.status,
-    first_response_at = CASE WHEN EXCLUDED.status IN ('replied', 'resolved')
-                             THEN COALESCE(history.tickets.first_response_at, $3::timestamptz)
-                             ELSE history.tickets.first_response_at END,
+    first_response_at = LEAST(history.tickets.first_response_at, EXCLUDED.first_response_at),
     updated_at = now()`;
 
-const TICKET_STATUS_EVENTS = new Set(['claimed', 'replied', 'resolved', 'reopened']);
-
-/** Pure mapping from an event to its projection statement (null: the event does not change the ticket). */
-export function projectTicket(topic: string, payload: unknown): TicketProjectionUpdate | null {
-  switch (topic) {
-    case Topics.ticketsSubmitted: {
-      const ticket = payload as TicketSubmittedPayload;
-      return {
-        sql: UPSERT_SUBMITTED,
-        parameters: [
-          ticket.ticketId,
-          ticket.reference,
-          ticket.requestId,
-          ticket.channel,
-          ticket.requestType ?? null,
-          ticket.urgency,
-          ticket.requester.orgId ?? null,
-          ticket.requester.userId ?? null,
-          ticket.workspaceTesting ? ticket.workspaceTesting.granted : null,
-          ticket.receivedAt,
-        ],
-      };
-    }
-    case Topics.ticketsRouted: {
-      const routed = payload as TicketRoutedPayload;
-      return {
-        sql: UPSERT_ROUTED,
-        parameters: [
-          routed.ticketId,
-          routed.reference,
-          routed.channel,
-          routed.requestType ?? null,
-          routed.orgId ?? null,
-          routed.queue,
-          routed.assignee ?? null,
-          routed.priority,
-          routed.slaDueAt,
-          routed.ruleId,
-          routed.routedAt,
-        ],
-      };
-    }
-    case Topics.ticketsLifecycle: {
-      const lifecycle = payload as TicketLifecyclePayload;
-      if (!TICKET_STATUS_EVENTS.has(lifecycle.event)) return null;
-      return { sql: UPSERT_LIFECYCLE, parameters: [lifecycle.ticketId, lifecycle.event, lifecycle.at] };
-    }
-    default:
-      return null;
+/** Applies a plan inside the caller's transaction. */
+export async function applyProjection(db: Queryable, plan: ProjectionPlan): Promise<void> {
+  const { submitted, routed, lifecycle } = plan;
+  if (submitted.length > 0) {
+    await db.query(UPSERT_SUBMITTED, [
+      submitted.map((row) => row.ticketId),
+      submitted.map((row) => row.reference),
+      submitted.map((row) => row.requestId),
+      submitted.map((row) => row.channel),
+      submitted.map((row) => row.requestType),
+      submitted.map((row) => row.urgency),
+      submitted.map((row) => row.orgId),
+      submitted.map((row) => row.subjectRef),
+      submitted.map((row) => row.allowWorkspaceTesting),
+      submitted.map((row) => row.receivedAt),
+    ]);
+  }
+  if (routed.length > 0) {
+    await db.query(UPSERT_ROUTED, [
+      routed.map((row) => row.ticketId),
+      routed.map((row) => row.reference),
+      routed.map((row) => row.channel),
+      routed.map((row) => row.requestType),
+      routed.map((row) => row.orgId),
+      routed.map((row) => row.queue),
+      routed.map((row) => row.assignee),
+      routed.map((row) => row.priority),
+      routed.map((row) => row.slaDueAt),
+      routed.map((row) => row.ruleId),
+      routed.map((row) => row.routedAt),
+    ]);
+  }
+  if (lifecycle.length > 0) {
+    await db.query(UPSERT_LIFECYCLE, [lifecycle.map((row) => row.ticketId), lifecycle.map((row) => row.status), lifecycle.map((row) => row.firstResponseAt)]);
   }
 }

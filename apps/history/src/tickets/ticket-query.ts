@@ -38,6 +38,11 @@ export class TicketListQuery {
   @IsISO8601({ strict: true })
   to?: string;
 
+  /** `true`: first response late or overdue; `false`: on time so far. */
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  slaBreached?: string;
+
   @IsOptional()
   @IsString()
   @Length(1, 512)

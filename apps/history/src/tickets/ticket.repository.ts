@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { loadKeys } from '../privacy/subject-keys.js';
+import type { DataKey } from '../privacy/subject-vault.js';
+import { SubjectVault } from '../privacy/subject-vault.js';
 
 export interface TicketRow {
   ticket_id: string;
@@ -19,6 +22,8 @@ export interface TicketRow {
   allow_workspace_testing: boolean | null;
   received_at: Date | null;
   routed_at: Date | null;
+  subject_ref: string | null;
+  personal_data_erased_at: Date | null;
 }
 
 export interface EventRow {
@@ -28,6 +33,18 @@ export interface EventRow {
   type: string;
   occurred_at: Date;
   payload: Record<string, unknown>;
+  key_id: string | null;
+  personal_data: Buffer | null;
+}
+
+export interface TicketCountRow {
+  status: string;
+  channel: string | null;
+  queue: string | null;
+  priority: string | null;
+  sla_breached: boolean;
+  erased: boolean;
+  count: number;
 }
 
 export interface TicketFilter {
@@ -39,6 +56,7 @@ export interface TicketFilter {
   readonly status?: string;
   readonly from?: string;
   readonly to?: string;
+  readonly slaBreached?: boolean;
   /** Keyset position: tickets strictly older than this one (newest first). */
   readonly after?: { readonly receivedAt: string; readonly ticketId: string };
 }
@@ -52,10 +70,21 @@ const FILTER_COLUMNS = {
   status: 'status',
 } as const;
 
+// The SQL twin of isSlaBreached (ticket.views.ts).
+const SLA_BREACHED = `(sla_due_at IS NOT NULL AND COALESCE(first_response_at, now()) > sla_due_at)`;
+
 /** Owns every read of tickets and their events. */
 @Injectable()
 export class TicketRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SubjectVault) private readonly vault: SubjectVault,
+  ) {}
+
+  /** Keys still in existence; a destroyed one is absent from the map. */
+  async dataKeys(keyIds: ReadonlySet<string>): Promise<Map<string, DataKey>> {
+    return loadKeys(this.dataSource, this.vault, keyIds);
+  }
 
   async findTicket(ticketId: string): Promise<TicketRow | undefined> {
     const rows = await this.dataSource.query<TicketRow[]>(`SELECT * FROM history.tickets WHERE ticket_id = $1`, [ticketId]);
@@ -76,6 +105,7 @@ export class TicketRepository {
     }
     if (filter.from !== undefined) conditions.push(`received_at >= ${bind(filter.from)}::timestamptz`);
     if (filter.to !== undefined) conditions.push(`received_at < ${bind(filter.to)}::timestamptz`);
+    if (filter.slaBreached !== undefined) conditions.push(filter.slaBreached ? SLA_BREACHED : `NOT (${SLA_BREACHED})`);
     if (filter.after !== undefined)
       conditions.push(`(received_at, ticket_id) < (${bind(filter.after.receivedAt)}::timestamptz, ${bind(filter.after.ticketId)})`);
     return this.dataSource.query<TicketRow[]>(
@@ -84,9 +114,27 @@ export class TicketRepository {
     );
   }
 
+  /** Ticket counts by every dimension at once (one row per combination present). */
+  async countGroups(filter: Pick<TicketFilter, 'orgId' | 'from' | 'to'>): Promise<TicketCountRow[]> {
+    const conditions = ['received_at IS NOT NULL'];
+    const parameters: unknown[] = [];
+    const bind = (value: unknown): string => {
+      parameters.push(value);
+      return `$${parameters.length}`;
+    };
+    if (filter.orgId !== undefined) conditions.push(`org_id = ${bind(filter.orgId)}`);
+    if (filter.from !== undefined) conditions.push(`received_at >= ${bind(filter.from)}::timestamptz`);
+    if (filter.to !== undefined) conditions.push(`received_at < ${bind(filter.to)}::timestamptz`);
+    return this.dataSource.query<TicketCountRow[]>(
+      `SELECT status, channel, queue, priority, ${SLA_BREACHED} AS sla_breached, personal_data_erased_at IS NOT NULL AS erased, count(*)::int AS count
+       FROM history.tickets WHERE ${conditions.join(' AND ')} GROUP BY 1, 2, 3, 4, 5, 6`,
+      parameters,
+    );
+  }
+
   async findEvents(ticketId: string): Promise<EventRow[]> {
     return this.dataSource.query<EventRow[]>(
-      `SELECT seq, ce_id, topic, type, occurred_at, payload FROM history.events WHERE ticket_id = $1 ORDER BY occurred_at, seq`,
+      `SELECT seq, ce_id, topic, type, occurred_at, payload, key_id, personal_data FROM history.events WHERE ticket_id = $1 ORDER BY occurred_at, seq`,
       [ticketId],
     );
   }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '#contracts';
-import { isSlaBreached, toTicketView, toTimelineEntry } from './ticket.views.js';
+import { isSlaBreached, toPersonalDataView, toTicketView, toTimelineEntry } from './ticket.views.js';
 import type { EventRow, TicketRow } from './ticket.repository.js';
 
+const NO_PERSONAL_DATA = { status: 'unknown', erasedAt: null, requester: null, subject: null, message: null } as const;
 const DUE = new Date('2026-11-25T12:00:00.000Z');
 const BEFORE_DUE = new Date('2026-11-25T11:59:59.000Z');
 const AFTER_DUE = new Date('2026-11-25T12:00:01.000Z');
@@ -27,12 +28,24 @@ function ticketRow(overrides: Partial<TicketRow> = {}): TicketRow {
     allow_workspace_testing: true,
     received_at: new Date('2026-11-25T08:00:00.000Z'),
     routed_at: new Date('2026-11-25T08:00:01.000Z'),
+    subject_ref: null,
+    personal_data_erased_at: null,
     ...overrides,
   };
 }
 
 function eventRow(topic: string, payload: Record<string, unknown>, overrides: Partial<EventRow> = {}): EventRow {
-  return { seq: '1', ce_id: randomUUID(), topic, type: 'test.some.v1', occurred_at: new Date('2026-11-25T08:00:01.250Z'), payload, ...overrides };
+  return {
+    seq: '1',
+    ce_id: randomUUID(),
+    topic,
+    type: 'test.some.v1',
+    occurred_at: new Date('2026-11-25T08:00:01.250Z'),
+    payload,
+    key_id: null,
+    personal_data: null,
+    ...overrides,
+  };
 }
 
 describe(isSlaBreached.name, () => {
@@ -153,7 +166,7 @@ describe(toTicketView.name, () => {
   it('maps the row, with ISO times and the SLA verdict', () => {
     const row = ticketRow({ assignee: 'psm-anna', queue: 'psm', priority: 'P3', allow_workspace_testing: false });
 
-    const sut = toTicketView(row, [], AFTER_DUE);
+    const sut = toTicketView(row, [], AFTER_DUE, NO_PERSONAL_DATA);
 
     expect(sut).toEqual({
       ticketId: row.ticket_id,
@@ -167,17 +180,21 @@ describe(toTicketView.name, () => {
       slaDueAt: '2026-11-25T12:00:00.000Z',
       slaBreached: true,
       allowWorkspaceTesting: false,
+      firstResponseAt: null,
+      personalData: NO_PERSONAL_DATA,
       timeline: [],
     });
   });
 
   it('exposes only the view fields, not the organisation, request id or urgency of the row', () => {
-    const sut = toTicketView(ticketRow(), [], BEFORE_DUE);
+    const sut = toTicketView(ticketRow(), [], BEFORE_DUE, NO_PERSONAL_DATA);
 
     expect(Object.keys(sut).sort()).toEqual([
       'allowWorkspaceTesting',
       'assignee',
       'channel',
+      'firstResponseAt',
+      'personalData',
       'priority',
       'queue',
       'reference',
@@ -191,7 +208,7 @@ describe(toTicketView.name, () => {
   });
 
   it('gives null times and no breach for a ticket not yet routed', () => {
-    const sut = toTicketView(ticketRow({ status: 'received', sla_due_at: null, queue: null, priority: null, allow_workspace_testing: null }), [], AFTER_DUE);
+    const sut = toTicketView(ticketRow({ status: 'received', sla_due_at: null, queue: null, priority: null, allow_workspace_testing: null }), [], AFTER_DUE, NO_PERSONAL_DATA);
 
     expect(sut).toMatchObject({ slaDueAt: null, slaBreached: false, queue: null, priority: null, allowWorkspaceTesting: null });
   });
@@ -200,11 +217,28 @@ describe(toTicketView.name, () => {
     const submitted = eventRow(Topics.ticketsSubmitted, { channel: 'form', message: 'secret' }, { occurred_at: new Date('2026-11-25T08:00:00.000Z') });
     const routed = eventRow(Topics.ticketsRouted, { queue: 'support', reference: 'x' }, { occurred_at: new Date('2026-11-25T08:00:01.000Z') });
 
-    const sut = toTicketView(ticketRow(), [submitted, routed], BEFORE_DUE);
+    const sut = toTicketView(ticketRow(), [submitted, routed], BEFORE_DUE, NO_PERSONAL_DATA);
 
     expect(sut.timeline).toEqual([
       { id: submitted.ce_id, type: submitted.type, topic: Topics.ticketsSubmitted, time: '2026-11-25T08:00:00.000Z', channel: 'form' },
       { id: routed.ce_id, type: routed.type, topic: Topics.ticketsRouted, time: '2026-11-25T08:00:01.000Z', queue: 'support' },
     ]);
+  });
+});
+
+describe(toPersonalDataView.name, () => {
+  it('shows the decrypted requester, subject and message', () => {
+    const sut = toPersonalDataView(ticketRow(), { subject: 'Accès', message: 'Bloquée', 'requester.userId': 'u-1', 'requester.email': 'lea@example.org' }, false);
+    expect(sut).toEqual({ status: 'present', erasedAt: null, requester: { userId: 'u-1', email: 'lea@example.org', name: null }, subject: 'Accès', message: 'Bloquée' });
+  });
+
+  it('shows every personal field as erased once the key is gone, with the erasure time when recorded', () => {
+    const erasedAt = new Date('2026-11-28T09:00:00.000Z');
+    const sut = toPersonalDataView(ticketRow({ personal_data_erased_at: erasedAt }), null, true);
+    expect(sut).toEqual({ status: 'erased', erasedAt: '2026-11-28T09:00:00.000Z', requester: null, subject: null, message: null });
+  });
+
+  it('says unknown when history has no submitted event for the ticket yet', () => {
+    expect(toPersonalDataView(ticketRow(), null, false).status).toBe('unknown');
   });
 });

@@ -12,6 +12,21 @@ export class TimelineEntryView {
   [detail: string]: unknown;
 }
 
+export class RequesterView {
+  @ApiProperty({ nullable: true }) userId!: string | null;
+  @ApiProperty({ nullable: true }) email!: string | null;
+  @ApiProperty({ nullable: true }) name!: string | null;
+}
+
+/** The requester's personal data, decrypted; `erased` once their key is destroyed (every field null). */
+export class PersonalDataView {
+  @ApiProperty({ enum: ['present', 'erased', 'unknown'] }) status!: 'present' | 'erased' | 'unknown';
+  @ApiProperty({ nullable: true, format: 'date-time' }) erasedAt!: string | null;
+  @ApiProperty({ type: RequesterView, nullable: true }) requester!: RequesterView | null;
+  @ApiProperty({ nullable: true }) subject!: string | null;
+  @ApiProperty({ nullable: true }) message!: string | null;
+}
+
 export class TicketView {
   @ApiProperty() ticketId!: string;
   @ApiProperty({ nullable: true }) reference!: string | null;
@@ -24,7 +39,34 @@ export class TicketView {
   @ApiProperty({ nullable: true, format: 'date-time' }) slaDueAt!: string | null;
   @ApiProperty() slaBreached!: boolean;
   @ApiProperty({ nullable: true }) allowWorkspaceTesting!: boolean | null;
+  @ApiProperty({ nullable: true, format: 'date-time', description: 'first claim, reply or resolution' }) firstResponseAt!: string | null;
+  @ApiProperty({ type: PersonalDataView }) personalData!: PersonalDataView;
   @ApiProperty({ type: [TimelineEntryView] }) timeline!: TimelineEntryView[];
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** From the decrypted personal fields of the ticket's submitted event (null: none readable). */
+export function toPersonalDataView(row: TicketRow, personal: Readonly<Record<string, unknown>> | null, keyDestroyed: boolean): PersonalDataView {
+  if (personal === null) {
+    const erased = keyDestroyed || row.personal_data_erased_at !== null;
+    return {
+      status: erased ? 'erased' : 'unknown',
+      erasedAt: row.personal_data_erased_at ? row.personal_data_erased_at.toISOString() : null,
+      requester: null,
+      subject: null,
+      message: null,
+    };
+  }
+  return {
+    status: 'present',
+    erasedAt: null,
+    requester: { userId: text(personal['requester.userId']), email: text(personal['requester.email']), name: text(personal['requester.name']) },
+    subject: text(personal.subject),
+    message: text(personal.message),
+  };
 }
 
 const DETAIL_FIELDS: Record<string, readonly string[]> = {
@@ -46,8 +88,8 @@ export function toTimelineEntry(row: EventRow): TimelineEntryView {
 }
 
 /**
- * First-response SLA: breached when the first reply (or the resolution, when nobody replied) came
- * after the due time, or has not come and the due time has passed.
+ * First-response SLA: breached when the first claim, reply or resolution came after the due time,
+ * or none has come and the due time has passed.
  */
 export function isSlaBreached(row: TicketRow, now: Date): boolean {
   if (!row.sla_due_at) return false;
@@ -92,7 +134,7 @@ export function toTicketSummary(row: TicketRow, now: Date): TicketSummaryView {
   };
 }
 
-export function toTicketView(row: TicketRow, events: readonly EventRow[], now: Date): TicketView {
+export function toTicketView(row: TicketRow, events: readonly EventRow[], now: Date, personalData: PersonalDataView): TicketView {
   return {
     ticketId: row.ticket_id,
     reference: row.reference,
@@ -105,6 +147,8 @@ export function toTicketView(row: TicketRow, events: readonly EventRow[], now: D
     slaDueAt: row.sla_due_at ? row.sla_due_at.toISOString() : null,
     slaBreached: isSlaBreached(row, now),
     allowWorkspaceTesting: row.allow_workspace_testing,
+    firstResponseAt: row.first_response_at ? row.first_response_at.toISOString() : null,
+    personalData,
     timeline: events.map(toTimelineEntry),
   };
 }

@@ -1,32 +1,58 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { AuditAccess } from '../access/audit-access.js';
 import { TicketsService } from './tickets.service.js';
+import { TicketStatsView } from './ticket-stats.js';
 import { TicketPageView, TicketView } from './ticket.views.js';
 
 @ApiTags('tickets')
+@ApiBearerAuth()
 @Controller('v1/tickets')
 export class TicketsController {
-  constructor(private readonly tickets: TicketsService) {}
+  constructor(
+    private readonly access: AuditAccess,
+    private readonly tickets: TicketsService,
+  ) {}
 
   @Get()
-  @ApiOkResponse({ type: TicketPageView })
+  @ApiOkResponse({ type: TicketPageView, description: 'newest first; role auditor (own organisation) or auditor:global' })
   @ApiQuery({ name: 'orgId', required: false })
   @ApiQuery({ name: 'channel', required: false })
   @ApiQuery({ name: 'requestType', required: false })
   @ApiQuery({ name: 'queue', required: false })
   @ApiQuery({ name: 'priority', required: false })
   @ApiQuery({ name: 'status', required: false })
+  @ApiQuery({ name: 'slaBreached', required: false, enum: ['true', 'false'] })
   @ApiQuery({ name: 'from', required: false, description: 'received at or after (ISO-8601)' })
   @ApiQuery({ name: 'to', required: false, description: 'received before (ISO-8601)' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' })
-  listTickets(@Query() query: Record<string, unknown>): Promise<TicketPageView> {
-    return this.tickets.listTickets(query);
+  async listTickets(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>): Promise<TicketPageView> {
+    return this.tickets.listTickets(await this.access.auditor(authorization), query);
   }
 
   @Get(':ticketId')
-  @ApiOkResponse({ type: TicketView })
-  getTicket(@Param('ticketId') ticketId: string): Promise<TicketView> {
-    return this.tickets.getTicket(ticketId);
+  @ApiOkResponse({ type: TicketView, description: 'current state and the full ordered timeline' })
+  async getTicket(@Headers('authorization') authorization: string | undefined, @Param('ticketId') ticketId: string): Promise<TicketView> {
+    return this.tickets.getTicket(await this.access.auditor(authorization), ticketId);
+  }
+}
+
+@ApiTags('tickets')
+@ApiBearerAuth()
+@Controller('v1/stats')
+export class StatsController {
+  constructor(
+    private readonly access: AuditAccess,
+    private readonly tickets: TicketsService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: TicketStatsView, description: 'ticket counts by status, channel, queue and priority; erased requesters still count' })
+  @ApiQuery({ name: 'orgId', required: false })
+  @ApiQuery({ name: 'from', required: false, description: 'received at or after (ISO-8601)' })
+  @ApiQuery({ name: 'to', required: false, description: 'received before (ISO-8601)' })
+  async stats(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>): Promise<TicketStatsView> {
+    return this.tickets.stats(await this.access.auditor(authorization), query);
   }
 }

@@ -1,0 +1,81 @@
+import { splitPersonalData } from '../privacy/personal-data.js';
+import type { DataKey, SubjectVault } from '../privacy/subject-vault.js';
+import { chainHash } from './hash-chain.js';
+import type { ChainEntry } from './hash-chain.js';
+
+/** An event as consumed, before anything is taken out of it. */
+export interface IncomingEvent {
+  readonly ceId: string;
+  readonly ticketId: string | null;
+  readonly topic: string;
+  readonly type: string;
+  readonly source: string | null;
+  readonly occurredAt: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly payload: Record<string, unknown>;
+}
+
+/** Personal fields split off and the subject they belong to worked out; no key needed yet. */
+export interface PreparedEvent {
+  readonly event: IncomingEvent;
+  readonly payload: Record<string, unknown>;
+  readonly personal: Record<string, unknown> | null;
+  /** Set when `personal` is: the subject whose key encrypts it. */
+  readonly subjectRef: string | null;
+  /** The requester's subject, for the ticket projection (null when the event does not name one). */
+  readonly requesterRef: string | null;
+}
+
+export interface SealedEvent {
+  readonly entry: ChainEntry;
+  readonly prevHash: Buffer;
+  readonly hash: Buffer;
+}
+
+/**
+ * Turns events into chain entries: personal fields encrypted under their subject's key, each
+ * entry hashed over the previous hash and its own stored form.
+ */
+export class EventSealer {
+  constructor(private readonly vault: SubjectVault) {}
+
+  /**
+   * `ticketSubject` gives the requester of a known ticket, so that a free-text note on a ticket is
+   * erased with its requester; with none known, the ticket (or the event) is its own subject.
+   */
+  prepare(event: IncomingEvent, ticketSubject: (ticketId: string) => string | undefined): PreparedEvent {
+    const split = splitPersonalData(event.topic, event.payload);
+    const requesterRef = split.subjectId === null ? null : this.vault.subjectRef(split.subjectId);
+    let subjectRef: string | null = null;
+    if (split.personal !== null) {
+      subjectRef =
+        requesterRef ??
+        (event.ticketId !== null ? (ticketSubject(event.ticketId) ?? this.vault.subjectRef(`ticket:${event.ticketId}`)) : this.vault.subjectRef(`event:${event.ceId}`));
+    }
+    return { event, payload: split.payload, personal: split.personal, subjectRef, requesterRef };
+  }
+
+  seal(prepared: PreparedEvent, seq: bigint, previous: Buffer, recordedAt: string, key: DataKey | undefined): SealedEvent {
+    const { event } = prepared;
+    if (prepared.personal !== null && key === undefined) throw new Error(`no key for the personal data of event ${event.ceId}`);
+    const personalData = prepared.personal !== null && key !== undefined ? this.vault.encrypt(key, prepared.personal, event.ceId) : null;
+    const entry: ChainEntry = {
+      seq: seq.toString(),
+      ceId: event.ceId,
+      ticketId: event.ticketId,
+      topic: event.topic,
+      type: event.type,
+      source: event.source,
+      occurredAt: new Date(event.occurredAt).toISOString(),
+      recordedAt,
+      partition: event.partition,
+      offset: event.offset,
+      payload: prepared.payload,
+      subjectRef: personalData ? prepared.subjectRef : null,
+      keyId: personalData && key ? key.keyId : null,
+      personalData,
+    };
+    return { entry, prevHash: previous, hash: chainHash(previous, entry) };
+  }
+}
