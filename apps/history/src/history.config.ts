@@ -2,7 +2,7 @@ import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { AuthenticatedServiceConfig, ConfigError, loadConfig } from '#platform';
 
 /** Known to everybody: fine for development and tests, refused in production. */
-export const DEVELOPMENT_MASTER_KEY = Buffer.from('support-history-development-key!!').toString('base64');
+export const DEVELOPMENT_MASTER_KEY = Buffer.from('support-history-development-key!').toString('base64');
 
 export class HistoryConfig extends AuthenticatedServiceConfig {
   @IsInt()

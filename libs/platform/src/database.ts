@@ -62,7 +62,8 @@ export function createDataSource(options: DatabaseOptions): DataSource {
 export async function migratedDataSource(options: DatabaseOptions): Promise<DataSource> {
   if (options.sessionRole) {
     const { sessionRole: _role, ...ownerOptions } = options;
-    const owner = createDataSource({ ...ownerOptions, poolSize: 1 });
+    // Two connections: one holds the advisory lock while the other migrates.
+    const owner = createDataSource({ ...ownerOptions, poolSize: 2 });
     await owner.initialize();
     try {
       await runMigrations(owner, options.migrationsTableName);

@@ -1,46 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, deterministicUuid } from '#contracts';
 import type { KafkaEvent } from '#kafka';
-import { createDataSource, runMigrations } from '#platform';
 import { submittedTicket, testDatabaseUrl } from '#testing';
-import type { DataSource } from 'typeorm';
-import { HISTORY_MIGRATIONS } from '../history.module.js';
+import { consumed, openHistoryStore } from '../../test/history-store.js';
+import type { HistoryStore } from '../../test/history-store.js';
 import { TicketRepository } from '../tickets/ticket.repository.js';
 import { EventRecorder } from './event-recorder.service.js';
-import { HistoryRepository } from './history.repository.js';
 
-// Offsets unique across runs: ids derived from (topic, partition, offset) must not meet earlier rows.
-let offset = Date.now() * 1000;
 function kafkaEvent(topic: string, value: unknown, headers: Record<string, string> = {}): KafkaEvent {
-  offset += 1;
-  return {
-    topic,
-    partition: 0,
-    offset: String(offset),
-    key: null,
-    value,
-    rawValue: Buffer.from(JSON.stringify(value)),
-    headers,
-    cloudEvent: { ...(headers.ce_id ? { id: headers.ce_id } : {}), ...(headers.ce_time ? { time: headers.ce_time } : {}) },
-    timestamp: String(Date.now()),
-  };
+  return consumed(topic, value, { ...(headers.ce_id ? { id: headers.ce_id } : {}), ...(headers.ce_time ? { time: headers.ce_time } : {}) });
 }
 
 describe(EventRecorder.name, () => {
-  let dataSource: DataSource;
+  let store: HistoryStore;
   let sut: EventRecorder;
   let tickets: TicketRepository;
 
   beforeAll(async () => {
-    dataSource = createDataSource({ url: testDatabaseUrl(), entities: [], migrations: HISTORY_MIGRATIONS, migrationsTableName: 'history_migrations' });
-    await dataSource.initialize();
-    await runMigrations(dataSource, 'history_migrations');
-    sut = new EventRecorder(new HistoryRepository(dataSource));
-    tickets = new TicketRepository(dataSource);
+    store = await openHistoryStore(testDatabaseUrl());
+    sut = store.recorder;
+    tickets = store.tickets;
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
+    await store?.close();
   });
 
   it('stores an event once however often it is delivered (ce_id)', async () => {

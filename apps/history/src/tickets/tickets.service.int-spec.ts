@@ -1,31 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '#contracts';
 import type { KafkaEvent } from '#kafka';
-import { ApplicationError, createDataSource, runMigrations } from '#platform';
+import { ApplicationError } from '#platform';
 import { submittedTicket, testDatabaseUrl } from '#testing';
-import type { DataSource } from 'typeorm';
-import { HISTORY_MIGRATIONS } from '../history.module.js';
-import { EventRecorder } from '../recording/event-recorder.service.js';
-import { HistoryRepository } from '../recording/history.repository.js';
-import { TicketRepository } from './ticket.repository.js';
+import { consumed, openHistoryStore } from '../../test/history-store.js';
+import type { HistoryStore } from '../../test/history-store.js';
+import type { AccessScope } from '../access/audit-access.js';
 import { TicketsService } from './tickets.service.js';
 
-function event(topic: string, value: unknown): KafkaEvent {
-  return { topic, partition: 0, offset: '0', key: null, value, rawValue: null, headers: {}, cloudEvent: { id: randomUUID() }, timestamp: String(Date.now()) };
-}
+const GLOBAL: AccessScope = { kind: 'global', actor: 'auditor-1' };
 
 describe(TicketsService.name, () => {
-  let dataSource: DataSource;
+  let store: HistoryStore;
   let sut: TicketsService;
   const orgId = `org-${randomUUID()}`;
   const ticketIds: string[] = [];
 
   beforeAll(async () => {
-    dataSource = createDataSource({ url: testDatabaseUrl(), entities: [], migrations: HISTORY_MIGRATIONS, migrationsTableName: 'history_migrations' });
-    await dataSource.initialize();
-    await runMigrations(dataSource, 'history_migrations');
-    const recorder = new EventRecorder(new HistoryRepository(dataSource));
-    sut = new TicketsService(new TicketRepository(dataSource));
+    store = await openHistoryStore(testDatabaseUrl());
+    const recorder = store.recorder;
+    sut = new TicketsService(store.tickets, store.vault);
     const events: KafkaEvent[] = [];
     for (let day = 1; day <= 5; day += 1) {
       const ticket = submittedTicket({
@@ -34,19 +28,19 @@ describe(TicketsService.name, () => {
         requester: { userId: null, orgId, email: null, name: null },
       });
       ticketIds.push(ticket.ticketId);
-      events.push(event(Topics.ticketsSubmitted, ticket));
+      events.push(consumed(Topics.ticketsSubmitted, ticket));
     }
     await recorder.record(events);
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
+    await store?.close();
   });
 
   it('pages through an organisation’s tickets, newest first, without gaps or repeats', async () => {
-    const first = await sut.listTickets({ orgId, limit: '2' });
-    const second = await sut.listTickets({ orgId, limit: '2', cursor: first.nextCursor });
-    const third = await sut.listTickets({ orgId, limit: '2', cursor: second.nextCursor });
+    const first = await sut.listTickets(GLOBAL, { orgId, limit: '2' });
+    const second = await sut.listTickets(GLOBAL, { orgId, limit: '2', cursor: first.nextCursor });
+    const third = await sut.listTickets(GLOBAL, { orgId, limit: '2', cursor: second.nextCursor });
 
     const seen = [...first.items, ...second.items, ...third.items].map((item) => item.ticketId);
     expect(seen).toEqual([...ticketIds].reverse());
@@ -54,7 +48,7 @@ describe(TicketsService.name, () => {
   });
 
   it('filters by channel and reception time', async () => {
-    const page = await sut.listTickets({ orgId, channel: 'email', from: '2026-10-02T00:00:00Z', to: '2026-10-04T00:00:00Z' });
+    const page = await sut.listTickets(GLOBAL, { orgId, channel: 'email', from: '2026-10-02T00:00:00Z', to: '2026-10-04T00:00:00Z' });
 
     expect(page.items.map((item) => item.ticketId)).toEqual([ticketIds[1]]);
     expect(page.items[0]).toMatchObject({ channel: 'email', orgId, status: 'received' });
@@ -67,7 +61,7 @@ describe(TicketsService.name, () => {
     { query: { cursor: 'not-a-cursor' }, field: 'cursor' },
     { query: { sort: 'asc' }, field: 'sort' },
   ])('refuses $field with a 400 naming it', async ({ query, field }) => {
-    const failure = await sut.listTickets(query).catch((error: unknown) => error);
+    const failure = await sut.listTickets(GLOBAL, query).catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(ApplicationError);
     expect((failure as ApplicationError).status).toBe(400);
