@@ -46,8 +46,11 @@ export class ErasureRepository {
       const known = await manager.query<{ known: boolean }[]>(`SELECT EXISTS (SELECT 1 FROM history.subject_keys WHERE subject_ref = ANY($1::text[])) AS known`, [refs]);
       const refusal = plan.check({ ticketIds, orgIds: new Set(tickets.map((row) => row.org_id)), known: known[0]?.known === true });
       if (refusal) throw refusal;
-      const destroyed = await manager.query<{ key_id: string }[]>(
-        `UPDATE history.subject_keys SET wrapped_key = NULL, destroyed_at = now() WHERE subject_ref = ANY($1::text[]) AND wrapped_key IS NOT NULL RETURNING key_id`,
+      // A SELECT around the UPDATE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+      const destroyed = await manager.query<{ count: number }[]>(
+        `WITH destroyed AS (
+           UPDATE history.subject_keys SET wrapped_key = NULL, destroyed_at = now() WHERE subject_ref = ANY($1::text[]) AND wrapped_key IS NOT NULL RETURNING key_id
+         ) SELECT count(*)::int AS count FROM destroyed`,
         [refs],
       );
       const erasedAt = new Date().toISOString();
@@ -55,7 +58,7 @@ export class ErasureRepository {
         plan.subjectRef,
         erasedAt,
       ]);
-      const outcome = { keysDestroyed: destroyed.length, tickets: ticketIds.length, erasedAt };
+      const outcome = { keysDestroyed: destroyed[0]?.count ?? 0, tickets: ticketIds.length, erasedAt };
       await this.history.appendLocked(manager, head, [plan.record(outcome)]);
       return { ...outcome, auditSeq: (head.lastSeq + 1n).toString() };
     });

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { isolatedDatabase, submittedTicket, testDatabaseUrl } from '#testing';
+import type { IsolatedDatabase } from '#testing';
+import type { AccessScope } from '../src/access/audit-access.js';
+import { AuditRepository } from '../src/audit/audit.repository.js';
+import { AuditService } from '../src/audit/audit.service.js';
+import { ErasureRepository } from '../src/privacy/erasure.repository.js';
+import { ERASURE_RECORD, ErasureService } from '../src/privacy/erasure.service.js';
+import { TicketsService } from '../src/tickets/tickets.service.js';
+import { openHistoryStore, ticketStory } from './history-store.js';
+import type { HistoryStore } from './history-store.js';
+
+const DPO: AccessScope = { kind: 'global', actor: 'dpo-1' };
+const AUDITOR: AccessScope = { kind: 'global', actor: 'auditor-1' };
+
+/** Every row of every history table as text, read by a superuser: where plaintext would show. */
+async function dumpHistorySchema(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'history'`);
+    const dumps: string[] = [];
+    for (const { table_name: table } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT t::text AS row FROM history.${client.escapeIdentifier(table)} t`);
+      dumps.push(...rows.rows.map((row) => row.row));
+    }
+    return dumps.join('\n');
+  } finally {
+    await client.end();
+  }
+}
+
+describe(ErasureService.name, () => {
+  let database: IsolatedDatabase;
+  let store: HistoryStore;
+  let sut: ErasureService;
+  let tickets: TicketsService;
+  let audit: AuditService;
+
+  beforeAll(async () => {
+    database = await isolatedDatabase(testDatabaseUrl(), 'history_erasure');
+    store = await openHistoryStore(database.url);
+    sut = new ErasureService(new ErasureRepository(store.dataSource, store.history), store.vault);
+    tickets = new TicketsService(store.tickets, store.vault);
+    audit = new AuditService(new AuditRepository(store.dataSource));
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('makes an email requester’s personal data unreadable everywhere, keeps their tickets, statistics and the chain', async () => {
+    const secret = `Zanzibar-${randomUUID().slice(0, 8)}`;
+    const email = `${secret.toLowerCase()}@example.org`;
+    const requester = { userId: null, orgId: 'org-erase', email, name: `Name ${secret}` };
+    const theirs = [submittedTicket({ channel: 'email', subject: `Subject ${secret}`, message: `Message ${secret}`, requester }), submittedTicket({ channel: 'email', requester })];
+    const someoneElse = submittedTicket({ channel: 'email', requester: { userId: null, orgId: 'org-erase', email: 'other@example.org', name: 'Other Person' } });
+    for (const ticket of [...theirs, someoneElse]) await store.recorder.record(ticketStory(ticket));
+    const before = await tickets.getTicket(AUDITOR, theirs[0]?.ticketId ?? '');
+    const statsBefore = await tickets.stats(AUDITOR, { orgId: 'org-erase' });
+
+    const outcome = await sut.erase(DPO, email.toUpperCase());
+
+    const after = await tickets.getTicket(AUDITOR, theirs[0]?.ticketId ?? '');
+    const untouched = await tickets.getTicket(AUDITOR, someoneElse.ticketId);
+    const statsAfter = await tickets.stats(AUDITOR, { orgId: 'org-erase' });
+    const dump = await dumpHistorySchema(database.url);
+    const verify = await audit.verify(AUDITOR);
+    const recorded = await store.dataSource.query<{ payload: Record<string, unknown> }[]>(`SELECT payload FROM history.events WHERE topic = $1`, [ERASURE_RECORD.topic]);
+
+    expect(before.personalData).toMatchObject({ status: 'present', subject: `Subject ${secret}`, message: `Message ${secret}`, requester: { email } });
+    expect(outcome).toMatchObject({ tickets: 2 });
+    expect(outcome.keysDestroyed).toBeGreaterThanOrEqual(1);
+    expect(after.personalData).toMatchObject({ status: 'erased', requester: null, subject: null, message: null });
+    expect(after.personalData.erasedAt).toBe(outcome.erasedAt);
+    expect(after.timeline.map((entry) => entry.topic)).toEqual(before.timeline.map((entry) => entry.topic));
+    expect(after).toMatchObject({ status: before.status, queue: before.queue, priority: before.priority, firstResponseAt: before.firstResponseAt });
+    expect(untouched.personalData).toMatchObject({ status: 'present', requester: { email: 'other@example.org' } });
+    expect(statsAfter.total).toBe(statsBefore.total);
+    expect(statsAfter.personalDataErased).toBe(2);
+    expect(dump.toLowerCase()).not.toContain(secret.toLowerCase());
+    expect(verify).toMatchObject({ ok: true });
+    expect(recorded).toEqual([{ payload: expect.objectContaining({ keysDestroyed: outcome.keysDestroyed, tickets: 2, requestedBy: 'dpo-1' }) }]);
+  });
+
+  it('also erases free-text notes about the ticket, and stays erased when repeated', async () => {
+    const userId = `user-${randomUUID()}`;
+    const ticket = submittedTicket({ requester: { userId, orgId: 'org-erase', email: 'note-owner@example.org', name: 'Noé Owner' } });
+    await store.recorder.record(ticketStory(ticket));
+
+    const first = await sut.erase(DPO, userId);
+    const second = await sut.erase(DPO, userId);
+    const readable = await store.dataSource.query<{ key_id: string }[]>(
+      `SELECT e.key_id FROM history.events e JOIN history.subject_keys k ON k.key_id = e.key_id
+       WHERE e.ticket_id = $1 AND k.wrapped_key IS NOT NULL`,
+      [ticket.ticketId],
+    );
+
+    expect(first.keysDestroyed).toBeGreaterThanOrEqual(1);
+    expect(second).toMatchObject({ keysDestroyed: 0, tickets: 1 });
+    expect(readable).toEqual([]);
+    expect((await dumpHistorySchema(database.url)).includes('Noé Owner')).toBe(false);
+  });
+
+  it('answers 404 for a subject history never held', async () => {
+    const failure = await sut.erase(DPO, `nobody-${randomUUID()}@example.org`).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ status: 404, code: 'SUBJECT_NOT_FOUND' });
+  });
+
+  it('lets an organisation’s privacy officer erase only subjects whose tickets are all theirs', async () => {
+    const userId = `user-${randomUUID()}`;
+    const requester = (orgId: string): { userId: string; orgId: string; email: string; name: string } => ({ userId, orgId, email: 'two-orgs@example.org', name: 'Two Orgs' });
+    await store.recorder.record(ticketStory(submittedTicket({ requester: requester('org-a') })));
+    await store.recorder.record(ticketStory(submittedTicket({ requester: requester('org-b') })));
+
+    const fromA = await sut.erase({ kind: 'organisation', orgId: 'org-a', actor: 'po-a' }, userId).catch((error: unknown) => error);
+    const fromC = await sut.erase({ kind: 'organisation', orgId: 'org-c', actor: 'po-c' }, userId).catch((error: unknown) => error);
+
+    expect(fromA).toMatchObject({ status: 403, code: 'SUBJECT_OF_OTHER_ORGANISATION' });
+    expect(fromC).toMatchObject({ status: 403 });
+  });
+});
