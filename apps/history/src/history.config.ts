@@ -1,4 +1,5 @@
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { ConsumerGroups } from '#contracts';
 import { AuthenticatedServiceConfig, ConfigError, loadConfig } from '#platform';
 
 /** Known to everybody: fine for development and tests, refused in production. */
@@ -14,6 +15,11 @@ export class HistoryConfig extends AuthenticatedServiceConfig {
   @IsString()
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'HISTORY_MASTER_KEY must be the base64 of exactly 32 bytes' })
   HISTORY_MASTER_KEY = DEVELOPMENT_MASTER_KEY;
+
+  /** A second, independent deployment (a benchmark, a rebuild of the store) reads the topics under another group. */
+  @IsString()
+  @IsNotEmpty()
+  HISTORY_CONSUMER_GROUP: string = ConsumerGroups.history;
 
   /** Largest number of records stored in one transaction. */
   @IsInt()

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ConsumerGroups } from '#contracts';
 import { bootstrapService } from '#platform';
 import { loadHistoryConfig } from './history.config.js';
 import { HistoryModule } from './history.module.js';
@@ -11,7 +10,7 @@ await bootstrapService({
   port: config.HISTORY_PORT,
   host: config.HOST,
   consumer: {
-    groupId: ConsumerGroups.history,
+    groupId: config.HISTORY_CONSUMER_GROUP,
     maxAttempts: config.KAFKA_MAX_ATTEMPTS,
     maxBatchRecords: config.HISTORY_BATCH_RECORDS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,

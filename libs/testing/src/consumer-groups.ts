@@ -19,21 +19,40 @@ export async function topicEndOffsets(brokers: string[], topic: string): Promise
 /**
  * Commits offsets for a consumer group that has no member (a service that is not running): the
  * group then starts there, e.g. at the end to skip what earlier runs left, or back in time to
- * make it read records again.
+ * make it read records again. All topics in one short-lived membership: kafkajs' admin.setOffsets
+ * does one topic at a time and waits a whole fetch (5 s) for each.
  */
-export async function setGroupOffsets(brokers: string[], groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'test-offsets' }).admin();
-  await admin.connect();
+export async function setGroupOffsetsForTopics(brokers: string[], groupId: string, offsets: ReadonlyMap<string, PartitionOffsets>): Promise<void> {
+  const topics = [...offsets.keys()];
+  if (topics.length === 0) return;
+  const consumer = createKafka({ brokers, clientId: 'test-offsets' }).consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
   try {
-    await admin.setOffsets({ groupId, topic, partitions: offsets });
+    await consumer.subscribe({ topics, fromBeginning: true });
+    const description = await consumer.describeGroup();
+    if (!['Empty', 'Dead'].includes(description.state)) throw new Error(`group ${groupId} has running members (state ${description.state})`);
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => {
+        consumer.stop().then(resolve, reject);
+      });
+      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+      consumer.pause(topics.map((topic) => ({ topic })));
+      for (const [topic, partitions] of offsets) for (const { partition, offset } of partitions) consumer.seek({ topic, partition, offset });
+    });
   } finally {
-    await admin.disconnect();
+    await consumer.disconnect();
   }
+}
+
+export async function setGroupOffsets(brokers: string[], groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
+  await setGroupOffsetsForTopics(brokers, groupId, new Map([[topic, offsets]]));
 }
 
 /** Starts the group at the current end of each topic. */
 export async function startGroupAtEnd(brokers: string[], groupId: string, topics: readonly string[]): Promise<void> {
-  for (const topic of topics) await setGroupOffsets(brokers, groupId, topic, await topicEndOffsets(brokers, topic));
+  const offsets = new Map<string, PartitionOffsets>();
+  for (const topic of topics) offsets.set(topic, await topicEndOffsets(brokers, topic));
+  await setGroupOffsetsForTopics(brokers, groupId, offsets);
 }
 
 export interface TopicTail {

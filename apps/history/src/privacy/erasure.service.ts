@@ -68,7 +68,8 @@ export class ErasureService {
 function refusal(scope: AccessScope, tickets: SubjectTickets): Error | undefined {
   const notFound = new ApplicationError(ErasureErrorCode.subjectNotFound, 404, 'history holds no personal data of this subject');
   if (scope.kind === 'global') return tickets.known || tickets.ticketIds.length > 0 ? undefined : notFound;
-  if (tickets.ticketIds.length === 0) return notFound;
+  // A subject with no ticket in the officer's organisation is, for that officer, unknown.
+  if (!tickets.orgIds.has(scope.orgId)) return notFound;
   if ([...tickets.orgIds].some((orgId) => orgId !== scope.orgId)) {
     return forbidden(ErasureErrorCode.otherOrganisation, "the subject has tickets outside your organisation: the vendor's privacy officer must erase them");
   }
