@@ -20,9 +20,13 @@ export async function benchInfrastructure(): Promise<{ brokers: string; database
   };
 }
 
-/** Starts a service from the build output and waits until it is ready. */
-export async function startService(name: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [resolve(process.cwd(), `dist/apps/${name}/src/main.js`)], {
+/**
+ * Starts a service from the build output and waits until it is ready. BENCH_NODE_ARGS adds node
+ * options to the service only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
+ */
+export async function startService(name: string, port: number, env: Record<string, string>, serviceNodeArgs: readonly string[] = []): Promise<ChildProcess> {
+  const nodeArgs = [...serviceNodeArgs, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '')];
+  const child = spawn(process.execPath, [...nodeArgs, resolve(process.cwd(), `dist/apps/${name}/src/main.js`)], {
     env: { ...process.env, ...env, [`${name.toUpperCase()}_PORT`]: String(port), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

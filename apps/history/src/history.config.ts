@@ -25,7 +25,7 @@ export class HistoryConfig extends AuthenticatedServiceConfig {
   @IsInt()
   @Min(1)
   @Max(5000)
-  HISTORY_BATCH_RECORDS = 1000;
+  HISTORY_BATCH_RECORDS = 2000;
 
   /** Partitions stored at once (their transactions queue on the chain lock, but fetching and sealing overlap). */
   @IsInt()

@@ -113,7 +113,7 @@ describe('audit chain', () => {
 
   it('names the row a superuser edited', async () => {
     const seq = await seqOf(Topics.ticketsRouted, 1);
-    await tamper(database.url, `UPDATE history.events SET payload = jsonb_set(payload, '{priority}', '"P4"') WHERE seq = $1`, [seq]);
+    await tamper(database.url, `UPDATE history.events SET payload = jsonb_set(payload::jsonb, '{priority}', '"P4"')::json WHERE seq = $1`, [seq]);
     const ceId = (await store.dataSource.query<{ ce_id: string }[]>(`SELECT ce_id FROM history.events WHERE seq = $1`, [seq]))[0]?.ce_id;
 
     const sut1 = await sut.verify(GLOBAL);

@@ -14,7 +14,8 @@ export interface ChainRow {
   recorded_at: Date;
   kafka_partition: number;
   kafka_offset: string;
-  payload: Record<string, unknown>;
+  /** The stored JSON text, byte for byte. */
+  payload_text: string;
   subject_ref: string | null;
   key_id: string | null;
   personal_data: Buffer | null;
@@ -33,7 +34,7 @@ export interface ExportFilter {
 }
 
 const CHAIN_COLUMNS = `e.seq, e.ce_id, e.ticket_id, e.topic, e.type, e.source, e.occurred_at, e.recorded_at, e.kafka_partition,
-  e.kafka_offset::text AS kafka_offset, e.payload, e.subject_ref, e.key_id, e.personal_data, e.prev_hash, e.hash`;
+  e.kafka_offset::text AS kafka_offset, e.payload::text AS payload_text, e.subject_ref, e.key_id, e.personal_data, e.prev_hash, e.hash`;
 
 /** Reads of the chain, page by page (keyset on seq: each page is one short query, memory stays flat). */
 @Injectable()

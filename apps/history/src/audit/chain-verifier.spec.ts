@@ -18,7 +18,7 @@ function chain(length: number): ChainRow[] {
       recorded_at: new Date(Date.UTC(2026, 10, 25, 10, 1, seq)),
       kafka_partition: 0,
       kafka_offset: String(seq * 10),
-      payload: { event: 'claimed', at: '2026-11-25T10:00:00.000Z' },
+      payload_text: '{"event":"claimed","at":"2026-11-25T10:00:00.000Z"}',
       subject_ref: null,
       key_id: null,
       personal_data: null,
@@ -48,6 +48,13 @@ describe(verifyChain.name, () => {
     expect(sut).toEqual({ ok: true, checked: 5, headSeq: '5', headHash: rows[4]?.hash.toString('hex') });
   });
 
+  it('notices a change of spacing or key order in the stored payload text', async () => {
+    const rows = chain(3);
+    const respaced = rows.map((row) => (row.seq === '2' ? { ...row, payload_text: row.payload_text.replace(':', ': ') } : row));
+    const sut = await verifyChain(headOf(rows), pages(respaced));
+    expect(sut).toMatchObject({ ok: false, firstBroken: { seq: '2', problem: 'content-changed' } });
+  });
+
   it('accepts an empty chain whose head is the genesis', async () => {
     const sut = await verifyChain({ lastSeq: 0n, lastHash: GENESIS_HASH }, pages([]));
     expect(sut.ok).toBe(true);
@@ -55,7 +62,7 @@ describe(verifyChain.name, () => {
 
   it('names an entry whose content was edited', async () => {
     const rows = chain(5);
-    const edited = rows.map((row) => (row.seq === '3' ? { ...row, payload: { ...row.payload, event: 'resolved' } } : row));
+    const edited = rows.map((row) => (row.seq === '3' ? { ...row, payload_text: row.payload_text.replace('claimed', 'resolved') } : row));
     const sut = await verifyChain(headOf(rows), pages(edited));
     expect(sut).toMatchObject({ ok: false, checked: 2, firstBroken: { seq: '3', ceId: rows[2]?.ce_id, problem: 'content-changed' } });
   });
@@ -71,7 +78,7 @@ describe(verifyChain.name, () => {
 
   it('names an entry rewritten with a fresh hash, which no longer links to the one before', async () => {
     const rows = chain(4);
-    const forged = { ...rows[1], payload: { event: 'reopened' }, prev_hash: Buffer.alloc(32, 7) } as ChainRow;
+    const forged = { ...rows[1], payload_text: '{"event":"reopened"}', prev_hash: Buffer.alloc(32, 7) } as ChainRow;
     forged.hash = chainHash(forged.prev_hash, toChainEntry(forged));
     const sut = await verifyChain(headOf(rows), pages([rows[0] as ChainRow, forged, ...rows.slice(2)]));
     expect(sut).toMatchObject({ ok: false, firstBroken: { seq: '2', problem: 'link-broken' } });

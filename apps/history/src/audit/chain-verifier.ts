@@ -28,7 +28,7 @@ export function toChainEntry(row: ChainRow): ChainEntry {
     recordedAt: row.recorded_at.toISOString(),
     partition: row.kafka_partition,
     offset: String(row.kafka_offset),
-    payload: row.payload,
+    payloadJson: row.payload_text,
     subjectRef: row.subject_ref,
     keyId: row.key_id,
     personalData: row.personal_data,

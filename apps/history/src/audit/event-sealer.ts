@@ -27,6 +27,8 @@ export interface PreparedEvent {
   readonly requesterRef: string | null;
 }
 
+export type UnchainedEntry = Omit<ChainEntry, 'seq' | 'recordedAt'>;
+
 export interface SealedEvent {
   readonly entry: ChainEntry;
   readonly prevHash: Buffer;
@@ -56,26 +58,34 @@ export class EventSealer {
     return { event, payload: split.payload, personal: split.personal, subjectRef, requesterRef };
   }
 
-  seal(prepared: PreparedEvent, seq: bigint, previous: Buffer, recordedAt: string, key: DataKey | undefined): SealedEvent {
+  /** Everything but the chain position: personal data encrypted, payload serialised (no lock needed). */
+  encrypt(prepared: PreparedEvent, key: DataKey | undefined): UnchainedEntry {
     const { event } = prepared;
     if (prepared.personal !== null && key === undefined) throw new Error(`no key for the personal data of event ${event.ceId}`);
     const personalData = prepared.personal !== null && key !== undefined ? this.vault.encrypt(key, prepared.personal, event.ceId) : null;
-    const entry: ChainEntry = {
-      seq: seq.toString(),
+    return {
       ceId: event.ceId,
       ticketId: event.ticketId,
       topic: event.topic,
       type: event.type,
       source: event.source,
       occurredAt: new Date(event.occurredAt).toISOString(),
-      recordedAt,
       partition: event.partition,
       offset: event.offset,
-      payload: prepared.payload,
+      payloadJson: JSON.stringify(prepared.payload),
       subjectRef: personalData ? prepared.subjectRef : null,
       keyId: personalData && key ? key.keyId : null,
       personalData,
     };
-    return { entry, prevHash: previous, hash: chainHash(previous, entry) };
+  }
+
+  /** Gives the entry its place: the caller holds the chain lock. */
+  chain(entry: UnchainedEntry, seq: bigint, previous: Buffer, recordedAt: string): SealedEvent {
+    const chained: ChainEntry = { ...entry, seq: seq.toString(), recordedAt };
+    return { entry: chained, prevHash: previous, hash: chainHash(previous, chained) };
+  }
+
+  seal(prepared: PreparedEvent, seq: bigint, previous: Buffer, recordedAt: string, key: DataKey | undefined): SealedEvent {
+    return this.chain(this.encrypt(prepared, key), seq, previous, recordedAt);
   }
 }

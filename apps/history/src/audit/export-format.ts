@@ -10,7 +10,7 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 
 export const CSV_HEADER = 'seq,id,ticket_id,org_id,topic,type,time,recorded_at,personal_data,hash,prev_hash,details\r\n';
 
-/** One exported event: what happened and its place in the chain; personal data is never exported. */
+/** One exported event, details aside: what happened and its place in the chain; personal data is never exported. */
 export function exportRecord(row: ExportRow): Record<string, unknown> {
   return {
     seq: String(row.seq),
@@ -24,7 +24,6 @@ export function exportRecord(row: ExportRow): Record<string, unknown> {
     personalData: row.personal_data === null ? 'none' : 'withheld',
     hash: row.hash.toString('hex'),
     prevHash: row.prev_hash.toString('hex'),
-    details: row.payload,
   };
 }
 
@@ -37,6 +36,7 @@ export function csvCell(value: unknown): string {
 
 export function formatExportRow(format: ExportFormat, row: ExportRow): string {
   const record = exportRecord(row);
-  if (format === 'ndjson') return `${JSON.stringify(record)}\n`;
-  return `${[record.seq, record.id, record.ticketId, record.orgId, record.topic, record.type, record.time, record.recordedAt, record.personalData, record.hash, record.prevHash, record.details].map(csvCell).join(',')}\r\n`;
+  // The stored payload text goes out as it is: no parse and re-serialisation per row.
+  if (format === 'ndjson') return `${JSON.stringify(record).slice(0, -1)},"details":${row.payload_text}}\n`;
+  return `${[record.seq, record.id, record.ticketId, record.orgId, record.topic, record.type, record.time, record.recordedAt, record.personalData, record.hash, record.prevHash, row.payload_text].map(csvCell).join(',')}\r\n`;
 }

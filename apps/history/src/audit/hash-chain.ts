@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical-json.js';
 
 /** The hash before the first entry. */
 export const GENESIS_HASH = Buffer.alloc(32);
@@ -17,16 +16,38 @@ export interface ChainEntry {
   readonly recordedAt: string;
   readonly partition: number;
   readonly offset: string;
-  /** The payload without its personal fields. */
-  readonly payload: unknown;
+  /** The payload without its personal fields: the exact JSON text stored (a `json` column keeps it byte for byte). */
+  readonly payloadJson: string;
   readonly subjectRef: string | null;
   readonly keyId: string | null;
   /** The encrypted personal fields, exactly as stored. */
   readonly personalData: Buffer | null;
 }
 
+/**
+ * The canonical form of an entry: a JSON array of its fields in a fixed order, the stored payload
+ * text last. Unambiguous (JSON quoting), and cheap to rebuild from a row: nothing to sort.
+ */
+export function canonicalEntry(entry: ChainEntry): string {
+  const fields = [
+    entry.seq,
+    entry.ceId,
+    entry.ticketId,
+    entry.topic,
+    entry.type,
+    entry.source,
+    entry.occurredAt,
+    entry.recordedAt,
+    entry.partition,
+    entry.offset,
+    entry.subjectRef,
+    entry.keyId,
+    entry.personalData ? entry.personalData.toString('base64') : null,
+  ];
+  return `${JSON.stringify(fields).slice(0, -1)},${entry.payloadJson}]`;
+}
+
 /** `sha256(prev_hash || canonical(entry))`. */
 export function chainHash(previous: Buffer, entry: ChainEntry): Buffer {
-  const canonical = canonicalJson({ ...entry, personalData: entry.personalData ? entry.personalData.toString('base64') : null });
-  return createHash('sha256').update(previous).update(canonical, 'utf8').digest();
+  return createHash('sha256').update(previous).update(canonicalEntry(entry), 'utf8').digest();
 }

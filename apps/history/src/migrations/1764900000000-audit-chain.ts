@@ -32,6 +32,8 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
     name = 'AuditChain1764900000000';
 
     async up(runner: QueryRunner): Promise<void> {
+      // json keeps the payload text byte for byte, so the chain hashes exactly what is stored.
+      await runner.query(`ALTER TABLE history.events ALTER COLUMN payload TYPE json USING payload::json`);
       await runner.query(`
         ALTER TABLE history.events
           ADD COLUMN subject_ref text, ADD COLUMN key_id uuid, ADD COLUMN personal_data bytea,
@@ -138,11 +140,11 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
           const sealed = sealer.seal(item, seq, previous, row.recorded_at.toISOString(), item.subjectRef ? keys.get(item.subjectRef) : undefined);
           previous = sealed.hash;
           await runner.query(
-            `UPDATE history.events SET payload = $2, subject_ref = $3, key_id = $4, personal_data = $5, prev_hash = $6, hash = $7,
+            `UPDATE history.events SET payload = $2::json, subject_ref = $3, key_id = $4, personal_data = $5, prev_hash = $6, hash = $7,
                     occurred_at = $8, recorded_at = $9 WHERE seq = $1`,
             [
               row.seq,
-              JSON.stringify(sealed.entry.payload),
+              sealed.entry.payloadJson,
               sealed.entry.subjectRef,
               sealed.entry.keyId,
               sealed.entry.personalData,

@@ -6,10 +6,7 @@ export interface Queryable {
   query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
 }
 
-/**
- * The active key of each subject, created where missing. Callers hold the chain lock, so two
- * writers never race to create one; the partial unique index would refuse it anyway.
- */
+/** The active key of each subject, created where missing. */
 export async function ensureSubjectKeys(db: Queryable, vault: SubjectVault, refs: ReadonlySet<string>): Promise<Map<string, DataKey>> {
   const keys = new Map<string, DataKey>();
   if (refs.size === 0) return keys;
@@ -21,12 +18,18 @@ export async function ensureSubjectKeys(db: Queryable, vault: SubjectVault, refs
   const missing = [...refs].filter((ref) => !keys.has(ref));
   if (missing.length === 0) return keys;
   const created = missing.map((ref) => ({ ref, ...vault.newDataKey(randomUUID()) }));
-  await db.query(`INSERT INTO history.subject_keys (key_id, subject_ref, wrapped_key) SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])`, [
-    created.map((item) => item.dataKey.keyId),
-    created.map((item) => item.ref),
-    created.map((item) => item.wrapped),
-  ]);
-  for (const item of created) keys.set(item.ref, item.dataKey);
+  // A concurrent batch may create the same subject's key first: its key is then used instead.
+  const inserted = await db.query<{ subject_ref: string }[]>(
+    `WITH inserted AS (
+       INSERT INTO history.subject_keys (key_id, subject_ref, wrapped_key) SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])
+       ON CONFLICT (subject_ref) WHERE wrapped_key IS NOT NULL DO NOTHING RETURNING subject_ref
+     ) SELECT subject_ref FROM inserted`,
+    [created.map((item) => item.dataKey.keyId), created.map((item) => item.ref), created.map((item) => item.wrapped)],
+  );
+  const won = new Set(inserted.map((row) => row.subject_ref));
+  for (const item of created) if (won.has(item.ref)) keys.set(item.ref, item.dataKey);
+  const lost = new Set(missing.filter((ref) => !won.has(ref)));
+  if (lost.size > 0) for (const [ref, key] of await ensureSubjectKeys(db, vault, lost)) keys.set(ref, key);
   return keys;
 }
 

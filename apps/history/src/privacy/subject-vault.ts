@@ -3,6 +3,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 const WRAP_VERSION = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+const RANDOM_POOL_BYTES = 48 * 1024;
+const REF_CACHE_SIZE = 10_000;
 
 /** A data subject's key, unwrapped, with the id its ciphertexts name. */
 export interface DataKey {
@@ -18,8 +20,7 @@ function derive(master: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `support-history/${purpose}`, 32));
 }
 
-function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
-  const iv = randomBytes(IV_BYTES);
+function seal(key: Buffer, plaintext: Buffer, aad: string, iv: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -42,6 +43,10 @@ function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
 export class SubjectVault {
   private readonly wrapKey: Buffer;
   private readonly refKey: Buffer;
+  // IVs and data keys drawn from a pool of random bytes: one getrandom call per 48 KiB instead of one each.
+  private randomPool = Buffer.alloc(0);
+  private randomOffset = 0;
+  private readonly refs = new Map<string, string>();
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new VaultError(`the master key must be 32 bytes, got ${masterKey.length}`);
@@ -58,13 +63,19 @@ export class SubjectVault {
    * so the database never holds the identifier itself. Emails compare case-insensitively.
    */
   subjectRef(subjectId: string): string {
+    const cached = this.refs.get(subjectId);
+    if (cached !== undefined) return cached;
     const normalised = subjectId.includes('@') ? subjectId.trim().toLowerCase() : subjectId.trim();
-    return createHmac('sha256', this.refKey).update(normalised, 'utf8').digest('hex');
+    const ref = createHmac('sha256', this.refKey).update(normalised, 'utf8').digest('hex');
+    // A ticket's subject comes back with its routed, queue and lifecycle events: a small cache pays.
+    if (this.refs.size >= REF_CACHE_SIZE) this.refs.clear();
+    this.refs.set(subjectId, ref);
+    return ref;
   }
 
   newDataKey(keyId: string): { readonly dataKey: DataKey; readonly wrapped: Buffer } {
-    const key = randomBytes(32);
-    return { dataKey: { keyId, key }, wrapped: Buffer.concat([Buffer.from([WRAP_VERSION]), seal(this.wrapKey, key, keyId)]) };
+    const key = Buffer.from(this.random(32));
+    return { dataKey: { keyId, key }, wrapped: Buffer.concat([Buffer.from([WRAP_VERSION]), seal(this.wrapKey, key, keyId, this.random(IV_BYTES))]) };
   }
 
   unwrap(keyId: string, wrapped: Buffer): DataKey {
@@ -74,7 +85,18 @@ export class SubjectVault {
 
   /** Encrypts a value bound to its event (`aad`): a ciphertext moved to another row does not open. */
   encrypt(dataKey: DataKey, value: unknown, aad: string): Buffer {
-    return seal(dataKey.key, Buffer.from(JSON.stringify(value), 'utf8'), aad);
+    return seal(dataKey.key, Buffer.from(JSON.stringify(value), 'utf8'), aad, this.random(IV_BYTES));
+  }
+
+  /** Fresh random bytes, never handed out twice. */
+  private random(size: number): Buffer {
+    if (this.randomOffset + size > this.randomPool.length) {
+      this.randomPool = randomBytes(RANDOM_POOL_BYTES);
+      this.randomOffset = 0;
+    }
+    const bytes = this.randomPool.subarray(this.randomOffset, this.randomOffset + size);
+    this.randomOffset += size;
+    return bytes;
   }
 
   decrypt(dataKey: DataKey, sealed: Buffer, aad: string): unknown {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSealer } from '../audit/event-sealer.js';
-import type { IncomingEvent, PreparedEvent, SealedEvent } from '../audit/event-sealer.js';
+import type { IncomingEvent, PreparedEvent, SealedEvent, UnchainedEntry } from '../audit/event-sealer.js';
 import { needsTicketSubject } from '../privacy/personal-data.js';
 import { ensureSubjectKeys } from '../privacy/subject-keys.js';
 import type { Queryable } from '../privacy/subject-keys.js';
@@ -36,21 +36,29 @@ export class HistoryRepository {
   /**
    * Appends the events not seen before (by `ce_id`) to the chain and applies their projection, in
    * one transaction: when this resolves the whole batch is durable and offsets may be committed.
+   * Everything but the chaining itself (dedup, keys, encryption, projection) is done before the
+   * chain lock is taken, so that concurrent batches hold it only to hash, insert and commit.
    */
   async append(events: readonly IncomingEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
-      const head = await lockChainHead(manager);
       const fresh = await this.unseen(manager, events);
       if (fresh.length === 0) return 0;
-      const prepared = await this.appendLocked(manager, head, fresh);
+      const { prepared, entries } = await this.prepare(manager, fresh);
       await applyProjection(manager, planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef }))));
-      return prepared.length;
+      await this.chain(manager, await lockChainHead(manager), entries);
+      return entries.length;
     });
   }
 
   /** Appends events whose ids are known to be new; the caller holds the chain lock (`lockChainHead`). */
   async appendLocked(db: Queryable, head: ChainHead, events: readonly IncomingEvent[]): Promise<PreparedEvent[]> {
+    const { prepared, entries } = await this.prepare(db, events);
+    await this.chain(db, head, entries);
+    return prepared;
+  }
+
+  private async prepare(db: Queryable, events: readonly IncomingEvent[]): Promise<{ prepared: PreparedEvent[]; entries: UnchainedEntry[] }> {
     const ticketSubjects = await this.ticketSubjects(db, events);
     const prepared = events.map((event) => {
       const item = this.sealer.prepare(event, (ticketId) => ticketSubjects.get(ticketId));
@@ -59,18 +67,21 @@ export class HistoryRepository {
     });
     const refs = new Set(prepared.flatMap((item) => (item.subjectRef === null ? [] : [item.subjectRef])));
     const keys = await ensureSubjectKeys(db, this.vault, refs);
+    return { prepared, entries: prepared.map((item) => this.sealer.encrypt(item, item.subjectRef === null ? undefined : keys.get(item.subjectRef))) };
+  }
+
+  private async chain(db: Queryable, head: ChainHead, entries: readonly UnchainedEntry[]): Promise<void> {
     const recordedAt = new Date().toISOString();
     let previous = head.lastHash;
     let seq = head.lastSeq;
-    const sealed: SealedEvent[] = prepared.map((item) => {
+    const sealed = entries.map((entry) => {
       seq += 1n;
-      const result = this.sealer.seal(item, seq, previous, recordedAt, item.subjectRef === null ? undefined : keys.get(item.subjectRef));
+      const result = this.sealer.chain(entry, seq, previous, recordedAt);
       previous = result.hash;
       return result;
     });
     await insertSealed(db, sealed);
     await db.query(`UPDATE history.chain_head SET last_seq = $1, last_hash = $2, updated_at = now() WHERE id = 1`, [seq.toString(), previous]);
-    return prepared;
   }
 
   private async unseen(db: Queryable, events: readonly IncomingEvent[]): Promise<IncomingEvent[]> {
@@ -95,30 +106,40 @@ export class HistoryRepository {
   }
 }
 
+/**
+ * One JSON document for the whole batch: serialising it is native work, where sixteen parameter
+ * arrays would be escaped element by element. Each payload is spliced in as its exact text, and
+ * json_to_recordset hands that text on unchanged to the json column: what is hashed is what is stored.
+ */
 async function insertSealed(db: Queryable, sealed: readonly SealedEvent[]): Promise<void> {
-  const column = <T>(pick: (item: SealedEvent) => T): T[] => sealed.map(pick);
+  const rows = sealed.map(({ entry, prevHash, hash }) => {
+    const fields = {
+      seq: entry.seq,
+      ce_id: entry.ceId,
+      ticket_id: entry.ticketId,
+      topic: entry.topic,
+      type: entry.type,
+      source: entry.source,
+      occurred_at: entry.occurredAt,
+      recorded_at: entry.recordedAt,
+      kafka_partition: entry.partition,
+      kafka_offset: entry.offset,
+      subject_ref: entry.subjectRef,
+      key_id: entry.keyId,
+      personal_data: entry.personalData ? entry.personalData.toString('base64') : null,
+      prev_hash: prevHash.toString('base64'),
+      hash: hash.toString('base64'),
+    };
+    return `${JSON.stringify(fields).slice(0, -1)},"payload":${entry.payloadJson}}`;
+  });
   await db.query(
     `INSERT INTO history.events (seq, ce_id, ticket_id, topic, type, source, occurred_at, recorded_at, kafka_partition, kafka_offset,
                                  payload, subject_ref, key_id, personal_data, prev_hash, hash)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[],
-                          $9::int[], $10::bigint[], $11::jsonb[], $12::text[], $13::uuid[], $14::bytea[], $15::bytea[], $16::bytea[])`,
-    [
-      column((item) => item.entry.seq),
-      column((item) => item.entry.ceId),
-      column((item) => item.entry.ticketId),
-      column((item) => item.entry.topic),
-      column((item) => item.entry.type),
-      column((item) => item.entry.source),
-      column((item) => item.entry.occurredAt),
-      column((item) => item.entry.recordedAt),
-      column((item) => item.entry.partition),
-      column((item) => item.entry.offset),
-      column((item) => JSON.stringify(item.entry.payload)),
-      column((item) => item.entry.subjectRef),
-      column((item) => item.entry.keyId),
-      column((item) => item.entry.personalData),
-      column((item) => item.prevHash),
-      column((item) => item.hash),
-    ],
+     SELECT r.seq, r.ce_id, r.ticket_id, r.topic, r.type, r.source, r.occurred_at, r.recorded_at, r.kafka_partition, r.kafka_offset,
+            r.payload, r.subject_ref, r.key_id, decode(r.personal_data, 'base64'), decode(r.prev_hash, 'base64'), decode(r.hash, 'base64')
+     FROM json_to_recordset($1::json) AS r(seq bigint, ce_id text, ticket_id text, topic text, type text, source text, occurred_at timestamptz,
+          recorded_at timestamptz, kafka_partition int, kafka_offset bigint, payload json, subject_ref text, key_id uuid, personal_data text,
+          prev_hash text, hash text)`,
+    [`[${rows.join(',')}]`],
   );
 }
