@@ -72,7 +72,11 @@ async function headSeq(client: pg.Client): Promise<number> {
 
 async function produce(kafka: KafkaTestClient, events: readonly KafkaEvent[]): Promise<void> {
   const byTopic = new Map<string, KafkaEvent[]>();
-  for (const event of events) byTopic.set(event.topic, [...(byTopic.get(event.topic) ?? []), event]);
+  for (const event of events) {
+    const list = byTopic.get(event.topic) ?? [];
+    list.push(event);
+    byTopic.set(event.topic, list);
+  }
   for (const [topic, list] of byTopic) {
     for (let start = 0; start < list.length; start += 2_000) {
       await kafka.produce(
@@ -195,11 +199,26 @@ async function main(): Promise<void> {
     const p99 = percentile(latencies, 0.99);
 
     const rows = [
-      { measure: 'ingest from Kafka into the chained store', value: `${ingestRate.toFixed(0)} events/s`, target: `>= ${TARGET_RATE}`, met: ingestRate >= TARGET_RATE ? 'yes' : 'NO' },
+      {
+        measure: 'ingest from Kafka into the chained store',
+        value: `${ingestRate.toFixed(0)} events/s`,
+        target: `>= ${TARGET_RATE}`,
+        met: ingestRate >= TARGET_RATE ? 'yes' : 'NO',
+      },
       { measure: 'raw batched insert of the same rows', value: `${rawRate.toFixed(0)} rows/s`, target: '-', met: '-' },
-      { measure: 'ingest / raw', value: `${((ingestRate / rawRate) * 100).toFixed(1)} %`, target: `>= ${TARGET_RATIO * 100} %`, met: ingestRate / rawRate >= TARGET_RATIO ? 'yes' : 'NO' },
+      {
+        measure: 'ingest / raw',
+        value: `${((ingestRate / rawRate) * 100).toFixed(1)} %`,
+        target: `>= ${TARGET_RATIO * 100} %`,
+        met: ingestRate / rawRate >= TARGET_RATIO ? 'yes' : 'NO',
+      },
       { measure: `timeline query p50 (${stored} events)`, value: `${p50.toFixed(1)} ms`, target: '-', met: '-' },
-      { measure: `timeline query p99 (${stored} events)`, value: `${p99.toFixed(1)} ms`, target: `< ${TARGET_TIMELINE_P99_MS} ms`, met: p99 < TARGET_TIMELINE_P99_MS ? 'yes' : 'NO' },
+      {
+        measure: `timeline query p99 (${stored} events)`,
+        value: `${p99.toFixed(1)} ms`,
+        target: `< ${TARGET_TIMELINE_P99_MS} ms`,
+        met: p99 < TARGET_TIMELINE_P99_MS ? 'yes' : 'NO',
+      },
     ];
     printTable(`History (${events.length} events ingested, batches of ${BATCH}, ${QUERIES} timeline queries)`, rows);
     const file = writeResult('history', {

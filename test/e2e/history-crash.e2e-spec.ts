@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Topics, toCloudEventHeaders } from '#contracts';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, testDatabaseUrl } from '#testing';
+import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, testDatabaseUrl, userToken } from '#testing';
 
 const BURST = 1_000;
 
@@ -33,7 +33,7 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
     return { tickets: Number(tickets.rows[0]?.count), submittedEvents: Number(events.rows[0]?.count) };
   }
 
-  it('keeps exactly 1,000 tickets: none lost, none twice', async () => {
+  it('keeps exactly 1,000 tickets: none lost, none twice, and an unbroken audit chain', async () => {
     const tickets = Array.from({ length: BURST }, () => submittedTicket({ ticketId: randomUUID() }));
     const ticketIds = tickets.map((ticket) => ticket.ticketId);
     const records = tickets.map((ticket) => ({
@@ -68,5 +68,8 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
 
     expect(atKill.tickets).toBeLessThan(BURST);
     await eventually(async () => expect(await recorded(ticketIds)).toEqual({ tickets: BURST, submittedEvents: BURST }), { timeoutMs: 60_000, intervalMs: 250 });
+    const token = await userToken({ sub: 'auditor-e2e', roles: ['auditor:global'] });
+    const verify = await fetch(`${history.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await verify.json()).toMatchObject({ ok: true });
   });
 });

@@ -25,8 +25,10 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   let notification: ServiceProcess;
   let history: ServiceProcess;
   let kafka: KafkaTestClient;
+  let auditor: { authorization: string };
 
   beforeAll(async () => {
+    auditor = { authorization: `Bearer ${await userToken({ sub: 'auditor-e2e', roles: ['auditor:global'] })}` };
     kafka = new KafkaTestClient(testBrokers());
     intake = new ServiceProcess('intake', env());
     routing = new ServiceProcess('routing', env());
@@ -43,7 +45,7 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   async function ticketInHistory(ticketId: string): Promise<TicketView> {
     return eventually(
       async () => {
-        const response = await fetch(`${history.url}/v1/tickets/${ticketId}`);
+        const response = await fetch(`${history.url}/v1/tickets/${ticketId}`, { headers: auditor });
         expect(response.status).toBe(200);
         const ticket = (await response.json()) as TicketView;
         expect(ticket.status).toBe('routed');
@@ -74,7 +76,7 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     expect(routed?.reason).toContain('PSM pool');
     // The queue event travels on its own topic: it may be recorded a moment after the routing decision.
     await eventually(async () => {
-      const refreshed = (await (await fetch(`${history.url}/v1/tickets/${accepted.ticketId}`)).json()) as TicketView;
+      const refreshed = (await (await fetch(`${history.url}/v1/tickets/${accepted.ticketId}`, { headers: auditor })).json()) as TicketView;
       expect(refreshed.timeline.map((entry) => entry.type)).toEqual(
         expect.arrayContaining(['support.ticket.submitted.v1', 'support.ticket.routed.v1', 'support.queue.psm.ticket.v1']),
       );
@@ -91,7 +93,7 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     const routed = ticket.timeline.find((entry) => entry.type === 'support.ticket.routed.v1');
     expect(routed?.ruleId).toBe('urgent-access');
     await eventually(async () => {
-      const refreshed = (await (await fetch(`${history.url}/v1/tickets/${ticket.ticketId}`)).json()) as TicketView;
+      const refreshed = (await (await fetch(`${history.url}/v1/tickets/${ticket.ticketId}`, { headers: auditor })).json()) as TicketView;
       expect(refreshed.timeline.map((entry) => entry.type)).toEqual(expect.arrayContaining(['support.alert.raised.v1', 'support.notification.v1']));
     });
   });

@@ -65,7 +65,10 @@ describe('audit chain', () => {
   }
 
   async function seqOf(topic: string, index = 0): Promise<string> {
-    const rows = await store.dataSource.query<{ seq: string }[]>(`SELECT seq FROM history.events WHERE topic = $1 ORDER BY seq OFFSET $2 LIMIT 1`, [topic, index]);
+    const rows = await store.dataSource.query<{ seq: string }[]>(`SELECT seq FROM history.events WHERE topic = $1 ORDER BY seq OFFSET $2 LIMIT 1`, [
+      topic,
+      index,
+    ]);
     return rows[0]?.seq ?? 'none';
   }
 

@@ -110,7 +110,11 @@ describe('history HTTP API', () => {
     await startGroupAtEnd(testBrokers(), group, RECORDED_TOPICS);
     startOffsets = new Map();
     for (const topic of RECORDED_TOPICS) startOffsets.set(topic, await topicEndOffsets(testBrokers(), topic));
-    history = await new ServiceProcess('history', { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: database.url, HISTORY_CONSUMER_GROUP: group }).start();
+    history = await new ServiceProcess('history', {
+      KAFKA_BROKERS: testBrokers().join(','),
+      DATABASE_URL: database.url,
+      HISTORY_CONSUMER_GROUP: group,
+    }).start();
     tokens.global = await userToken({ sub: 'auditor-global', roles: ['auditor:global'] });
     tokens.auditorA = await userToken({ sub: 'auditor-a', org: orgA, roles: ['auditor'] });
     tokens.auditorNoOrg = await userToken({ sub: 'auditor-x', roles: ['auditor'] });
@@ -119,7 +123,12 @@ describe('history HTTP API', () => {
     await publish([
       ...storyA,
       consumed(Topics.ticketsSubmitted, overdue, { id: randomUUID(), time: overdue.receivedAt }),
-      consumed(Topics.ticketsRouted, { ...(storyA[1]?.value as object), ticketId: overdue.ticketId, reference: overdue.reference, slaDueAt: '2026-11-25T10:05:00.000Z' }),
+      consumed(Topics.ticketsRouted, {
+        ...(storyA[1]?.value as object),
+        ticketId: overdue.ticketId,
+        reference: overdue.reference,
+        slaDueAt: '2026-11-25T10:05:00.000Z',
+      }),
       consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticketA.ticketId, event: 'resolved', at: '2026-11-25T12:00:00.000Z' })),
       consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticketA.ticketId, event: 'reopened', at: '2026-11-25T13:00:00.000Z' })),
       ...storyB,
@@ -159,17 +168,20 @@ describe('history HTTP API', () => {
     expect(onTime.items.map((item) => item.ticketId)).toEqual([ticketA.ticketId]);
   });
 
-  it.each(['/v1/tickets', `/v1/tickets/${randomUUID()}`, '/v1/stats', '/v1/audit/verify', '/v1/export?format=ndjson'])('refuses %s without a token (401) or an auditor role (403)', async (path) => {
-    const missing = await get(path, undefined);
-    const agent = await get(path, tokens.agent);
-    const noOrg = await get(path, tokens.auditorNoOrg);
+  it.each(['/v1/tickets', `/v1/tickets/${randomUUID()}`, '/v1/stats', '/v1/audit/verify', '/v1/export?format=ndjson'])(
+    'refuses %s without a token (401) or an auditor role (403)',
+    async (path) => {
+      const missing = await get(path, undefined);
+      const agent = await get(path, tokens.agent);
+      const noOrg = await get(path, tokens.auditorNoOrg);
 
-    expect(missing.status).toBe(401);
-    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(((await agent.json()) as Problem).code).toBe('AUTH_MISSING_ROLE');
-    expect(agent.status).toBe(403);
-    expect(noOrg.status).toBe(403);
-  });
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(((await agent.json()) as Problem).code).toBe('AUTH_MISSING_ROLE');
+      expect(agent.status).toBe(403);
+      expect(noOrg.status).toBe(403);
+    },
+  );
 
   it('keeps an organisation’s auditor inside their organisation on every endpoint', async () => {
     const list = await json<{ items: { orgId: string }[] }>('/v1/tickets', tokens.auditorA);
@@ -178,9 +190,15 @@ describe('history HTTP API', () => {
     const ownTicket = await get(`/v1/tickets/${ticketA.ticketId}`, tokens.auditorA);
     const stats = await json<{ total: number }>('/v1/stats', tokens.auditorA);
     const foreignStats = await get(`/v1/stats?orgId=${orgB}`, tokens.auditorA);
-    const exported = (await (await get('/v1/export?format=ndjson', tokens.auditorA)).text()).trim().split('\n').map((line) => JSON.parse(line) as { orgId: string; ticketId: string });
+    const exported = (await (await get('/v1/export?format=ndjson', tokens.auditorA)).text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { orgId: string; ticketId: string });
     const erase = await fetch(`${history.url}/v1/subjects/u-b-${suffix}`, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.officerA}` } });
-    const eraseAsAuditor = await fetch(`${history.url}/v1/subjects/u-b-${suffix}`, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.auditorA}` } });
+    const eraseAsAuditor = await fetch(`${history.url}/v1/subjects/u-b-${suffix}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tokens.auditorA}` },
+    });
     const verify = await json<{ ok: boolean }>('/v1/audit/verify', tokens.auditorA);
 
     expect(list.items.length).toBe(2);

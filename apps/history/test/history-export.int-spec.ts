@@ -74,7 +74,7 @@ describe('history export', () => {
     const response = await fetch(`${history.url}/v1/export?format=ndjson&from=2031-01-01T00:00:00Z&to=2032-01-01T00:00:00Z`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    const reader = response.body?.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
     if (!reader) throw new Error('no body');
     const decoder = new TextDecoder();
     let rest = '';
@@ -98,7 +98,9 @@ describe('history export', () => {
     sampling = false;
     await sampler;
     const growthMiB = (peak - baseline) / 2 ** 20;
-    process.stderr.write(`export: ${rows} rows, ${(bytes / 2 ** 20).toFixed(1)} MiB sent, heap ${(baseline / 2 ** 20).toFixed(1)} MiB -> peak ${(peak / 2 ** 20).toFixed(1)} MiB\n`);
+    process.stderr.write(
+      `export: ${rows} rows, ${(bytes / 2 ** 20).toFixed(1)} MiB sent, heap ${(baseline / 2 ** 20).toFixed(1)} MiB -> peak ${(peak / 2 ** 20).toFixed(1)} MiB\n`,
+    );
 
     expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     expect(rows).toBe(EVENTS);

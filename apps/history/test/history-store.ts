@@ -97,7 +97,12 @@ export function ticketStory(ticket: TicketSubmittedPayload, options: { slaDueAt?
     consumed(Topics.queueSupport, queued),
     consumed(
       Topics.ticketsLifecycle,
-      lifecycleEvent({ ticketId: ticket.ticketId, event: 'claimed', at: options.claimedAt ?? '2026-11-25T11:00:00.000Z', note: `called ${ticket.requester.name ?? 'them'} back` }),
+      lifecycleEvent({
+        ticketId: ticket.ticketId,
+        event: 'claimed',
+        at: options.claimedAt ?? '2026-11-25T11:00:00.000Z',
+        note: `called ${ticket.requester.name ?? 'them'} back`,
+      }),
     ),
     consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticket.ticketId, event: 'replied', at: options.repliedAt ?? '2026-11-25T11:30:00.000Z' })),
     consumed(Topics.notifications, {

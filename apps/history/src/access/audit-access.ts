@@ -6,8 +6,7 @@ export const AccessErrorCode = { organisationRequired: 'ACCESS_ORGANISATION_REQU
 
 /** What a caller may see: every organisation, or one. */
 export type AccessScope =
-  | { readonly kind: 'global'; readonly actor: string }
-  | { readonly kind: 'organisation'; readonly orgId: string; readonly actor: string };
+  { readonly kind: 'global'; readonly actor: string } | { readonly kind: 'organisation'; readonly orgId: string; readonly actor: string };
 
 export function isGlobal(scope: AccessScope): scope is Extract<AccessScope, { kind: 'global' }> {
   return scope.kind === 'global';

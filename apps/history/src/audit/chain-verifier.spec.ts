@@ -69,10 +69,7 @@ describe(verifyChain.name, () => {
 
   it('names the first missing entry when one in the middle was deleted', async () => {
     const rows = chain(5);
-    const sut = await verifyChain(
-      headOf(rows),
-      pages(rows.filter((row) => row.seq !== '3')),
-    );
+    const sut = await verifyChain(headOf(rows), pages(rows.filter((row) => row.seq !== '3')));
     expect(sut).toMatchObject({ ok: false, firstBroken: { seq: '3', problem: 'missing-entry' } });
   });
 

@@ -63,7 +63,12 @@ export async function verifyChain(head: ChainHead, pages: AsyncIterable<readonly
     }
   }
   if (expected - 1n !== head.lastSeq) {
-    return broken({ seq: expected.toString(), ceId: null, problem: 'missing-entry', detail: `the head names entry ${head.lastSeq}, the chain ends at ${expected - 1n}` });
+    return broken({
+      seq: expected.toString(),
+      ceId: null,
+      problem: 'missing-entry',
+      detail: `the head names entry ${head.lastSeq}, the chain ends at ${expected - 1n}`,
+    });
   }
   if (!previous.equals(head.lastHash)) {
     return broken({ seq: head.lastSeq.toString(), ceId: null, problem: 'head-mismatch', detail: 'the head hash is not the hash of the last entry' });

@@ -53,7 +53,9 @@ export class EventSealer {
     if (split.personal !== null) {
       subjectRef =
         requesterRef ??
-        (event.ticketId !== null ? (ticketSubject(event.ticketId) ?? this.vault.subjectRef(`ticket:${event.ticketId}`)) : this.vault.subjectRef(`event:${event.ceId}`));
+        (event.ticketId !== null
+          ? (ticketSubject(event.ticketId) ?? this.vault.subjectRef(`ticket:${event.ticketId}`))
+          : this.vault.subjectRef(`event:${event.ceId}`));
     }
     return { event, payload: split.payload, personal: split.personal, subjectRef, requesterRef };
   }

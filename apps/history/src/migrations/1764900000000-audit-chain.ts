@@ -71,8 +71,12 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
         BEGIN
           RAISE EXCEPTION 'history.events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
         END $$`);
-      await runner.query(`CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON history.events FOR EACH ROW EXECUTE FUNCTION history.refuse_event_change()`);
-      await runner.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON history.events FOR EACH STATEMENT EXECUTE FUNCTION history.refuse_event_change()`);
+      await runner.query(
+        `CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON history.events FOR EACH ROW EXECUTE FUNCTION history.refuse_event_change()`,
+      );
+      await runner.query(
+        `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON history.events FOR EACH STATEMENT EXECUTE FUNCTION history.refuse_event_change()`,
+      );
       await runner.query(`
         CREATE FUNCTION history.refuse_head_rewind() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -81,7 +85,9 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
           END IF;
           RETURN NEW;
         END $$`);
-      await runner.query(`CREATE TRIGGER chain_head_forward BEFORE UPDATE OR DELETE ON history.chain_head FOR EACH ROW EXECUTE FUNCTION history.refuse_head_rewind()`);
+      await runner.query(
+        `CREATE TRIGGER chain_head_forward BEFORE UPDATE OR DELETE ON history.chain_head FOR EACH ROW EXECUTE FUNCTION history.refuse_head_rewind()`,
+      );
 
       // Roles belong to the cluster: another database of the same server may have created it already.
       await runner.query(`
@@ -157,10 +163,10 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
         }
       }
       if (ticketSubjects.size > 0) {
-        await runner.query(`UPDATE history.tickets t SET subject_ref = s.subject_ref FROM unnest($1::text[], $2::text[]) AS s(ticket_id, subject_ref) WHERE t.ticket_id = s.ticket_id`, [
-          [...ticketSubjects.keys()],
-          [...ticketSubjects.values()],
-        ]);
+        await runner.query(
+          `UPDATE history.tickets t SET subject_ref = s.subject_ref FROM unnest($1::text[], $2::text[]) AS s(ticket_id, subject_ref) WHERE t.ticket_id = s.ticket_id`,
+          [[...ticketSubjects.keys()], [...ticketSubjects.values()]],
+        );
       }
       return { seq, hash: previous };
     }
@@ -172,7 +178,9 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
       await runner.query(`DROP FUNCTION history.refuse_event_change(), history.refuse_head_rewind()`);
       await runner.query(`ALTER TABLE history.tickets DROP COLUMN subject_ref, DROP COLUMN personal_data_erased_at, ADD COLUMN requester_user_id text`);
       await runner.query(`DROP TABLE history.subject_keys`);
-      await runner.query(`ALTER TABLE history.events DROP COLUMN subject_ref, DROP COLUMN key_id, DROP COLUMN personal_data, DROP COLUMN prev_hash, DROP COLUMN hash`);
+      await runner.query(
+        `ALTER TABLE history.events DROP COLUMN subject_ref, DROP COLUMN key_id, DROP COLUMN personal_data, DROP COLUMN prev_hash, DROP COLUMN hash`,
+      );
     }
   };
 }

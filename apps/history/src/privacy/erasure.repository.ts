@@ -38,12 +38,16 @@ export class ErasureRepository {
   async erase(plan: ErasurePlan, ticketRef: (ticketId: string) => string): Promise<ErasureOutcome> {
     return this.dataSource.transaction(async (manager) => {
       const head = await lockChainHead(manager);
-      const tickets = await manager.query<{ ticket_id: string; org_id: string | null }[]>(`SELECT ticket_id, org_id FROM history.tickets WHERE subject_ref = $1`, [
-        plan.subjectRef,
-      ]);
+      const tickets = await manager.query<{ ticket_id: string; org_id: string | null }[]>(
+        `SELECT ticket_id, org_id FROM history.tickets WHERE subject_ref = $1`,
+        [plan.subjectRef],
+      );
       const ticketIds = tickets.map((row) => row.ticket_id);
       const refs = [...plan.refs, ...ticketIds.map(ticketRef)];
-      const known = await manager.query<{ known: boolean }[]>(`SELECT EXISTS (SELECT 1 FROM history.subject_keys WHERE subject_ref = ANY($1::text[])) AS known`, [refs]);
+      const known = await manager.query<{ known: boolean }[]>(
+        `SELECT EXISTS (SELECT 1 FROM history.subject_keys WHERE subject_ref = ANY($1::text[])) AS known`,
+        [refs],
+      );
       const refusal = plan.check({ ticketIds, orgIds: new Set(tickets.map((row) => row.org_id)), known: known[0]?.known === true });
       if (refusal) throw refusal;
       // A SELECT around the UPDATE: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
@@ -54,10 +58,10 @@ export class ErasureRepository {
         [refs],
       );
       const erasedAt = new Date().toISOString();
-      await manager.query(`UPDATE history.tickets SET personal_data_erased_at = COALESCE(personal_data_erased_at, $2::timestamptz), updated_at = now() WHERE subject_ref = $1`, [
-        plan.subjectRef,
-        erasedAt,
-      ]);
+      await manager.query(
+        `UPDATE history.tickets SET personal_data_erased_at = COALESCE(personal_data_erased_at, $2::timestamptz), updated_at = now() WHERE subject_ref = $1`,
+        [plan.subjectRef, erasedAt],
+      );
       const outcome = { keysDestroyed: destroyed[0]?.count ?? 0, tickets: ticketIds.length, erasedAt };
       await this.history.appendLocked(manager, head, [plan.record(outcome)]);
       return { ...outcome, auditSeq: (head.lastSeq + 1n).toString() };

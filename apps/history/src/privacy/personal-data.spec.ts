@@ -4,9 +4,19 @@ import { mergePersonalData, needsTicketSubject, splitPersonalData } from './pers
 
 describe(splitPersonalData.name, () => {
   it('takes subject, message and the requester’s identity out of a submitted ticket, keeping the organisation', () => {
-    const ticket = submittedTicket({ subject: 'Accès', message: 'Je suis bloquée', requester: { userId: 'user-7', orgId: 'org-1', email: 'lea@example.org', name: 'Léa' } });
+    const ticket = submittedTicket({
+      subject: 'Accès',
+      message: 'Je suis bloquée',
+      requester: { userId: 'user-7', orgId: 'org-1', email: 'lea@example.org', name: 'Léa' },
+    });
     const sut = splitPersonalData(Topics.ticketsSubmitted, ticket as unknown as Record<string, unknown>);
-    expect(sut.personal).toEqual({ subject: 'Accès', message: 'Je suis bloquée', 'requester.userId': 'user-7', 'requester.email': 'lea@example.org', 'requester.name': 'Léa' });
+    expect(sut.personal).toEqual({
+      subject: 'Accès',
+      message: 'Je suis bloquée',
+      'requester.userId': 'user-7',
+      'requester.email': 'lea@example.org',
+      'requester.name': 'Léa',
+    });
     expect(sut.payload).not.toHaveProperty('message');
     expect(sut.payload).not.toHaveProperty('subject');
     expect(sut.payload.requester).toEqual({ orgId: 'org-1' });
@@ -15,7 +25,10 @@ describe(splitPersonalData.name, () => {
   });
 
   it('files a ticket without an account under the requester’s email, and leaves the input untouched', () => {
-    const ticket = submittedTicket({ channel: 'email', requester: { userId: null, orgId: null, email: 'anon@example.org', name: null } }) as unknown as Record<string, unknown>;
+    const ticket = submittedTicket({ channel: 'email', requester: { userId: null, orgId: null, email: 'anon@example.org', name: null } }) as unknown as Record<
+      string,
+      unknown
+    >;
     const before = JSON.stringify(ticket);
     const sut = splitPersonalData(Topics.ticketsSubmitted, ticket);
     expect(sut.subjectId).toBe('anon@example.org');
@@ -24,13 +37,23 @@ describe(splitPersonalData.name, () => {
 
   it('takes the ticket copy’s personal fields out of queue events', () => {
     const ticket = submittedTicket({ requester: { userId: 'user-2', orgId: 'org-1', email: 'x@example.org', name: 'X' } });
-    const sut = splitPersonalData(Topics.queueSupport, { ticketId: ticket.ticketId, queue: 'support', ticket } as unknown as Record<string, unknown>);
-    expect(Object.keys(sut.personal ?? {})).toEqual(['ticket.subject', 'ticket.message', 'ticket.requester.userId', 'ticket.requester.email', 'ticket.requester.name']);
+    const sut = splitPersonalData(Topics.queueSupport, { ticketId: ticket.ticketId, queue: 'support', ticket });
+    expect(Object.keys(sut.personal ?? {})).toEqual([
+      'ticket.subject',
+      'ticket.message',
+      'ticket.requester.userId',
+      'ticket.requester.email',
+      'ticket.requester.name',
+    ]);
     expect(sut.subjectId).toBe('user-2');
   });
 
   it('finds the requester inside a rejected raw value when it is JSON, and keeps the raw value out of the payload', () => {
-    const sut = splitPersonalData(Topics.requestsRejected, { requestId: 'r-1', rawValue: JSON.stringify({ requester: { email: 'raw@example.org' } }), errors: [] });
+    const sut = splitPersonalData(Topics.requestsRejected, {
+      requestId: 'r-1',
+      rawValue: JSON.stringify({ requester: { email: 'raw@example.org' } }),
+      errors: [],
+    });
     const unreadable = splitPersonalData(Topics.requestsRejected, { requestId: 'r-2', rawValue: '{not json', errors: [] });
     expect(sut.subjectId).toBe('raw@example.org');
     expect(sut.payload).not.toHaveProperty('rawValue');

@@ -45,7 +45,10 @@ export class HistoryRepository {
       const fresh = await this.unseen(manager, events);
       if (fresh.length === 0) return 0;
       const { prepared, entries } = await this.prepare(manager, fresh);
-      await applyProjection(manager, planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef }))));
+      await applyProjection(
+        manager,
+        planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef }))),
+      );
       await this.chain(manager, await lockChainHead(manager), entries);
       return entries.length;
     });
@@ -96,7 +99,9 @@ export class HistoryRepository {
 
   /** Requesters of the tickets whose events carry personal data but do not name one. */
   private async ticketSubjects(db: Queryable, events: readonly IncomingEvent[]): Promise<Map<string, string>> {
-    const ticketIds = new Set(events.filter((event) => event.ticketId !== null && needsTicketSubject(event.topic, event.payload)).map((event) => event.ticketId as string));
+    const ticketIds = new Set(
+      events.filter((event) => event.ticketId !== null && needsTicketSubject(event.topic, event.payload)).map((event) => event.ticketId as string),
+    );
     if (ticketIds.size === 0) return new Map();
     const rows = await db.query<{ ticket_id: string; subject_ref: string }[]>(
       `SELECT ticket_id, subject_ref FROM history.tickets WHERE ticket_id = ANY($1::text[]) AND subject_ref IS NOT NULL`,

@@ -26,7 +26,11 @@ function routedTicket(overrides: Partial<TicketRoutedPayload> = {}): TicketRoute
   };
 }
 
-function lifecycle(ticketId: string, event: TicketLifecyclePayload['event'], at: string): { topic: string; payload: TicketLifecyclePayload; requesterRef: null } {
+function lifecycle(
+  ticketId: string,
+  event: TicketLifecyclePayload['event'],
+  at: string,
+): { topic: string; payload: TicketLifecyclePayload; requesterRef: null } {
   return { topic: Topics.ticketsLifecycle, payload: { ticketId, event, at, actor: 'agent-1' }, requesterRef: null };
 }
 

@@ -208,7 +208,12 @@ describe(toTicketView.name, () => {
   });
 
   it('gives null times and no breach for a ticket not yet routed', () => {
-    const sut = toTicketView(ticketRow({ status: 'received', sla_due_at: null, queue: null, priority: null, allow_workspace_testing: null }), [], AFTER_DUE, NO_PERSONAL_DATA);
+    const sut = toTicketView(
+      ticketRow({ status: 'received', sla_due_at: null, queue: null, priority: null, allow_workspace_testing: null }),
+      [],
+      AFTER_DUE,
+      NO_PERSONAL_DATA,
+    );
 
     expect(sut).toMatchObject({ slaDueAt: null, slaBreached: false, queue: null, priority: null, allowWorkspaceTesting: null });
   });
@@ -228,8 +233,18 @@ describe(toTicketView.name, () => {
 
 describe(toPersonalDataView.name, () => {
   it('shows the decrypted requester, subject and message', () => {
-    const sut = toPersonalDataView(ticketRow(), { subject: 'Accès', message: 'Bloquée', 'requester.userId': 'u-1', 'requester.email': 'lea@example.org' }, false);
-    expect(sut).toEqual({ status: 'present', erasedAt: null, requester: { userId: 'u-1', email: 'lea@example.org', name: null }, subject: 'Accès', message: 'Bloquée' });
+    const sut = toPersonalDataView(
+      ticketRow(),
+      { subject: 'Accès', message: 'Bloquée', 'requester.userId': 'u-1', 'requester.email': 'lea@example.org' },
+      false,
+    );
+    expect(sut).toEqual({
+      status: 'present',
+      erasedAt: null,
+      requester: { userId: 'u-1', email: 'lea@example.org', name: null },
+      subject: 'Accès',
+      message: 'Bloquée',
+    });
   });
 
   it('shows every personal field as erased once the key is gone, with the erasure time when recorded', () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Topics, deterministicUuid } from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { submittedTicket, testDatabaseUrl } from '#testing';
-import { consumed, openHistoryStore } from '../../test/history-store.js';
-import type { HistoryStore } from '../../test/history-store.js';
-import { TicketRepository } from '../tickets/ticket.repository.js';
-import { EventRecorder } from './event-recorder.service.js';
+import { consumed, openHistoryStore } from './history-store.js';
+import type { HistoryStore } from './history-store.js';
+import type { TicketRepository } from '../src/tickets/ticket.repository.js';
+import { EventRecorder } from '../src/recording/event-recorder.service.js';
 
 function kafkaEvent(topic: string, value: unknown, headers: Record<string, string> = {}): KafkaEvent {
   return consumed(topic, value, { ...(headers.ce_id ? { id: headers.ce_id } : {}), ...(headers.ce_time ? { time: headers.ce_time } : {}) });

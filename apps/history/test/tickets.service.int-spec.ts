@@ -3,10 +3,10 @@ import { Topics } from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { ApplicationError } from '#platform';
 import { submittedTicket, testDatabaseUrl } from '#testing';
-import { consumed, openHistoryStore } from '../../test/history-store.js';
-import type { HistoryStore } from '../../test/history-store.js';
-import type { AccessScope } from '../access/audit-access.js';
-import { TicketsService } from './tickets.service.js';
+import { consumed, openHistoryStore } from './history-store.js';
+import type { HistoryStore } from './history-store.js';
+import type { AccessScope } from '../src/access/audit-access.js';
+import { TicketsService } from '../src/tickets/tickets.service.js';
 
 const GLOBAL: AccessScope = { kind: 'global', actor: 'auditor-1' };
 
