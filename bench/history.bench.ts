@@ -32,7 +32,7 @@ import { benchInfrastructure, machine, printTable, startService, stopService, wr
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 20_000);
 const TOTAL_EVENTS = Number(process.env['BENCH_TOTAL_EVENTS'] ?? 1_000_000);
 const QUERIES = Number(process.env['BENCH_QUERIES'] ?? 2_000);
-const BATCH = 1_000;
+const BATCH = 2_000;
 const TARGET_RATE = 10_000;
 const TARGET_RATIO = 0.5;
 const TARGET_TIMELINE_P99_MS = 50;

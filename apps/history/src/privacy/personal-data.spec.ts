@@ -70,6 +70,15 @@ describe(splitPersonalData.name, () => {
     expect(needsTicketSubject(Topics.ticketsLifecycle, { ...payload, note: undefined })).toBe(false);
   });
 
+  it('treats a delivery error as personal (it may quote the refused address), and an absent one as nothing', () => {
+    const failed = { ticketId: 't-1', audience: 'requester', outcome: 'failed', error: '550 5.1.1 <lea@example.org>: unknown user' };
+    const sent = { ticketId: 't-1', audience: 'requester', outcome: 'sent', error: null };
+    expect(splitPersonalData(Topics.notifications, failed).personal).toEqual({ error: failed.error });
+    expect(needsTicketSubject(Topics.notifications, failed)).toBe(true);
+    expect(splitPersonalData(Topics.notifications, sent)).toMatchObject({ personal: null, payload: sent });
+    expect(needsTicketSubject(Topics.notifications, sent)).toBe(false);
+  });
+
   it('finds nothing personal in a routing decision', () => {
     const sut = splitPersonalData(Topics.ticketsRouted, { ticketId: 't', queue: 'psm', reason: 'chat question' });
     expect(sut).toEqual({ payload: { ticketId: 't', queue: 'psm', reason: 'chat question' }, personal: null, subjectId: null });

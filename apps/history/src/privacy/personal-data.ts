@@ -7,6 +7,8 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   [Topics.queueSupport]: ['ticket.subject', 'ticket.message', 'ticket.requester.userId', 'ticket.requester.email', 'ticket.requester.name'],
   [Topics.requestsRejected]: ['rawValue'],
   [Topics.ticketsLifecycle]: ['note'],
+  // A receiver's error text may quote the address it refused.
+  [Topics.notifications]: ['error'],
 };
 
 /** Where each topic names its requester: the data subject is their userId, else their email. */
@@ -82,7 +84,8 @@ export function splitPersonalData(topic: string, payload: Record<string, unknown
   let stripped = payload;
   for (const path of fields) {
     const value = read(payload, path);
-    if (value === undefined) continue;
+    // null says nothing about anyone: it stays in the payload, and needs no key.
+    if (value === undefined || value === null) continue;
     personal[path] = value;
     stripped = without(stripped, path.split('.'));
   }
@@ -109,6 +112,6 @@ export function mergePersonalData(topic: string, payload: Record<string, unknown
 /** Events with personal data that do not name the requester: their subject is the ticket's requester. */
 export function needsTicketSubject(topic: string, payload: Record<string, unknown>): boolean {
   return (
-    REQUESTER_PATH[topic] === undefined && topic !== Topics.requestsRejected && (PERSONAL_FIELDS[topic] ?? []).some((path) => read(payload, path) !== undefined)
+    REQUESTER_PATH[topic] === undefined && topic !== Topics.requestsRejected && (PERSONAL_FIELDS[topic] ?? []).some((path) => read(payload, path) != null)
   );
 }
