@@ -9,3 +9,4 @@ export * from './topic-admin.js';
 export * from './compacted-topic.reader.js';
 export * from './transaction-scope.js';
 export * from './transactional-producers.js';
+export * from './topic-follower.js';
