@@ -111,7 +111,5 @@ export function mergePersonalData(topic: string, payload: Record<string, unknown
 
 /** Events with personal data that do not name the requester: their subject is the ticket's requester. */
 export function needsTicketSubject(topic: string, payload: Record<string, unknown>): boolean {
-  return (
-    REQUESTER_PATH[topic] === undefined && topic !== Topics.requestsRejected && (PERSONAL_FIELDS[topic] ?? []).some((path) => read(payload, path) != null)
-  );
+  return REQUESTER_PATH[topic] === undefined && topic !== Topics.requestsRejected && (PERSONAL_FIELDS[topic] ?? []).some((path) => read(payload, path) != null);
 }
