@@ -229,6 +229,16 @@ describe('history HTTP API', () => {
     expect((await get('/v1/export?format=xml', tokens.global)).status).toBe(400);
   });
 
+  it('counts what it recorded by topic, its handler latency and its lag on /metrics', async () => {
+    const metrics = await (await fetch(`${history.url}/metrics`)).text();
+    const recorded = (topic: string): number => Number(new RegExp(`history_events_recorded_total\\{[^}]*topic="${topic.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+
+    expect(recorded(Topics.ticketsSubmitted)).toBe(3);
+    expect(recorded(Topics.ticketsLifecycle)).toBe(6);
+    expect(metrics).toMatch(/kafka_handler_duration_seconds_count\{[^}]*mode="batch"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/kafka_consumer_lag_records\{[^}]*topic="support\.tickets\.lifecycle\.v1"[^}]*\} 0/);
+  });
+
   it('adds nothing when the group is reset to the start and reads everything again', async () => {
     const before = await json<{ ok: boolean; checked: number; headHash: string }>('/v1/audit/verify', tokens.global);
     await history.stop();

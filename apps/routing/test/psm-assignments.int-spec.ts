@@ -82,6 +82,15 @@ describe(PsmDirectory.name, () => {
     expect(decision.reason).toContain(`the PSM pool (organisation ${orgId} has no dedicated PSM)`);
   });
 
+  it('counts its decisions by queue, rule and priority, and its handler latency and lag, on /metrics', async () => {
+    await routeChatTicket();
+    const metrics = await (await fetch(`${routing.url}/metrics`)).text();
+
+    expect(metrics).toMatch(/routing_decisions_total\{[^}]*queue="psm"[^}]*rule="chat-to-psm"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/kafka_handler_duration_seconds_count\{[^}]*topic="support\.tickets\.submitted\.v1"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/kafka_consumer_lag_records\{[^}]*topic="support\.tickets\.submitted\.v1"/);
+  });
+
   it('applies a new assignment live: the next chat ticket goes to that PSM', async () => {
     await assign('psm-alice');
     await eventually(async () => expect(await previewAssignee()).toBe('psm-alice'));

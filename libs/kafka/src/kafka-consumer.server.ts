@@ -185,13 +185,25 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
+    const handler = this.messageHandlers.get(batch.topic);
+    if (!handler || batch.messages.length === 0) return;
+    const options = (handler.extras ?? {}) as KafkaHandlerOptions;
+    const lag = { topic: batch.topic, partition: String(batch.partition), group: this.options.groupId };
+    // Records behind the high watermark: this batch included when it starts, what is left when it ends.
+    kafkaMetrics.lag.set(lag, Number(batch.offsetLagLow()));
+    try {
+      await this.handleFetchedBatch(payload, handler, options);
+    } finally {
+      kafkaMetrics.lag.set(lag, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(batch.lastOffset()) - 1n)));
+    }
+  }
+
+  private async handleFetchedBatch(payload: EachBatchPayload, handler: MessageHandler, options: KafkaHandlerOptions): Promise<void> {
+    const { batch } = payload;
     const resolveOffset = (offset: string): void => payload.resolveOffset(offset);
     const heartbeat = (): Promise<void> => payload.heartbeat();
     const isRunning = (): boolean => payload.isRunning();
     const isStale = (): boolean => payload.isStale();
-    const handler = this.messageHandlers.get(batch.topic);
-    if (!handler || batch.messages.length === 0) return;
-    const options = (handler.extras ?? {}) as KafkaHandlerOptions;
     if (options.transactional) {
       await this.handleTransactionalBatch(payload, handler, options);
       return;
@@ -421,8 +433,14 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
 
   private async invoke(handler: MessageHandler, data: KafkaEvent | KafkaEvent[], sink: EventSink = this.options.publisher): Promise<void> {
     const context = new KafkaEventContext([data, sink]);
-    const result: unknown = await handler(data, context);
-    await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    const topic = Array.isArray(data) ? (data[0]?.topic ?? 'none') : data.topic;
+    const stopTimer = kafkaMetrics.handlerDuration.startTimer({ topic, group: this.options.groupId, mode: Array.isArray(data) ? 'batch' : 'record' });
+    try {
+      const result: unknown = await handler(data, context);
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+    } finally {
+      stopTimer();
+    }
   }
 
   private decode(

@@ -1,9 +1,15 @@
-import { Counter, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
 
 function counter(name: string, help: string, labelNames: string[]): Counter<string> {
   const existing = register.getSingleMetric(name);
   if (existing) return existing as Counter<string>;
   return new Counter({ name, help, labelNames });
+}
+
+function gauge(name: string, help: string, labelNames: string[]): Gauge<string> {
+  const existing = register.getSingleMetric(name);
+  if (existing) return existing as Gauge<string>;
+  return new Gauge({ name, help, labelNames });
 }
 
 function histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
@@ -31,5 +37,16 @@ export const kafkaMetrics = {
     [],
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   ),
+  handlerDuration: histogram(
+    'kafka_handler_duration_seconds',
+    'Time in a handler: one record, or one slice of a batch (retries counted separately)',
+    ['topic', 'group', 'mode'],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  ),
+  lag: gauge('kafka_consumer_lag_records', 'Records between the consumed position and the high watermark, per partition, as of the last fetched batch', [
+    'topic',
+    'partition',
+    'group',
+  ]),
   deadLettered: counter('kafka_records_dead_lettered_total', 'Records moved to a dead-letter topic', ['topic', 'group', 'code']),
 };

@@ -73,7 +73,11 @@ export async function ensureTopics(options: EnsureTopicsOptions): Promise<Ensure
         topic: name,
         numPartitions: options.partitions,
         replicationFactor,
-        configEntries: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configEntries: [
+          // acks=all then waits for two copies on a three-broker cluster, and one broker may be down.
+          { name: 'min.insync.replicas', value: String(Math.max(1, Math.min(2, replicationFactor - 1))) },
+          ...(compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : []),
+        ],
       }));
 
     if (missing.length > 0) {

@@ -7,6 +7,7 @@ import { ensureSubjectKeys } from '../privacy/subject-keys.js';
 import type { Queryable } from '../privacy/subject-keys.js';
 import { SubjectVault } from '../privacy/subject-vault.js';
 import { applyProjection, planProjection } from './ticket-projection.js';
+import { historyEventsRecorded } from './history.metrics.js';
 
 export interface ChainHead {
   readonly lastSeq: bigint;
@@ -41,17 +42,19 @@ export class HistoryRepository {
    */
   async append(events: readonly IncomingEvent[]): Promise<number> {
     if (events.length === 0) return 0;
-    return this.dataSource.transaction(async (manager) => {
+    const stored = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.unseen(manager, events);
-      if (fresh.length === 0) return 0;
+      if (fresh.length === 0) return [];
       const { prepared, entries } = await this.prepare(manager, fresh);
       await applyProjection(
         manager,
         planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef }))),
       );
       await this.chain(manager, await lockChainHead(manager), entries);
-      return entries.length;
+      return entries;
     });
+    for (const entry of stored) historyEventsRecorded.inc({ topic: entry.topic });
+    return stored.length;
   }
 
   /** Appends events whose ids are known to be new; the caller holds the chain lock (`lockChainHead`). */

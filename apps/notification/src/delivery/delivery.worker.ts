@@ -7,6 +7,7 @@ import { DeliveryRepository } from './delivery.repository.js';
 import type { AttemptRecord, ClaimedDelivery } from './delivery.repository.js';
 import { NotificationSender } from './notification-sender.js';
 import type { SendResult } from './notification-sender.js';
+import { notificationOutcomes } from './notification.metrics.js';
 import { outcomeEvent } from './outcome-event.js';
 import { nextStep } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -190,6 +191,7 @@ export class DeliveryWorker {
       error: step.error,
       event: outcomeEvent(delivery, step.outcome, channel, step.error, now),
     });
+    notificationOutcomes.inc({ audience: delivery.audience, channel, outcome: step.outcome });
     void this.settle();
   }
 

@@ -7,6 +7,7 @@ import { PsmDirectory } from '../psm/psm-directory.js';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RoutingInput } from '../rules/routing-policy.js';
 import { isPlainlyValidTicket } from './submitted-ticket.precheck.js';
+import { routingMetrics } from './routing.metrics.js';
 
 export interface RoutingOutputs {
   readonly routed: TicketRoutedPayload;
@@ -94,6 +95,10 @@ export class RoutingService {
       publications.push(...this.publications(event, ticket, planned));
     }
     await sink.publishAll(publications);
+    for (const { routed, alert } of outputs) {
+      routingMetrics.decisions.inc({ queue: routed.queue, rule: routed.ruleId, priority: routed.priority });
+      if (alert) routingMetrics.alerts.inc({ target: alert.target });
+    }
     return outputs;
   }
 
