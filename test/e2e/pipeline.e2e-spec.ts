@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConsumerGroups, Topics, deadLetterTopic, deterministicUuid } from '#contracts';
 import { DeadLetterHeaders } from '#kafka';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
+import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, tailTopics, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
 import type { ReadRecord } from '#testing';
 
 interface TimelineEntry {
@@ -58,9 +58,12 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   it('records a ticket POSTed over HTTP, with its routing decision', async () => {
     const token = await userToken({ sub: `user-${randomUUID()}`, org: 'org-without-psm', email: 'user@example.com' });
 
+    const tail = await tailTopics(kafka, [Topics.ticketsSubmitted, Topics.ticketsRouted, Topics.queuePsm]);
+    const traceId = randomUUID().replace(/-/g, '');
+
     const response = await fetch(`${intake.url}/v1/requests`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
       body: JSON.stringify({ channel: 'chat', message: 'How do I document a new processing activity?' }),
     });
 
@@ -81,6 +84,16 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
         expect.arrayContaining(['support.ticket.submitted.v1', 'support.ticket.routed.v1', 'support.queue.psm.ticket.v1']),
       );
     });
+    // One trace and one correlation id from the HTTP request to the queue, each hop a new span.
+    const hops = await eventually(() => {
+      const records = tail.records.filter((record) => record.key === accepted.ticketId);
+      expect(records.map((record) => record.topic).sort()).toEqual([Topics.queuePsm, Topics.ticketsRouted, Topics.ticketsSubmitted].sort());
+      return records;
+    });
+    await tail.stop();
+    expect(new Set(hops.map((record) => record.headers.traceparent?.split('-')[1]))).toEqual(new Set([traceId]));
+    expect(new Set(hops.map((record) => record.headers.traceparent)).size).toBe(2);
+    expect(new Set(hops.map((record) => record.headers.ce_correlationid)).size).toBe(1);
   });
 
   it('records a plain JSON request produced by a bare Kafka producer, without any header', async () => {

@@ -95,15 +95,11 @@ describe('audit chain', () => {
   });
 
   it('does not let the service’s database role change or remove an event', async () => {
-    const update = store.dataSource.query(`UPDATE history.events SET type = 'forged' WHERE seq = 1`);
-    const remove = store.dataSource.query(`DELETE FROM history.events WHERE seq = 1`);
-    const truncate = store.dataSource.query(`TRUNCATE history.events`);
-    const rewind = store.dataSource.query(`UPDATE history.chain_head SET last_seq = 1`);
-
-    await expect(update).rejects.toThrow(/permission denied/);
-    await expect(remove).rejects.toThrow(/permission denied/);
-    await expect(truncate).rejects.toThrow(/permission denied/);
-    await expect(rewind).rejects.toThrow(/only moves forward/);
+    // One at a time: a rejection must meet its expectation before the next statement runs.
+    await expect(store.dataSource.query(`UPDATE history.events SET type = 'forged' WHERE seq = 1`)).rejects.toThrow(/permission denied/);
+    await expect(store.dataSource.query(`DELETE FROM history.events WHERE seq = 1`)).rejects.toThrow(/permission denied/);
+    await expect(store.dataSource.query(`TRUNCATE history.events`)).rejects.toThrow(/permission denied/);
+    await expect(store.dataSource.query(`UPDATE history.chain_head SET last_seq = 1`)).rejects.toThrow(/only moves forward/);
   });
 
   it('refuses updates and deletes even to the table owner (append-only trigger)', async () => {

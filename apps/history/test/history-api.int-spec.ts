@@ -231,7 +231,8 @@ describe('history HTTP API', () => {
 
   it('counts what it recorded by topic, its handler latency and its lag on /metrics', async () => {
     const metrics = await (await fetch(`${history.url}/metrics`)).text();
-    const recorded = (topic: string): number => Number(new RegExp(`history_events_recorded_total\\{[^}]*topic="${topic.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const recorded = (topic: string): number =>
+      Number(new RegExp(`history_events_recorded_total\\{[^}]*topic="${topic.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
 
     expect(recorded(Topics.ticketsSubmitted)).toBe(3);
     expect(recorded(Topics.ticketsLifecycle)).toBe(6);

@@ -4,6 +4,7 @@ import { topicSpec, toCloudEventHeaders } from '#contracts';
 import type { TopicName, TopicPayloads } from '#contracts';
 import { KafkaErrorCode, KafkaPublishError, messageOf } from './kafka.errors.js';
 import { kafkaMetrics } from './kafka.metrics.js';
+import { childTraceparent, currentTrace } from './trace-context.js';
 
 /** An event to publish; the envelope (CloudEvents headers) is built from these fields. */
 export interface OutgoingEvent<P> {
@@ -213,15 +214,20 @@ export class EventPublisher implements EventSink {
 
 /** The Kafka record of an event: JSON value, CloudEvents binary-mode headers. */
 export function toKafkaMessage(source: string, topic: TopicName, event: OutgoingEvent<unknown>): Message {
+  // Inside a handled event or an HTTP request, what is published continues its trace.
+  const trace = currentTrace();
+  const correlationId = event.correlationId ?? trace?.correlationId;
+  const causationId = event.causationId ?? trace?.causationId;
+  const traceparent = event.traceparent ?? (trace?.traceparent === undefined ? undefined : childTraceparent(trace.traceparent));
   const attributes = {
     id: event.id,
     source,
     type: event.type ?? topicSpec(topic).eventType,
     time: event.time ?? new Date().toISOString(),
     ...((event.subject ?? event.key) ? { subject: event.subject ?? event.key ?? '' } : {}),
-    ...(event.correlationId === undefined ? {} : { correlationId: event.correlationId }),
-    ...(event.causationId === undefined ? {} : { causationId: event.causationId }),
-    ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(causationId === undefined ? {} : { causationId }),
+    ...(traceparent === undefined ? {} : { traceparent }),
   };
   return { key: event.key, value: JSON.stringify(event.payload), headers: toCloudEventHeaders(attributes) };
 }

@@ -10,3 +10,4 @@ export * from './compacted-topic.reader.js';
 export * from './transaction-scope.js';
 export * from './transactional-producers.js';
 export * from './topic-follower.js';
+export * from './trace-context.js';

@@ -10,6 +10,8 @@ import { KafkaErrorCode, errorCodeOf, isRetriable, messageOf } from './kafka.err
 import { KAFKA_HANDLER_OPTION_KEYS, KafkaEventContext, toKafkaEvent } from './kafka-event.js';
 import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
 import { kafkaMetrics } from './kafka.metrics.js';
+import { childTraceparent, withTrace } from './trace-context.js';
+import type { TraceContext } from './trace-context.js';
 import { TransactionScope } from './transaction-scope.js';
 import { TransactionalProducers } from './transactional-producers.js';
 
@@ -435,9 +437,15 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     const context = new KafkaEventContext([data, sink]);
     const topic = Array.isArray(data) ? (data[0]?.topic ?? 'none') : data.topic;
     const stopTimer = kafkaMetrics.handlerDuration.startTimer({ topic, group: this.options.groupId, mode: Array.isArray(data) ? 'batch' : 'record' });
+    // One event: its trace is the context of the handler (logs, publications). A batch has none:
+    // its handler passes each event's ids on explicitly.
+    const trace = Array.isArray(data) ? undefined : traceOf(data);
     try {
-      const result: unknown = await handler(data, context);
-      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      const run = async (): Promise<void> => {
+        const result: unknown = await handler(data, context);
+        await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      };
+      await (trace ? withTrace(trace, run) : run());
     } finally {
       stopTimer();
     }
@@ -519,4 +527,13 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       this.wakeUps.add(wake);
     });
   }
+}
+
+/** The trace an event continues: its correlation id, a child of its traceparent, and itself as the cause. */
+export function traceOf(event: KafkaEvent): TraceContext {
+  return {
+    ...(event.cloudEvent.correlationId ? { correlationId: event.cloudEvent.correlationId } : {}),
+    ...(event.cloudEvent.traceparent ? { traceparent: childTraceparent(event.cloudEvent.traceparent) } : {}),
+    ...(event.cloudEvent.id ? { causationId: event.cloudEvent.id } : {}),
+  };
 }

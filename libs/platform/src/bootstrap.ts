@@ -6,7 +6,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { deadLetterTopic } from '#contracts';
-import { ConsumerStatus, EventPublisher, KafkaConsumerServer } from '#kafka';
+import { ConsumerStatus, EventPublisher, KafkaConsumerServer, childTraceparent, withTrace } from '#kafka';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 import { JsonLogger } from './json.logger.js';
@@ -63,6 +63,12 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.useBodyParser('application/json', { bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }, strictJsonParser);
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Each request continues the caller's W3C trace (or starts one): its logs and the events it
+  // publishes carry it. The rest of the request runs inside done(), hence inside the context.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const incoming = request.headers.traceparent;
+    withTrace({ traceparent: childTraceparent(typeof incoming === 'string' ? incoming : undefined) }, done);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

@@ -1,5 +1,6 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { pino } from 'pino';
+import { currentTrace, traceIdOf } from '#kafka';
 import type { Logger as Pino } from 'pino';
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
@@ -51,6 +52,11 @@ export class JsonLogger implements LoggerService {
     if (!this.pino.isLevelEnabled(method)) return;
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const fields: Record<string, unknown> = context === undefined ? {} : { context };
+    // The request or event being handled: one grep follows a ticket through the four services.
+    const trace = currentTrace();
+    if (trace?.correlationId) fields.correlationId = trace.correlationId;
+    const traceId = traceIdOf(trace?.traceparent);
+    if (traceId) fields.traceId = traceId;
     if (message instanceof Error) {
       fields.err = { type: message.name, message: message.message, stack: message.stack };
       this.pino[method](fields, message.message);

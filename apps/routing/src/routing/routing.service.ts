@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TicketSubmittedPayload, Topics, deterministicUuid, validatePayload } from '#contracts';
 import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload } from '#contracts';
-import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
+import { KafkaErrorCode, NonRetriableEventError, childTraceparent } from '#kafka';
 import type { EventSink, KafkaEvent, TopicEvent } from '#kafka';
 import { PsmDirectory } from '../psm/psm-directory.js';
 import { RoutingPolicy } from '../rules/routing-policy.js';
@@ -116,7 +116,8 @@ export class RoutingService {
   private publications(event: KafkaEvent, ticket: TicketSubmittedPayload, outputs: RoutingOutputs): TopicEvent[] {
     const causationId = event.cloudEvent.id;
     const correlationId = event.cloudEvent.correlationId ?? ticket.requestId;
-    const common = { key: ticket.ticketId, correlationId, ...(causationId ? { causationId } : {}) };
+    const traceparent = event.cloudEvent.traceparent ? childTraceparent(event.cloudEvent.traceparent) : undefined;
+    const common = { key: ticket.ticketId, correlationId, ...(causationId ? { causationId } : {}), ...(traceparent ? { traceparent } : {}) };
     const events: TopicEvent[] = [
       { topic: Topics.ticketsRouted, event: { ...common, id: deterministicUuid('ticket.routed', ticket.ticketId), payload: outputs.routed } },
       {
