@@ -71,10 +71,11 @@ export class IdempotencyRepository {
     return new Set(rows.map((row) => row.request_id));
   }
 
-  async markPublished(requestId: string, ticketId: string): Promise<void> {
-    await this.dataSource.query(`INSERT INTO intake.upstream_requests (request_id, ticket_id) VALUES ($1, $2) ON CONFLICT (request_id) DO NOTHING`, [
-      requestId,
-      ticketId,
-    ]);
+  async markPublished(published: readonly { readonly requestId: string; readonly ticketId: string }[]): Promise<void> {
+    if (published.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO intake.upstream_requests (request_id, ticket_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (request_id) DO NOTHING`,
+      [published.map((item) => item.requestId), published.map((item) => item.ticketId)],
+    );
   }
 }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Topics, deterministicUuid, ticketReference } from '#contracts';
 import type { Channel, FieldError, RequestFields, TicketRequesterPayload, TicketSubmittedPayload } from '#contracts';
 import { EventPublisher, KafkaPublishError } from '#kafka';
+import type { OutgoingEvent } from '#kafka';
 import { ApplicationError } from '#platform';
 import { inferLocale, normaliseText } from './text-normaliser.js';
 
@@ -72,19 +73,30 @@ export class TicketIntakeService {
     };
   }
 
-  async submit(submission: Submission): Promise<TicketSubmittedPayload> {
+  /** The ticket and its submitted event, or the field errors that prevent it (a message that was only markup). */
+  ticketEvent(
+    submission: Submission,
+  ): { readonly ticket: TicketSubmittedPayload; readonly event: OutgoingEvent<TicketSubmittedPayload> } | { readonly errors: FieldError[] } {
     const ticket = this.buildTicket(submission);
-    if (ticket.message.length === 0) {
-      throw fieldErrorsProblem([{ field: 'message', code: 'isNotEmpty', message: 'message has no text once HTML is removed' }]);
-    }
-    try {
-      await this.publisher.publish(Topics.ticketsSubmitted, {
+    if (ticket.message.length === 0) return { errors: [{ field: 'message', code: 'isNotEmpty', message: 'message has no text once HTML is removed' }] };
+    return {
+      ticket,
+      event: {
         key: ticket.ticketId,
         id: submission.identity.eventId,
         payload: ticket,
         time: ticket.receivedAt,
         correlationId: submission.correlationId ?? submission.identity.requestId,
-      });
+      },
+    };
+  }
+
+  async submit(submission: Submission): Promise<TicketSubmittedPayload> {
+    const built = this.ticketEvent(submission);
+    if ('errors' in built) throw fieldErrorsProblem(built.errors);
+    const { ticket, event } = built;
+    try {
+      await this.publisher.publish(Topics.ticketsSubmitted, event);
     } catch (error) {
       if (error instanceof KafkaPublishError) {
         throw new ApplicationError(
