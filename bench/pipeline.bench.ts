@@ -243,6 +243,22 @@ async function main(): Promise<void> {
       }),
     );
     services.push(await startService('history', ports.history, common, ['--max-semi-space-size=64']));
+    // Where records queue: each service's consumer lag (sum over its partitions), sampled every second.
+    const maxLag: Record<string, number> = {};
+    const lagSampler = setInterval(() => {
+      for (const [name, port] of Object.entries(ports)) {
+        void fetch(`http://127.0.0.1:${port}/metrics`)
+          .then((response) => response.text())
+          .then((text) => {
+            const lag = text
+              .split('\n')
+              .filter((line) => line.startsWith('kafka_consumer_lag_records{'))
+              .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+            maxLag[name] = Math.max(maxLag[name] ?? 0, lag);
+          })
+          .catch(() => undefined);
+      }
+    }, 1_000);
     await watcherClient.connect();
     const watcher = new HistoryWatcher(watcherClient);
     watcher.start();
@@ -268,6 +284,8 @@ async function main(): Promise<void> {
     );
     const burstEnded = Math.max(...burst.map((item) => watcher.visibleAt.get(item.requestId) ?? 0));
     await watcher.stop();
+    clearInterval(lagSampler);
+    log(`largest consumer lag seen, in records: ${JSON.stringify(maxLag)}`);
 
     const latency = (items: readonly UpstreamRequestPayload[]): Sample[] =>
       items.map((item) => ({
@@ -329,6 +347,7 @@ async function main(): Promise<void> {
       paced: { requests: paced.length, rate: RATE, p50Ms: p50, p99Ms: p99, alerts: alertMs.length, alertP50Ms: alertP50, alertP99Ms: alertP99 },
       burst: { requests: burst.length, seconds: (burstEnded - burstStarted) / 1000, ticketsPerSecond: sustained },
       raw,
+      maxConsumerLag: maxLag,
       targets: { ticketsPerSecond: TARGET_RATE, p99Ms: TARGET_P99_MS },
     });
     writeFileSync(chart, svgChart([...pacedSamples, ...latency(burst)], pacedStarted));
