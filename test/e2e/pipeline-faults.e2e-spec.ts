@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { ConsumerGroups, Topics, deadLetterTopic } from '#contracts';
 import type { UpstreamRequestPayload } from '#contracts';
