@@ -27,6 +27,11 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** False once the process has exited, whether stopped, killed or on its own. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get logs(): string {
     return this.output.join('');
   }
