@@ -1,4 +1,5 @@
 import pg from 'pg';
+
 import { ConsumerGroups, Topics, deadLetterTopic } from '#contracts';
 import type { UpstreamRequestPayload } from '#contracts';
 import {
@@ -15,8 +16,14 @@ import {
   userToken,
 } from '#testing';
 import type { IsolatedDatabase, ServiceName, TopicTail } from '#testing';
-import { ensureInfrastructure, stopInfrastructure } from '../../tools/infra/index.js';
-import { localBrokers } from '../../tools/infra/kafka-local.js';
+import { resolve } from 'node:path';
+
+/** What this suite uses of the infrastructure tools, loaded from the build as the global setup does. */
+interface InfraTools {
+  localBrokers(profile: 'test'): string[];
+  stopInfrastructure(options: { profile: 'test'; only: 'kafka'[] }): Promise<string[]>;
+  ensureInfrastructure(options: { profile: 'test'; log: (line: string) => void }): Promise<unknown>;
+}
 
 /** FAULT_BURST requests (default 600 inside npm test; npm run test:faults uses more). */
 const BURST = Number(process.env.FAULT_BURST ?? 600);
@@ -169,7 +176,8 @@ describe('the pipeline under faults (each service SIGKILLed in turn during a bur
   }, 300_000);
 
   it('loses nothing and duplicates nothing when the broker restarts during a burst', async () => {
-    if (testBrokers().join(',') !== localBrokers('test').join(',')) {
+    const infra = (await import(resolve(process.cwd(), 'dist/tools/infra/index.js'))) as InfraTools;
+    if (testBrokers().join(',') !== infra.localBrokers('test').join(',')) {
       process.stderr.write('[faults] broker restart skipped: the broker was not started by this project\n');
       return;
     }
@@ -194,8 +202,8 @@ describe('the pipeline under faults (each service SIGKILLed in turn during a bur
     })();
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const downAt = Date.now() - started;
-    const stopped = await stopInfrastructure({ profile: 'test', only: ['kafka'] });
-    await ensureInfrastructure({ profile: 'test', log: () => undefined });
+    const stopped = await infra.stopInfrastructure({ profile: 'test', only: ['kafka'] });
+    await infra.ensureInfrastructure({ profile: 'test', log: () => undefined });
     const backAt = Date.now() - started;
     await producing;
     // What an orchestrator does: a service that gave up on the broker is started again.

@@ -465,3 +465,4 @@ export async function infrastructureStatus(): Promise<ComponentStatus[]> {
 export function formatStatus(status: ComponentStatus): string {
   return `${`${status.scope}/${status.component}`.padEnd(14)} ${status.running ? 'UP  ' : 'DOWN'}  ${status.description}`;
 }
+export { localBrokers } from './kafka-local.js';
