@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { createKafka, decodeHeaders } from '#kafka';
 import type { KafkaTestClient, ReadRecord } from './kafka-test-client.js';
+import { eventually } from './eventually.js';
 import { testBrokers } from './test-env.js';
 
 export type PartitionOffsets = { partition: number; offset: string }[];
 
-/** The next offset of every partition of a topic (where a consumer starting "at the end" begins). */
+/**
+ * The next offset of every partition of a topic (where a consumer starting "at the end" begins).
+ * Right after a topic is created the broker may not host its partitions for a moment: asked again.
+ */
 export async function topicEndOffsets(brokers: string[], topic: string): Promise<PartitionOffsets> {
   const admin = createKafka({ brokers, clientId: 'test-offsets' }).admin();
   await admin.connect();
   try {
-    return (await admin.fetchTopicOffsets(topic)).map(({ partition, offset }) => ({ partition, offset }));
+    return await eventually(async () => (await admin.fetchTopicOffsets(topic)).map(({ partition, offset }) => ({ partition, offset })), {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+    });
   } finally {
     await admin.disconnect();
   }
