@@ -56,12 +56,13 @@ describe('the pipeline under faults (each service SIGKILLed in turn during a bur
     kafka = new KafkaTestClient(testBrokers());
     const contractTopics = Object.values(Topics).filter((topic) => topic !== Topics.psmAssignments);
     for (const group of Object.values(ConsumerGroups)) await startGroupAtEnd(testBrokers(), group, contractTopics);
+    for (const name of SERVICES) services.set(name, new ServiceProcess(name, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: database.url }));
+    await Promise.all([...services.values()].map((service) => service.start()));
+    // The consumers create their dead-letter topics as they start.
     dlqTail = await tailTopics(kafka, [
       deadLetterTopic(Topics.ticketsSubmitted, ConsumerGroups.routing),
       deadLetterTopic(Topics.ticketsSubmitted, ConsumerGroups.history),
     ]);
-    for (const name of SERVICES) services.set(name, new ServiceProcess(name, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: database.url }));
-    await Promise.all([...services.values()].map((service) => service.start()));
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
   }, 120_000);
