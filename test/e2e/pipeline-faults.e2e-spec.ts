@@ -159,6 +159,8 @@ describe('the pipeline under faults (each service SIGKILLed in turn during a bur
       expect(parked.length).toBe(poisonBatches * 2);
       return parked;
     });
+    // Stopped now: the next test restarts the broker, and a tail left running would outlive the suite.
+    await dlqTail.stop();
     const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
     const verify = (await (await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       ok: boolean;
