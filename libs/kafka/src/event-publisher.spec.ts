@@ -402,4 +402,37 @@ describe(EventPublisher.name, () => {
     expect(raw).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.unavailable } });
     expect(producer.batches).toHaveLength(0);
   });
+
+  describe('after the broker forgot the producer id', () => {
+    test.each(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID'])('fails the batch on %s, then writes the next one with a new producer', async (type) => {
+      const first = new FakeProducer();
+      const second = new FakeProducer();
+      const producers = [first, second];
+      const kafka = { producer: () => producers.shift() ?? second } as unknown as Kafka;
+      first.sendBehaviour = async () => {
+        throw Object.assign(new Error('The broker received an out of order sequence number'), { type });
+      };
+      const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 1, sendTimeoutMs: 2_000 });
+
+      const failed = await publisher.publish(Topics.ticketsSubmitted, submittedEvent()).catch((error: unknown) => error);
+      await publisher.publish(Topics.ticketsSubmitted, submittedEvent());
+
+      expect(failed).toBeInstanceOf(KafkaPublishError);
+      expect(first.disconnectCalls).toBe(1);
+      expect(second.batches).toHaveLength(1);
+      expect(logger.warnings.some((warning) => warning.includes('a new producer takes over'))).toBe(true);
+    });
+
+    it('keeps its producer for other failures', async () => {
+      producer.sendBehaviour = async (_batch, call) => {
+        if (call === 1) throw Object.assign(new Error('Request timed out'), { type: 'REQUEST_TIMED_OUT' });
+      };
+
+      await sut.publish(Topics.ticketsSubmitted, submittedEvent()).catch(() => undefined);
+      await sut.publish(Topics.ticketsSubmitted, submittedEvent());
+
+      expect(producer.disconnectCalls).toBe(0);
+      expect(producer.batches).toHaveLength(2);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { topicSpec, toCloudEventHeaders } from '#contracts';
 import type { TopicName, TopicPayloads } from '#contracts';
-import { KafkaErrorCode, KafkaPublishError, messageOf } from './kafka.errors.js';
+import { KafkaErrorCode, KafkaPublishError, isStaleProducer, messageOf } from './kafka.errors.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import { childTraceparent, currentTrace } from './trace-context.js';
 
@@ -70,7 +70,7 @@ interface Pending {
  */
 export class EventPublisher implements EventSink {
   private readonly logger = new Logger(EventPublisher.name);
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly lingerMs: number;
   private readonly maxBatchRecords: number;
   private readonly sendTimeoutMs: number;
@@ -82,21 +82,35 @@ export class EventPublisher implements EventSink {
   private closed = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: EventPublisherOptions,
   ) {
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatchRecords = options.maxBatchRecords ?? 1000;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    const producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = undefined;
+    producer.on(producer.events.DISCONNECT, () => {
+      if (this.producer === producer) this.connected = undefined;
     });
+    return producer;
+  }
+
+  /** A new producer id: the broker has forgotten the old one's sequence numbers (see isStaleProducer). */
+  private async replaceProducer(): Promise<void> {
+    const stale = this.producer;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    kafkaMetrics.producerResets.inc();
+    await stale.disconnect().catch(() => undefined);
   }
 
   get source(): string {
@@ -199,6 +213,11 @@ export class EventPublisher implements EventSink {
           : new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: ${messageOf(error)}`, { cause: error });
       kafkaMetrics.publishFailures.inc({ code: failure.code });
       this.logger.warn(`${count} record(s) not written: ${failure.message}`);
+      // The batch still fails (callers retry), but the next one goes out under a new producer id.
+      if (isStaleProducer(error)) {
+        this.logger.warn('the broker no longer knows this producer id: a new producer takes over');
+        await this.replaceProducer();
+      }
       for (const pending of batch) pending.reject(failure);
     }
   }

@@ -10,7 +10,7 @@ import type { Observable } from 'rxjs';
 import { KafkaTestClient, eventually, testBrokers, uniqueSuffix } from '#testing';
 import { ConsumerStatus } from './consumer-status.js';
 import { EventPublisher } from './event-publisher.js';
-import { NonRetriableEventError } from './kafka.errors.js';
+import { KafkaErrorCode, KafkaPublishError, NonRetriableEventError } from './kafka.errors.js';
 import { createKafka } from './kafka.client.js';
 import type { KafkaEvent } from './kafka-event.js';
 import { DeadLetterHeaders, KafkaConsumerServer } from './kafka-consumer.server.js';
@@ -26,6 +26,8 @@ interface Command {
   failTimes?: number;
   poison?: boolean;
   invalid?: boolean;
+  /** Fails this many times as if the broker or the database were down. */
+  outageTimes?: number;
 }
 
 /** What the handlers saw, shared with the test. */
@@ -41,6 +43,9 @@ class ProbeHandlers {
     if (command.invalid) throw new NonRetriableEventError('PROBE_INVALID', `command ${command.id} is invalid`);
     if (command.poison) throw new Error(`command ${command.id} always fails`);
     if (command.failTimes !== undefined && attempt <= command.failTimes) throw new Error(`transient failure ${attempt}`);
+    if (command.outageTimes !== undefined && attempt <= command.outageTimes) {
+      throw new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: Connection error: connect ECONNREFUSED (${attempt})`);
+    }
     seen.single.push(command.id);
     await Promise.resolve();
   }
@@ -132,6 +137,14 @@ describe(KafkaConsumerServer.name, () => {
     expect(seen.attempts.get('flaky')).toBe(3);
     expect(seen.single.filter((id) => id === 'flaky')).toHaveLength(1);
     expect(dlq.some((record) => record.key === 'flaky')).toBe(false);
+  });
+
+  it('waits out an unavailable dependency beyond the bounded attempts: the record is handled, not dead-lettered', async () => {
+    await client.produce(SINGLE, [command({ id: 'outage', outageTimes: 5 })]);
+
+    await eventually(() => expect(seen.single).toContain('outage'), { timeoutMs: 30_000 });
+    expect(seen.attempts.get('outage')).toBe(6);
+    expect(dlq.some((record) => record.key === 'outage')).toBe(false);
   });
 
   it('dead-letters a poison record after the bounded attempts and does not block its partition', async () => {

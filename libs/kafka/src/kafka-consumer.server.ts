@@ -6,7 +6,7 @@ import { lastValueFrom } from 'rxjs';
 import { deadLetterTopic, parseJson } from '#contracts';
 import type { ConsumerStatus } from './consumer-status.js';
 import type { EventPublisher, EventSink, RawRecord } from './event-publisher.js';
-import { KafkaErrorCode, errorCodeOf, isRetriable, messageOf } from './kafka.errors.js';
+import { KafkaErrorCode, errorCodeOf, isInfrastructureError, isRetriable, messageOf } from './kafka.errors.js';
 import { KAFKA_HANDLER_OPTION_KEYS, KafkaEventContext, toKafkaEvent } from './kafka-event.js';
 import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
 import { kafkaMetrics } from './kafka.metrics.js';
@@ -418,15 +418,24 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   ): Promise<{ kind: 'ok' } | { kind: 'interrupted' } | { kind: 'failed'; error: unknown; attempts: number }> {
     const base = this.options.retryBackoffMs ?? 200;
     const cap = this.options.maxRetryBackoffMs ?? 5_000;
-    for (let attempt = 1; ; attempt += 1) {
+    // Failures of the broker or the database are waited out for as long as it takes (the
+    // partition waits, as everything else would); only the record's own failures count.
+    let counted = 0;
+    let waited = 0;
+    for (;;) {
       try {
         await work();
         return { kind: 'ok' };
       } catch (error) {
-        if (!isRetriable(error) || attempt >= maxAttempts) return { kind: 'failed', error, attempts: attempt };
+        const infrastructure = isInfrastructureError(error);
+        if (infrastructure) waited += 1;
+        else counted += 1;
+        if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts)) return { kind: 'failed', error, attempts: counted + waited };
         kafkaMetrics.retries.inc({ topic, group: this.options.groupId });
+        const attempt = infrastructure ? waited : counted;
         const delay = Math.min(cap, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        this.log.warn(`${topic}: attempt ${attempt}/${maxAttempts} failed (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`);
+        const label = infrastructure ? `dependency unavailable (wait ${waited})` : `attempt ${counted}/${maxAttempts} failed`;
+        this.log.warn(`${topic}: ${label} (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`);
         if (!(await this.sleep(delay))) return { kind: 'interrupted' };
         await heartbeat();
       }

@@ -57,6 +57,26 @@ export class NonRetriableEventError extends Error {
   }
 }
 
+const INFRASTRUCTURE_KAFKA_CODES = new Set<string>([KafkaErrorCode.unavailable, KafkaErrorCode.publishTimeout]);
+/** Socket errors, and PostgreSQL's connection exceptions (class 08) and shutdowns (57P01-57P03). */
+const INFRASTRUCTURE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+const INFRASTRUCTURE_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /the database system is (starting up|shutting down)/i];
+
+/**
+ * A failure of a dependency (the broker, the database), not of the record: retrying it is not a
+ * sign of a poison message, so it never sends a record to the dead-letter topic.
+ */
+export function isInfrastructureError(error: unknown): boolean {
+  const visit = (current: unknown, depth: number): boolean => {
+    if (depth > 5 || current === null || typeof current !== 'object') return false;
+    if (current instanceof KafkaPublishError && INFRASTRUCTURE_KAFKA_CODES.has(current.code)) return true;
+    if ('code' in current && typeof current.code === 'string' && INFRASTRUCTURE_CODES.has(current.code)) return true;
+    if (current instanceof Error && INFRASTRUCTURE_MESSAGES.some((pattern) => pattern.test(current.message))) return true;
+    return ('cause' in current && visit(current.cause, depth + 1)) || ('driverError' in current && visit(current.driverError, depth + 1));
+  };
+  return visit(error, 0);
+}
+
 export function errorCodeOf(error: unknown): string {
   if (error !== null && typeof error === 'object' && 'code' in error) {
     const code = error.code;
@@ -89,6 +109,25 @@ export function kafkaErrorType(error: unknown): string | undefined {
     current = 'cause' in current ? current.cause : undefined;
   }
   return undefined;
+}
+
+/**
+ * Errors after which an idempotent producer's id and sequence numbers are no longer good for the
+ * broker (typically after the broker lost its producer state, e.g. a restart): only a new producer
+ * id helps, and kafkajs does not ask for one by itself.
+ */
+const STALE_PRODUCER_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING', 'INVALID_PRODUCER_EPOCH']);
+
+export function isStaleProducer(error: unknown): boolean {
+  const types = new Set<string>();
+  const visit = (current: unknown, depth: number): void => {
+    if (depth > 5 || current === null || typeof current !== 'object') return;
+    if ('type' in current && typeof current.type === 'string') types.add(current.type);
+    if ('cause' in current) visit(current.cause, depth + 1);
+    if ('errors' in current && Array.isArray(current.errors)) for (const inner of current.errors) visit(inner, depth + 1);
+  };
+  visit(error, 0);
+  return [...types].some((type) => STALE_PRODUCER_TYPES.has(type));
 }
 
 /** Errors that mean another producer with the same transactional id has taken over (fencing). */

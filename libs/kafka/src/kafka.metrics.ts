@@ -21,6 +21,7 @@ function histogram(name: string, help: string, labelNames: string[], buckets: nu
 export const kafkaMetrics = {
   published: counter('kafka_records_published_total', 'Records durably written to Kafka', ['topic']),
   publishFailures: counter('kafka_publish_failures_total', 'Produce requests that failed', ['code']),
+  producerResets: counter('kafka_producer_resets_total', 'Idempotent producers replaced because the broker no longer knew their producer id', []),
   publishBatchSize: histogram('kafka_publish_batch_records', 'Records per produce request', [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
   publishLatency: histogram(
     'kafka_publish_duration_seconds',
