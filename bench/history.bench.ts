@@ -22,12 +22,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
+import { toCloudEventHeaders, topicSpec } from '#contracts';
 import type { TopicName } from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { freePort, isolatedDatabase, KafkaTestClient, startGroupAtEnd, submittedTicket, userToken } from '#testing';
 import { openHistoryStore, ticketStory } from '../apps/history/test/history-store.js';
 import { benchInfrastructure, machine, printTable, startService, stopService, writeResult } from './bench-support.js';
+import { HISTORY_RECORDED_TOPICS } from '../apps/history/src/recording/history.consumer.js';
 
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 20_000);
 const TOTAL_EVENTS = Number(process.env['BENCH_TOTAL_EVENTS'] ?? 1_000_000);
@@ -36,16 +37,6 @@ const BATCH = 2_000;
 const TARGET_RATE = 10_000;
 const TARGET_RATIO = 0.5;
 const TARGET_TIMELINE_P99_MS = 50;
-const RECORDED_TOPICS: TopicName[] = [
-  Topics.ticketsSubmitted,
-  Topics.ticketsRouted,
-  Topics.requestsRejected,
-  Topics.queuePsm,
-  Topics.queueSupport,
-  Topics.alertsPhoneDesk,
-  Topics.ticketsLifecycle,
-  Topics.notifications,
-];
 
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
@@ -137,7 +128,7 @@ async function main(): Promise<void> {
     const group = `support-history-bench-${randomUUID().slice(0, 8)}`;
     const port = await freePort();
     const env = { KAFKA_BROKERS: infra.brokers, DATABASE_URL: database.url, HISTORY_CONSUMER_GROUP: group };
-    await startGroupAtEnd(infra.brokers.split(','), group, RECORDED_TOPICS);
+    await startGroupAtEnd(infra.brokers.split(','), group, HISTORY_RECORDED_TOPICS);
     // Migrations first (service start and stop), so that the timed start only joins the group.
     await stopService(await startService('history', port, env));
     const events: KafkaEvent[] = [];

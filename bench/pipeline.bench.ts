@@ -184,7 +184,9 @@ function svgChart(samples: readonly Sample[], startedAt: number): string {
   const bySecond = new Map<number, number[]>();
   for (const sample of samples) {
     const second = Math.floor((sample.at - startedAt) / 1000);
-    bySecond.set(second, [...(bySecond.get(second) ?? []), sample.ms]);
+    const values = bySecond.get(second) ?? [];
+    values.push(sample.ms);
+    bySecond.set(second, values);
   }
   const seconds = [...bySecond.keys()].sort((a, b) => a - b);
   const points = seconds.map((second) => {

@@ -20,17 +20,7 @@ import {
 } from '#testing';
 import type { IsolatedDatabase, PartitionOffsets } from '#testing';
 import { consumed, ticketStory } from './history-store.js';
-
-const RECORDED_TOPICS: TopicName[] = [
-  Topics.ticketsSubmitted,
-  Topics.ticketsRouted,
-  Topics.requestsRejected,
-  Topics.queuePsm,
-  Topics.queueSupport,
-  Topics.alertsPhoneDesk,
-  Topics.ticketsLifecycle,
-  Topics.notifications,
-];
+import { HISTORY_RECORDED_TOPICS } from '../src/recording/history.consumer.js';
 
 interface Problem {
   status: number;
@@ -42,7 +32,7 @@ async function groupCaughtUp(groupId: string): Promise<void> {
   const admin = createKafka({ brokers: testBrokers(), clientId: 'test-lag' }).admin();
   await admin.connect();
   try {
-    const committed = await admin.fetchOffsets({ groupId, topics: RECORDED_TOPICS });
+    const committed = await admin.fetchOffsets({ groupId, topics: [...HISTORY_RECORDED_TOPICS] });
     for (const topic of committed) {
       const ends = await admin.fetchTopicOffsets(topic.topic);
       for (const end of ends) {
@@ -107,9 +97,9 @@ describe('history HTTP API', () => {
   beforeAll(async () => {
     database = await isolatedDatabase(testDatabaseUrl(), 'history_api');
     kafka = new KafkaTestClient(testBrokers());
-    await startGroupAtEnd(testBrokers(), group, RECORDED_TOPICS);
+    await startGroupAtEnd(testBrokers(), group, HISTORY_RECORDED_TOPICS);
     startOffsets = new Map();
-    for (const topic of RECORDED_TOPICS) startOffsets.set(topic, await topicEndOffsets(testBrokers(), topic));
+    for (const topic of HISTORY_RECORDED_TOPICS) startOffsets.set(topic, await topicEndOffsets(testBrokers(), topic));
     history = await new ServiceProcess('history', {
       KAFKA_BROKERS: testBrokers().join(','),
       DATABASE_URL: database.url,

@@ -115,3 +115,11 @@ export const ConsumerGroups = {
   notification: 'support-notification',
   history: 'support-history',
 } as const;
+
+/**
+ * Entries the history service writes into its own audit chain (not Kafka records): they share the
+ * topic and type columns of the recorded events, so their names live here with the others.
+ */
+export const HistoryRecords = {
+  subjectErased: { topic: 'history.erasures', type: 'support.history.subject-erased.v1' },
+} as const;

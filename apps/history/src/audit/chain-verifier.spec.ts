@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Topics, topicSpec } from '#contracts';
 import { chainHash, GENESIS_HASH } from './hash-chain.js';
 import { toChainEntry, verifyChain } from './chain-verifier.js';
 import type { ChainRow } from './audit.repository.js';
@@ -11,8 +12,8 @@ function chain(length: number): ChainRow[] {
       seq: String(seq),
       ce_id: randomUUID(),
       ticket_id: `ticket-${seq}`,
-      topic: 'support.tickets.lifecycle.v1',
-      type: 'support.ticket.lifecycle.v1',
+      topic: Topics.ticketsLifecycle,
+      type: topicSpec(Topics.ticketsLifecycle).eventType,
       source: '/test',
       occurred_at: new Date(Date.UTC(2026, 10, 25, 10, 0, seq)),
       recorded_at: new Date(Date.UTC(2026, 10, 25, 10, 1, seq)),

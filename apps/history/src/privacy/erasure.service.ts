@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { HistoryRecords } from '#contracts';
 import { ApplicationError, forbidden } from '#platform';
 import type { AccessScope } from '../access/audit-access.js';
 import { ErasureRepository } from './erasure.repository.js';
@@ -13,7 +14,7 @@ export const ErasureErrorCode = {
 } as const;
 
 /** Erasures are chain entries of the history itself, not Kafka records. */
-export const ERASURE_RECORD = { topic: 'history.erasures', type: 'support.history.subject-erased.v1', source: '/support/history' } as const;
+export const ERASURE_RECORD = { ...HistoryRecords.subjectErased, source: '/support/history' } as const;
 
 const SUBJECT_MAX_LENGTH = 320;
 

@@ -1,10 +1,23 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Topics } from '#contracts';
+import type { TopicName } from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { EventRecorder } from './event-recorder.service.js';
 
 const BATCH = { batch: true } as const;
+
+/** The topics the handlers below record (for tools that move the history group's offsets). */
+export const HISTORY_RECORDED_TOPICS: readonly TopicName[] = [
+  Topics.ticketsSubmitted,
+  Topics.ticketsRouted,
+  Topics.requestsRejected,
+  Topics.queuePsm,
+  Topics.queueSupport,
+  Topics.alertsPhoneDesk,
+  Topics.ticketsLifecycle,
+  Topics.notifications,
+];
 
 /** Every ticket-related topic is recorded; batches are stored in one transaction each. */
 @Controller()
