@@ -58,7 +58,7 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   it('records a ticket POSTed over HTTP, with its routing decision', async () => {
     const token = await userToken({ sub: `user-${randomUUID()}`, org: 'org-without-psm', email: 'user@example.com' });
 
-    const tail = await tailTopics(kafka, [Topics.ticketsSubmitted, Topics.ticketsRouted, Topics.queuePsm]);
+    const tail = await tailTopics(kafka, [Topics.ticketsSubmitted, Topics.ticketsRouted, Topics.queuePsm, Topics.notifications]);
     const traceId = randomUUID().replace(/-/g, '');
 
     const response = await fetch(`${intake.url}/v1/requests`, {
@@ -86,14 +86,23 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     });
     // One trace and one correlation id from the HTTP request to the queue, each hop a new span.
     const hops = await eventually(() => {
-      const records = tail.records.filter((record) => record.key === accepted.ticketId);
+      const records = tail.records.filter((record) => record.key === accepted.ticketId && record.topic !== Topics.notifications);
       expect(records.map((record) => record.topic).sort()).toEqual([Topics.queuePsm, Topics.ticketsRouted, Topics.ticketsSubmitted].sort());
+      return records;
+    });
+    // The notification outcomes go through notification's outbox and still continue the trace.
+    const outcomes = await eventually(() => {
+      const records = tail.records.filter((record) => record.key === accepted.ticketId && record.topic === Topics.notifications);
+      expect(records.length).toBeGreaterThan(0);
       return records;
     });
     await tail.stop();
     expect(new Set(hops.map((record) => record.headers.traceparent?.split('-')[1]))).toEqual(new Set([traceId]));
     expect(new Set(hops.map((record) => record.headers.traceparent)).size).toBe(2);
-    expect(new Set(hops.map((record) => record.headers.ce_correlationid)).size).toBe(1);
+    expect(new Set([...hops, ...outcomes].map((record) => record.headers.ce_correlationid)).size).toBe(1);
+    expect(new Set(outcomes.map((record) => record.headers.traceparent?.split('-')[1]))).toEqual(new Set([traceId]));
+    const earlierSpans = new Set(hops.map((record) => record.headers.traceparent));
+    expect(outcomes.filter((record) => earlierSpans.has(record.headers.traceparent))).toEqual([]);
   });
 
   it('records a plain JSON request produced by a bare Kafka producer, without any header', async () => {

@@ -53,7 +53,7 @@ describe(Housekeeping.name, () => {
       alertId: null,
       escalationLevel: null,
     } as const;
-    await deliveries.enqueue([{ notification, urgency: Urgency.normal, correlationId: null, causationId: null }], clock.now());
+    await deliveries.enqueue([{ notification, urgency: Urgency.normal, correlationId: null, causationId: null, traceparent: null }], clock.now());
     const [claimed] = await deliveries.claimDue(clock.now(), new Date(clock.now().getTime() + 60_000), 1_000);
     const at = clock.now().toISOString();
     const record: AttemptRecord = {
@@ -73,6 +73,7 @@ describe(Housekeeping.name, () => {
         time: at,
         correlationId: null,
         causationId: null,
+        traceparent: null,
       },
     };
     await deliveries.complete([record], clock.now());

@@ -12,6 +12,7 @@ import { DeliveryWorker } from './delivery/delivery.worker.js';
 import { CHANNEL_REGISTRY, NotificationSender } from './delivery/notification-sender.js';
 import { CreateNotification1764400000000 } from './migrations/1764400000000-create-notification.js';
 import { TuneNotificationQueues1764400000001 } from './migrations/1764400000001-tune-notification-queues.js';
+import { NotificationTraceContext1764400000002 } from './migrations/1764400000002-trace-context.js';
 import { Housekeeping } from './housekeeping.js';
 import { NotificationConfig } from './notification.config.js';
 import { NotificationRuntime } from './notification.runtime.js';
@@ -21,7 +22,7 @@ import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxRepository } from './outbox/outbox.repository.js';
 import { ContactRepository } from './recipients/contact.repository.js';
 
-export const NOTIFICATION_MIGRATIONS = [CreateNotification1764400000000, TuneNotificationQueues1764400000001];
+export const NOTIFICATION_MIGRATIONS = [CreateNotification1764400000000, TuneNotificationQueues1764400000001, NotificationTraceContext1764400000002];
 export const NOTIFICATION_MIGRATIONS_TABLE = 'notification_migrations';
 
 export interface NotificationModuleOverrides {

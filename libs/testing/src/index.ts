@@ -10,3 +10,4 @@ export * from './smtp-receiver.js';
 export * from './isolated-database.js';
 export * from './consumer-groups.js';
 export * from './notification-factories.js';
+export * from './postgres-restart.js';

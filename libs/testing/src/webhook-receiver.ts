@@ -11,6 +11,8 @@ export interface ReceivedWebhook {
   readonly json: { readonly type: string; readonly timestamp: string; readonly data: Record<string, unknown> };
   readonly path: string;
   readonly receivedAt: number;
+  /** The W3C traceparent header, when the sender continued a trace. */
+  readonly traceparent: string | undefined;
 }
 
 export interface WebhookResponse {
@@ -124,6 +126,7 @@ export class WebhookReceiver {
       json: JSON.parse(body) as ReceivedWebhook['json'],
       path: request.url ?? '/',
       receivedAt: Date.now(),
+      traceparent: header(request, 'traceparent') || undefined,
     };
     const attempt = (this.attemptsById.get(id) ?? 0) + 1;
     this.attemptsById.set(id, attempt);

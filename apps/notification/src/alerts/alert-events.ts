@@ -12,6 +12,7 @@ export function acknowledgedEvent(alert: AlertRecord, operatorId: string, at: Da
     time: at.toISOString(),
     correlationId: alert.correlationId,
     causationId: null,
+    traceparent: alert.traceparent,
   };
 }
 
@@ -32,5 +33,6 @@ export function escalatedEvent(alert: AlertRecord, level: number, maxLevel: numb
     time: at.toISOString(),
     correlationId: alert.correlationId,
     causationId: null,
+    traceparent: alert.traceparent,
   };
 }

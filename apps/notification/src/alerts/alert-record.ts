@@ -13,6 +13,8 @@ export interface AlertRecord {
   readonly acknowledgedBy: string | null;
   readonly acknowledgedAt: Date | null;
   readonly correlationId: string | null;
+  /** W3C traceparent of the alert event: escalations and acknowledgements continue its trace. */
+  readonly traceparent: string | null;
 }
 
 export const ALERT_STATUS_FILTERS = ['open', 'acknowledged', 'raised', 'escalated', 'all'] as const;

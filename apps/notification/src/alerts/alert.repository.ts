@@ -18,6 +18,7 @@ export interface NewAlert {
   readonly raisedAt: string;
   readonly nextEscalationAt: Date | null;
   readonly correlationId: string | null;
+  readonly traceparent: string | null;
 }
 
 /** What one escalation writes: the alert's new level and deadline, the on-call notification, the event. */
@@ -46,10 +47,11 @@ interface AlertRow {
   acknowledged_by: string | null;
   acknowledged_at: Date | null;
   correlation_id: string | null;
+  traceparent: string | null;
 }
 
 const COLUMNS = `alert_id, ticket_id, reference, target, priority, status, escalation_level, next_escalation_at, raised_at,
-  acknowledged_by, acknowledged_at, correlation_id`;
+  acknowledged_by, acknowledged_at, correlation_id, traceparent`;
 
 const STATUS_CONDITION: Record<AlertStatusFilter, string> = {
   open: `status <> 'acknowledged'`,
@@ -77,9 +79,9 @@ export class AlertRepository {
     return this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO notification.alerts (alert_id, ticket_id, reference, target, priority, raised_at, next_escalation_at, correlation_id,
-                                          status, recorded_at, updated_at)
-         SELECT *, 'raised', $9::timestamptz, $9::timestamptz
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+                                          traceparent, status, recorded_at, updated_at)
+         SELECT *, 'raised', $10::timestamptz, $10::timestamptz
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
          ON CONFLICT (alert_id) DO NOTHING`,
         [
           alerts.map((alert) => alert.alertId),
@@ -90,6 +92,7 @@ export class AlertRepository {
           alerts.map((alert) => alert.raisedAt),
           alerts.map((alert) => alert.nextEscalationAt),
           alerts.map((alert) => alert.correlationId),
+          alerts.map((alert) => alert.traceparent),
           now,
         ],
       );
@@ -208,5 +211,6 @@ function toRecord(row: AlertRow): AlertRecord {
     acknowledgedBy: row.acknowledged_by,
     acknowledgedAt: row.acknowledged_at,
     correlationId: row.correlation_id,
+    traceparent: row.traceparent,
   };
 }

@@ -83,7 +83,7 @@ export class EscalationScheduler {
     return {
       level: step.level,
       nextEscalationAt: step.nextEscalationAt,
-      delivery: { notification, urgency: Urgency.alert, correlationId: alert.correlationId, causationId: null },
+      delivery: { notification, urgency: Urgency.alert, correlationId: alert.correlationId, causationId: null, traceparent: alert.traceparent },
       event: escalatedEvent(alert, step.level, this.policy.maxEscalations, now),
     };
   }

@@ -25,6 +25,8 @@ export interface OutgoingNotification {
 export interface Delivery extends OutgoingNotification {
   readonly createdAt: Date;
   readonly attempt: number;
+  /** W3C traceparent of the event that caused the notification; webhook calls continue its trace. */
+  readonly traceparent?: string | null;
 }
 
 /** A concrete address on one channel. */

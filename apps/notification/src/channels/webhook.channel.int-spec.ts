@@ -70,6 +70,22 @@ describe(WebhookChannel.name, () => {
     expect(Math.abs((received?.timestamp ?? 0) - Date.now() / 1000)).toBeLessThan(5);
   });
 
+  it("continues the ticket's trace: a new span of the causing event's traceparent, outside the signed content", async () => {
+    const traceId = randomUUID().replace(/-/g, '');
+    const parent = `00-${traceId}-00f067aa0ba902b7-01`;
+    const traced = delivery({ traceparent: parent });
+    const untraced = delivery();
+
+    await sut.deliver(traced, { url: receiver.url('/alerts') }, signal());
+    await sut.deliver(untraced, { url: receiver.url('/alerts') }, signal());
+
+    const received = receiver.received.find((webhook) => webhook.id === traced.notificationId);
+    expect(received?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(received?.traceparent).not.toBe(parent);
+    expect(received?.json.data).not.toHaveProperty('traceparent');
+    expect(receiver.received.find((webhook) => webhook.id === untraced.notificationId)?.traceparent).toBeUndefined();
+  });
+
   it('keeps the same webhook-id and body on a later attempt, so the receiver can deduplicate', async () => {
     const notification = delivery();
 

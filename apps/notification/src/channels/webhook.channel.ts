@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DeliveryError, DeliveryErrorCode } from './notification-channel.js';
 import type { Delivery, NotificationChannel } from './notification-channel.js';
+import { childTraceparent } from '#kafka';
 import { webhookHeaders } from './webhook-signature.js';
 
 export interface WebhookChannelOptions {
@@ -82,6 +83,8 @@ export class WebhookChannel implements NotificationChannel<{ readonly channel: '
       'content-type': 'application/json',
       'user-agent': 'support-notification/1',
       ...webhookHeaders(this.options.keys, delivery.notificationId, new Date(), body),
+      // The receiver's work is a span of the ticket's trace (not signed: it is not part of the message).
+      ...(delivery.traceparent ? { traceparent: childTraceparent(delivery.traceparent) } : {}),
     };
     const response = await this.post(this.parsed(target.url), headers, body, signal);
     const status = response.statusCode ?? 0;

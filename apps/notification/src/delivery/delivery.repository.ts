@@ -14,6 +14,7 @@ export interface NewDelivery {
   readonly urgency: number;
   readonly correlationId: string | null;
   readonly causationId: string | null;
+  readonly traceparent: string | null;
 }
 
 export type DeliveryState = 'pending' | 'sent' | 'failed' | 'skipped';
@@ -23,6 +24,7 @@ export interface ClaimedDelivery extends Delivery {
   readonly urgency: number;
   readonly correlationId: string | null;
   readonly causationId: string | null;
+  readonly traceparent: string | null;
 }
 
 /** What became of one attempt. */
@@ -67,11 +69,12 @@ interface DeliveryRow {
   attempts: number;
   correlation_id: string | null;
   causation_id: string | null;
+  traceparent: string | null;
   created_at: Date;
 }
 
 const CLAIMED_COLUMNS = `d.notification_id, d.ticket_id, d.reference, d.kind, d.audience, d.recipient, d.locale, d.subject, d.body,
-  d.alert_id, d.escalation_level, d.urgency, d.attempts, d.correlation_id, d.causation_id, d.created_at`;
+  d.alert_id, d.escalation_level, d.urgency, d.attempts, d.correlation_id, d.causation_id, d.traceparent, d.created_at`;
 
 /** Owns the deliveries table: the dedup record, the retry timer and the lease of each notification. */
 @Injectable()
@@ -84,11 +87,11 @@ export class DeliveryRepository {
     const column = <T>(pick: (delivery: NewDelivery) => T): T[] => deliveries.map(pick);
     const rows = await manager.query<{ notification_id: string }[]>(
       `INSERT INTO notification.deliveries (notification_id, ticket_id, reference, kind, audience, recipient, locale, subject, body,
-                                            alert_id, escalation_level, urgency, correlation_id, causation_id,
+                                            alert_id, escalation_level, urgency, correlation_id, causation_id, traceparent,
                                             next_attempt_at, created_at, updated_at)
-       SELECT *, $15::timestamptz, $15::timestamptz, $15::timestamptz
+       SELECT *, $16::timestamptz, $16::timestamptz, $16::timestamptz
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::text[], $11::int[], $12::smallint[], $13::text[], $14::text[])
+                     $10::text[], $11::int[], $12::smallint[], $13::text[], $14::text[], $15::text[])
        ON CONFLICT (notification_id) DO NOTHING
        RETURNING notification_id`,
       [
@@ -106,6 +109,7 @@ export class DeliveryRepository {
         column((delivery) => delivery.urgency),
         column((delivery) => delivery.correlationId),
         column((delivery) => delivery.causationId),
+        column((delivery) => delivery.traceparent),
         now,
       ],
     );
@@ -167,10 +171,10 @@ export class DeliveryRepository {
     const [row] = await this.dataSource.query<{ settled: number }[]>(
       `WITH r AS (
          SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::boolean[],
-                              $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::text[], $14::text[])
+                              $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::text[], $14::text[], $16::text[])
                   WITH ORDINALITY
                   AS r(notification_id, attempt, state, next_attempt_at, channel, last_error, erases_contact,
-                       event_id, topic, message_key, payload, event_time, correlation_id, causation_id, position)
+                       event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent, position)
        ), updated AS (
          UPDATE notification.deliveries d
             SET state = r.state,
@@ -183,8 +187,8 @@ export class DeliveryRepository {
           WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'
          RETURNING d.notification_id, d.ticket_id
        ), announced AS (
-         INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id)
-         SELECT r.event_id, r.topic, r.message_key, r.payload, r.event_time, r.correlation_id, r.causation_id
+         INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent)
+         SELECT r.event_id, r.topic, r.message_key, r.payload, r.event_time, r.correlation_id, r.causation_id, r.traceparent
            FROM r JOIN updated USING (notification_id)
           ORDER BY r.position
          ON CONFLICT (event_id) DO NOTHING
@@ -211,6 +215,7 @@ export class DeliveryRepository {
         column((record) => record.event.correlationId),
         column((record) => record.event.causationId),
         now,
+        column((record) => record.event.traceparent),
       ],
     );
     return row?.settled ?? 0;
@@ -284,5 +289,6 @@ function toClaimed(row: DeliveryRow): ClaimedDelivery {
     urgency: row.urgency,
     correlationId: row.correlation_id,
     causationId: row.causation_id,
+    traceparent: row.traceparent,
   };
 }

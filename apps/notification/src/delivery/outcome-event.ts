@@ -22,5 +22,6 @@ export function outcomeEvent(delivery: ClaimedDelivery, outcome: NotificationOut
     time: at.toISOString(),
     correlationId: delivery.correlationId,
     causationId: delivery.causationId,
+    traceparent: delivery.traceparent,
   };
 }

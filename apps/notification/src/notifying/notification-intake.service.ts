@@ -27,8 +27,9 @@ function validated<T extends object>(type: new () => T, event: KafkaEvent, what:
   return result.value;
 }
 
-function provenance(event: KafkaEvent): { correlationId: string | null; causationId: string | null } {
-  return { correlationId: event.cloudEvent.correlationId ?? null, causationId: event.cloudEvent.id ?? null };
+/** What the work an event causes keeps of it: correlation, cause and trace. */
+function provenance(event: KafkaEvent): { correlationId: string | null; causationId: string | null; traceparent: string | null } {
+  return { correlationId: event.cloudEvent.correlationId ?? null, causationId: event.cloudEvent.id ?? null, traceparent: event.cloudEvent.traceparent ?? null };
 }
 
 /**
@@ -73,7 +74,7 @@ export class NotificationIntake {
     const planned: NewDelivery[] = [];
     for (const event of events) {
       const alert = validated(PhoneDeskAlertPayload, event, 'phone-desk alert');
-      const { correlationId, causationId } = provenance(event);
+      const { correlationId, causationId, traceparent } = provenance(event);
       alerts.push({
         alertId: alert.alertId,
         ticketId: alert.ticketId,
@@ -84,8 +85,9 @@ export class NotificationIntake {
         // The desk gets the full timeout from the moment it can be told.
         nextEscalationAt: firstEscalationAt(now, this.escalation),
         correlationId,
+        traceparent,
       });
-      planned.push({ notification: planAlertNotification(alert, this.staffLocale), urgency: Urgency.alert, correlationId, causationId });
+      planned.push({ notification: planAlertNotification(alert, this.staffLocale), urgency: Urgency.alert, correlationId, causationId, traceparent });
     }
     const added = await this.alerts.recordRaised(alerts, planned, now);
     if (added.length > 0) this.worker.wake();

@@ -11,5 +11,7 @@ export type OutboxEvent = {
     readonly time: string;
     readonly correlationId: string | null;
     readonly causationId: string | null;
+    /** W3C traceparent of the work that caused the event; the relay publishes a child span of it. */
+    readonly traceparent: string | null;
   };
 }[TopicName];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventPublisher } from '#kafka';
+import { EventPublisher, childTraceparent } from '#kafka';
 import { BackgroundLoop } from '../background-loop.js';
 import { NotificationConfig } from '../notification.config.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -55,6 +55,8 @@ export class OutboxRelay {
             time: event.time,
             ...(event.correlationId === null ? {} : { correlationId: event.correlationId }),
             ...(event.causationId === null ? {} : { causationId: event.causationId }),
+            // Published now, by this hop: a new span in the trace of the work that caused the event.
+            ...(event.traceparent === null ? {} : { traceparent: childTraceparent(event.traceparent) }),
           },
         })),
       );

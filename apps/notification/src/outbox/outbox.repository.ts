@@ -15,6 +15,7 @@ interface OutboxRow {
   event_time: Date;
   correlation_id: string | null;
   causation_id: string | null;
+  traceparent: string | null;
 }
 
 export interface RelayedEvent {
@@ -25,6 +26,7 @@ export interface RelayedEvent {
   readonly time: string;
   readonly correlationId: string | null;
   readonly causationId: string | null;
+  readonly traceparent: string | null;
 }
 
 const KNOWN_TOPICS = new Set<string>(TOPIC_CATALOGUE.map((spec) => spec.name));
@@ -37,8 +39,8 @@ export class OutboxRepository {
   async add(manager: EntityManager, events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
     await manager.query(
-      `INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[])
+      `INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
        ON CONFLICT (event_id) DO NOTHING`,
       [
         events.map((event) => event.id),
@@ -48,6 +50,7 @@ export class OutboxRepository {
         events.map((event) => event.time),
         events.map((event) => event.correlationId),
         events.map((event) => event.causationId),
+        events.map((event) => event.traceparent),
       ],
     );
   }
@@ -63,7 +66,7 @@ export class OutboxRepository {
         manager,
         `DELETE FROM notification.outbox
           WHERE seq IN (SELECT seq FROM notification.outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING seq, event_id, topic, message_key, payload, event_time, correlation_id, causation_id`,
+         RETURNING seq, event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent`,
         [limit],
       );
       if (rows.length === 0) return 0;
@@ -79,6 +82,7 @@ export class OutboxRepository {
             time: row.event_time.toISOString(),
             correlationId: row.correlation_id,
             causationId: row.causation_id,
+            traceparent: row.traceparent,
           })),
       );
       return rows.length;
