@@ -12,6 +12,7 @@ import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import { childTraceparent, withTrace } from './trace-context.js';
 import type { TraceContext } from './trace-context.js';
+import { restartDelayMs } from './restart-policy.js';
 import { TransactionScope } from './transaction-scope.js';
 import { TransactionalProducers } from './transactional-producers.js';
 
@@ -44,8 +45,14 @@ export interface KafkaConsumerServerOptions {
   readonly sessionTimeoutMs?: number;
   /** Largest slice of a fetched batch handed to a batch handler at once (default 250). */
   readonly maxBatchRecords?: number;
-  /** Restarts after consumer failures (broker loss, failed commits) before giving up for good. */
+  /**
+   * Consecutive restarts after consumer failures (broker loss, coordinator loading, failed commits)
+   * without rejoining the group, before giving up for good (default 20). They are spaced by a
+   * doubling delay from `restartBackoffMs` (default 250) up to 10 s, so the default rides out an
+   * outage of about two and a half minutes.
+   */
   readonly maxRestarts?: number;
+  readonly restartBackoffMs?: number;
   /** Only read records of committed transactions (default true). */
   readonly readCommitted?: boolean;
   /** Transactional handlers: the broker aborts a transaction left open longer than this. */
@@ -152,17 +159,24 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       retry: {
         retries: this.options.maxRestarts === 0 ? 0 : 5,
         restartOnFailure: async (error: Error) => {
-          const maxRestarts = this.options.maxRestarts ?? 10;
+          const maxRestarts = this.options.maxRestarts ?? 20;
           this.restarts += 1;
-          this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts}): ${error.message}`);
-          return this.restarts <= maxRestarts;
+          // A broker that restarts answers "coordinator loading" for seconds: quick restarts would
+          // spend the whole budget on it.
+          const delay = restartDelayMs(this.restarts, maxRestarts, this.options.restartBackoffMs ?? 250);
+          if (delay === undefined || this.stopping) {
+            this.log.error(`consumer of ${groupId} failed ${this.restarts} time(s) in a row: ${error.message}`);
+            return false;
+          }
+          this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts} in ${delay} ms): ${error.message}`);
+          return this.sleep(delay);
         },
       },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      if (restart) return;
+      if (restart || this.stopping) return;
       status.set('crashed', error.message);
       this.log.error(`consumer of ${groupId} crashed and will not restart: ${error.message}`);
       this.options.onFatal(error);
