@@ -92,9 +92,10 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     try {
       await eventually(
         async () => {
-          const rows = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM history.tickets WHERE request_id = ANY($1) AND status = 'routed'`, [
-            requestIds,
-          ]);
+          const rows = await db.query<{ count: number }>(
+            `SELECT count(*)::int AS count FROM history.tickets WHERE request_id = ANY($1) AND status = 'routed'`,
+            [requestIds],
+          );
           expect(rows.rows[0]?.count).toBe(accepted.length);
         },
         { timeoutMs: 120_000, intervalMs: 500 },
@@ -127,7 +128,9 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
 
   /** Where each request not routed in history stopped: the topics (read_committed) and history tables it reached. */
   async function whereMissing(requestIds: readonly string[]): Promise<string> {
-    const routed = await db.query<{ request_id: string }>(`SELECT request_id FROM history.tickets WHERE request_id = ANY($1) AND status = 'routed'`, [requestIds]);
+    const routed = await db.query<{ request_id: string }>(`SELECT request_id FROM history.tickets WHERE request_id = ANY($1) AND status = 'routed'`, [
+      requestIds,
+    ]);
     const done = new Set(routed.rows.map((row) => row.request_id));
     const missing = requestIds.filter((id) => !done.has(id));
     const reader = new KafkaTestClient(testBrokers());

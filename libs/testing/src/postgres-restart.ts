@@ -5,9 +5,7 @@ import { eventually } from './eventually.js';
 
 const run = promisify(execFile);
 
-export type PostgresRestart =
-  | { readonly restarted: true; readonly how: string; readonly tookMs: number }
-  | { readonly restarted: false; readonly why: string };
+export type PostgresRestart = { readonly restarted: true; readonly how: string; readonly tookMs: number } | { readonly restarted: false; readonly why: string };
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
