@@ -27,11 +27,11 @@ export class HistoryConfig extends AuthenticatedServiceConfig {
   @Max(5000)
   HISTORY_BATCH_RECORDS = 2000;
 
-  /** Partitions stored at once (their transactions queue on the chain lock, but fetching and sealing overlap). */
+  /** Partition batches handled at once: those that arrive together are stored in one group commit. */
   @IsInt()
   @Min(1)
   @Max(64)
-  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 16;
 }
 
 export function loadHistoryConfig(env: NodeJS.ProcessEnv = process.env): HistoryConfig {

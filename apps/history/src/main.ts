@@ -12,6 +12,8 @@ await bootstrapService({
   consumer: {
     groupId: config.HISTORY_CONSUMER_GROUP,
     maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
     maxBatchRecords: config.HISTORY_BATCH_RECORDS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },

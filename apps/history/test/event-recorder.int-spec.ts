@@ -5,6 +5,7 @@ import { submittedTicket, testDatabaseUrl } from '#testing';
 import { consumed, openHistoryStore } from './history-store.js';
 import type { HistoryStore } from './history-store.js';
 import type { TicketRepository } from '../src/tickets/ticket.repository.js';
+import type { IncomingEvent } from '../src/audit/event-sealer.js';
 import { EventRecorder } from '../src/recording/event-recorder.service.js';
 
 function kafkaEvent(topic: string, value: unknown, headers: Record<string, string> = {}): KafkaEvent {
@@ -89,5 +90,36 @@ describe(EventRecorder.name, () => {
     const event = kafkaEvent(Topics.ticketsSubmitted, { ticketId: 'x' }, { ce_id: randomUUID() });
 
     await expect(sut.record([event])).rejects.toMatchObject({ retriable: false, code: 'INVALID_EVENT' });
+  });
+
+  it('commits batches handed over together in shared transactions (group commit), each caller told its own count', async () => {
+    const batches = Array.from({ length: 8 }, () => {
+      const ticket = submittedTicket();
+      return [kafkaEvent(Topics.ticketsSubmitted, ticket, { ce_id: randomUUID(), ce_time: ticket.receivedAt })];
+    });
+
+    const counts = await Promise.all(batches.map((batch) => sut.record(batch)));
+
+    expect(counts).toEqual(batches.map(() => 1));
+    const ids = batches.map((batch) => batch[0]?.cloudEvent.id ?? '');
+    const rows = await store.dataSource.query<{ transactions: number; stored: number }[]>(
+      `SELECT count(DISTINCT xmin::text)::int AS transactions, count(*)::int AS stored FROM history.events WHERE ce_id = ANY($1::text[])`,
+      [ids],
+    );
+    expect(rows[0]?.stored).toBe(8);
+    expect(rows[0]?.transactions).toBeLessThan(8);
+  });
+
+  it('a batch that cannot be stored fails alone: the batches committed with it are stored', async () => {
+    const good = Array.from({ length: 4 }, () => sut.toIncomingEvent(kafkaEvent(Topics.ticketsSubmitted, submittedTicket(), { ce_id: randomUUID() })));
+    const broken = { ...sut.toIncomingEvent(kafkaEvent(Topics.ticketsSubmitted, submittedTicket(), { ce_id: randomUUID() })), occurredAt: 'not a time' };
+
+    const outcomes = await Promise.allSettled([good[0], good[1], broken, good[2], good[3]].map((event) => store.history.append([event as IncomingEvent])));
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const rows = await store.dataSource.query<{ ce_id: string }[]>(`SELECT ce_id FROM history.events WHERE ce_id = ANY($1::text[])`, [
+      [...good, broken].map((event) => event.ceId),
+    ]);
+    expect(rows.map((row) => row.ce_id).sort()).toEqual(good.map((event) => event.ceId).sort());
   });
 });

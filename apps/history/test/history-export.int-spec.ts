@@ -5,6 +5,7 @@ import { isolatedDatabase, ServiceProcess, startGroupAtEnd, testBrokers, testDat
 import type { IsolatedDatabase } from '#testing';
 import { consumed, openHistoryStore } from './history-store.js';
 import type { HistoryStore } from './history-store.js';
+import { HISTORY_RECORDED_TOPICS } from '../src/recording/history.consumer.js';
 
 const EVENTS = 100_000;
 /** Less heap than the export's text alone, let alone its rows as objects: only a stream fits. */
@@ -44,7 +45,8 @@ describe('history export', () => {
       await store.recorder.record(batch);
     }
     const group = `support-history-it-export-${suffix}`;
-    await startGroupAtEnd(testBrokers(), group, [Topics.notifications]);
+    // Nothing else on the shared broker is consumed meanwhile: the heap measured is the export's.
+    await startGroupAtEnd(testBrokers(), group, HISTORY_RECORDED_TOPICS);
     history = await new ServiceProcess('history', {
       KAFKA_BROKERS: testBrokers().join(','),
       DATABASE_URL: database.url,

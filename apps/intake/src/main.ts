@@ -11,6 +11,11 @@ await bootstrapService({
   port: config.INTAKE_PORT,
   host: config.HOST,
   bodyLimitBytes: 64 * 1024,
-  consumer: { groupId: ConsumerGroups.intake, maxAttempts: config.KAFKA_MAX_ATTEMPTS },
+  consumer: {
+    groupId: ConsumerGroups.intake,
+    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+  },
   openApi: { title: 'Intake', description: 'The front door for chat, support form, phone desk and email requests', version: '1' },
 });

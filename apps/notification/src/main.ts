@@ -22,6 +22,8 @@ await bootstrapService({
   consumer: {
     groupId: config.NOTIFICATION_CONSUMER_GROUP,
     maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },
   openApi: { title: 'Notification', description: 'Notifications to requesters, PSMs, support and the phone desk; phone-desk alerts', version: '1' },

@@ -13,6 +13,11 @@ await bootstrapService({
   module: RoutingModule.forRoot(config, ruleSet),
   port: config.ROUTING_PORT,
   host: config.HOST,
-  consumer: { groupId: ConsumerGroups.routing, maxAttempts: config.KAFKA_MAX_ATTEMPTS },
+  consumer: {
+    groupId: ConsumerGroups.routing,
+    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+  },
   openApi: { title: 'Routing', description: 'Explainable routing rules and previews', version: '1' },
 });

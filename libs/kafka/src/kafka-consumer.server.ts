@@ -43,6 +43,10 @@ export interface KafkaConsumerServerOptions {
   readonly maxRetryBackoffMs?: number;
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /** A fetch returns once this many bytes are waiting (default 1)... */
+  readonly fetchMinBytes?: number;
+  /** ...or after this long (default 250 ms). */
+  readonly fetchMaxWaitMs?: number;
   /** Largest slice of a fetched batch handed to a batch handler at once (default 250). */
   readonly maxBatchRecords?: number;
   /**
@@ -153,7 +157,8 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       sessionTimeout: this.options.sessionTimeoutMs ?? 15_000,
       heartbeatInterval: 3_000,
       rebalanceTimeout: 60_000,
-      maxWaitTimeInMs: 250,
+      minBytes: this.options.fetchMinBytes ?? 1,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 250,
       readUncommitted: !(this.options.readCommitted ?? true),
       allowAutoTopicCreation: false,
       retry: {

@@ -28,6 +28,8 @@ export interface ServiceBootstrapOptions {
     readonly retryBackoffMs?: number;
     readonly partitionsConsumedConcurrently?: number;
     readonly maxBatchRecords?: number;
+    readonly fetchMinBytes?: number;
+    readonly fetchMaxWaitMs?: number;
   };
   readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
   /** Hook for per-service HTTP setup (security headers, extra content types). */
@@ -132,6 +134,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
       ...(consumer.retryBackoffMs === undefined ? {} : { retryBackoffMs: consumer.retryBackoffMs }),
       ...(consumer.partitionsConsumedConcurrently === undefined ? {} : { partitionsConsumedConcurrently: consumer.partitionsConsumedConcurrently }),
       ...(consumer.maxBatchRecords === undefined ? {} : { maxBatchRecords: consumer.maxBatchRecords }),
+      ...(consumer.fetchMinBytes === undefined ? {} : { fetchMinBytes: consumer.fetchMinBytes }),
+      ...(consumer.fetchMaxWaitMs === undefined ? {} : { fetchMaxWaitMs: consumer.fetchMaxWaitMs }),
     });
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
     await app.startAllMicroservices();

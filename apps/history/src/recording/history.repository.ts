@@ -22,10 +22,29 @@ export async function lockChainHead(db: Queryable): Promise<ChainHead> {
   return { lastSeq: BigInt(row.last_seq), lastHash: row.last_hash };
 }
 
-/** Owns every write to the event store. */
+/** Batches of concurrent callers waiting to be appended together. */
+interface PendingAppend {
+  readonly events: readonly IncomingEvent[];
+  readonly resolve: (stored: number) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Appends that may be under way at once: one holding the chain lock, one preparing behind it. */
+const APPENDS_IN_FLIGHT = 2;
+/** Upper bound of the events one group commit takes. */
+const MAX_GROUP_EVENTS = 5_000;
+
+/**
+ * Owns every write to the event store. Concurrent appends (one per consumed partition batch) are
+ * committed together (group commit): under a steady trickle every partition brings a few events
+ * at a time, and one transaction, one chain lock and one WAL flush for all of them instead of one
+ * each is what keeps up.
+ */
 @Injectable()
 export class HistoryRepository {
   private readonly sealer: EventSealer;
+  private pending: PendingAppend[] = [];
+  private inFlight = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -36,12 +55,67 @@ export class HistoryRepository {
 
   /**
    * Appends the events not seen before (by `ce_id`) to the chain and applies their projection, in
-   * one transaction: when this resolves the whole batch is durable and offsets may be committed.
-   * Everything but the chaining itself (dedup, keys, encryption, projection) is done before the
-   * chain lock is taken, so that concurrent batches hold it only to hash, insert and commit.
+   * one transaction, possibly shared with other callers' batches: when this resolves the whole
+   * batch is durable and offsets may be committed. Resolves to how many of them were new.
    */
-  async append(events: readonly IncomingEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
+  append(events: readonly IncomingEvent[]): Promise<number> {
+    if (events.length === 0) return Promise.resolve(0);
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ events, resolve, reject });
+      this.startGroups();
+    });
+  }
+
+  private startGroups(): void {
+    while (this.inFlight < APPENDS_IN_FLIGHT && this.pending.length > 0) {
+      const group: PendingAppend[] = [];
+      let size = 0;
+      while (this.pending.length > 0 && (group.length === 0 || size + (this.pending[0]?.events.length ?? 0) <= MAX_GROUP_EVENTS)) {
+        const next = this.pending.shift() as PendingAppend;
+        group.push(next);
+        size += next.events.length;
+      }
+      this.inFlight += 1;
+      void this.commitGroup(group).finally(() => {
+        this.inFlight -= 1;
+        this.startGroups();
+      });
+    }
+  }
+
+  /**
+   * One transaction for the whole group. If it fails, each batch is tried on its own, so that one
+   * batch's failure (a poison record, a conflict) is reported to its caller only.
+   */
+  private async commitGroup(group: readonly PendingAppend[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        const stored = new Set(await this.appendNow(group.flatMap((member) => member.events)));
+        for (const member of group) {
+          let count = 0;
+          for (const event of member.events) if (stored.delete(event.ceId)) count += 1;
+          member.resolve(count);
+        }
+        return;
+      } catch {
+        // Isolated below.
+      }
+    }
+    for (const member of group) {
+      try {
+        member.resolve((await this.appendNow(member.events)).length);
+      } catch (error) {
+        member.reject(error);
+      }
+    }
+  }
+
+  /**
+   * The transaction of one append; returns the ids of the events stored. Everything but the
+   * chaining itself (dedup, keys, encryption, projection) is done before the chain lock is taken,
+   * so that concurrent appends hold it only to hash, insert and commit.
+   */
+  private async appendNow(events: readonly IncomingEvent[]): Promise<string[]> {
     const stored = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.unseen(manager, events);
       if (fresh.length === 0) return [];
@@ -54,7 +128,7 @@ export class HistoryRepository {
       return entries;
     });
     for (const entry of stored) historyEventsRecorded.inc({ topic: entry.topic });
-    return stored.length;
+    return stored.map((entry) => entry.ceId);
   }
 
   /** Appends events whose ids are known to be new; the caller holds the chain lock (`lockChainHead`). */

@@ -83,10 +83,19 @@ describe(planProjection.name, () => {
     const claimed = randomUUID();
     const reopened = randomUUID();
     const sut = planProjection([lifecycle(claimed, 'claimed', '2026-11-25T10:00:00.000Z'), lifecycle(reopened, 'reopened', '2026-11-25T10:00:00.000Z')]);
-    expect(sut.lifecycle).toEqual([
-      { ticketId: claimed, status: 'claimed', firstResponseAt: '2026-11-25T10:00:00.000Z' },
-      { ticketId: reopened, status: 'reopened', firstResponseAt: null },
-    ]);
+    expect(sut.lifecycle).toEqual(
+      expect.arrayContaining([
+        { ticketId: claimed, status: 'claimed', firstResponseAt: '2026-11-25T10:00:00.000Z' },
+        { ticketId: reopened, status: 'reopened', firstResponseAt: null },
+      ]),
+    );
+    expect(sut.lifecycle).toHaveLength(2);
+  });
+
+  it('orders each kind of change by ticket, so concurrent appends lock ticket rows in the same order', () => {
+    const ids = Array.from({ length: 20 }, () => randomUUID());
+    const sut = planProjection(ids.map((id) => lifecycle(id, 'claimed', '2026-11-25T10:00:00.000Z')));
+    expect(sut.lifecycle.map((change) => change.ticketId)).toEqual([...ids].sort());
   });
 
   it('keeps one change per ticket when the same ticket comes twice in a batch (last one wins)', () => {

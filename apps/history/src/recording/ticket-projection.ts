@@ -105,7 +105,12 @@ export function planProjection(events: readonly ProjectedEvent[]): ProjectionPla
       lifecycle.set(change.ticketId, { ticketId: change.ticketId, status: change.event, firstResponseAt: earlier(before?.firstResponseAt ?? null, response) });
     }
   }
-  return { submitted: [...submitted.values()], routed: [...routed.values()], lifecycle: [...lifecycle.values()] };
+  // Ticket order: concurrent appends lock the rows they upsert in the same order (no deadlock).
+  return { submitted: byTicket(submitted), routed: byTicket(routed), lifecycle: byTicket(lifecycle) };
+}
+
+function byTicket<T extends { readonly ticketId: string }>(changes: ReadonlyMap<string, T>): T[] {
+  return [...changes.values()].sort((left, right) => (left.ticketId < right.ticketId ? -1 : left.ticketId > right.ticketId ? 1 : 0));
 }
 
 const UPSERT_SUBMITTED = `

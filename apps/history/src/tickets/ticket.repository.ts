@@ -1,8 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Topics } from '#contracts';
 import { loadKeys } from '../privacy/subject-keys.js';
 import type { DataKey } from '../privacy/subject-vault.js';
 import { SubjectVault } from '../privacy/subject-vault.js';
+
+/** Where each topic's events come in a ticket's life; topics not listed come after these. */
+const PIPELINE_ORDER: readonly string[] = [
+  Topics.ticketsSubmitted,
+  Topics.ticketsRouted,
+  Topics.queuePsm,
+  Topics.queueSupport,
+  Topics.alertsPhoneDesk,
+  Topics.ticketsLifecycle,
+  Topics.notifications,
+];
 
 export interface TicketRow {
   ticket_id: string;
@@ -132,10 +144,15 @@ export class TicketRepository {
     );
   }
 
+  /**
+   * A ticket's timeline: by the time each event happened; events of the same instant in pipeline
+   * order (history stores the topics as they come, so the chain order alone does not say it).
+   */
   async findEvents(ticketId: string): Promise<EventRow[]> {
     return this.dataSource.query<EventRow[]>(
-      `SELECT seq, ce_id, topic, type, occurred_at, payload, key_id, personal_data FROM history.events WHERE ticket_id = $1 ORDER BY occurred_at, seq`,
-      [ticketId],
+      `SELECT seq, ce_id, topic, type, occurred_at, payload, key_id, personal_data FROM history.events WHERE ticket_id = $1
+       ORDER BY occurred_at, array_position($2::text[], topic), seq`,
+      [ticketId, PIPELINE_ORDER],
     );
   }
 }
