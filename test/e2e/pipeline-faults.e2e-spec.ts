@@ -18,6 +18,7 @@ import {
   userToken,
 } from '#testing';
 import type { IsolatedDatabase, ServiceName, TopicTail } from '#testing';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** What this suite uses of the infrastructure tools, loaded from the build as the global setup does. */
@@ -286,48 +287,53 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     expect(recorded).toEqual({ inHistory: BURST, duplicated: 0, outOfOrder: 0, wrongAlerts: 0 });
   }, 300_000);
 
-  it('loses nothing and duplicates nothing when PostgreSQL restarts during a burst', async () => {
-    const accepted = Array.from({ length: BURST }, (_, index) => request(2 * BURST + index, suffix));
-    const started = Date.now();
-    const producing = (async () => {
-      for (let start = 0; start < accepted.length; start += 20) {
-        const chunk = accepted.slice(start, start + 20).map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
-        await kafka.produce(Topics.requests, chunk);
-        await new Promise((resolve) => setTimeout(resolve, 250));
+  // Registered only where the test database's server can be restarted (see restartPostgres).
+  const postgresRestartable = Boolean(process.env.TEST_PG_RESTART_COMMAND) || (process.getuid?.() === 0 && existsSync('/usr/bin/pg_ctlcluster'));
+  (postgresRestartable ? it : it.skip)(
+    'loses nothing and duplicates nothing when PostgreSQL restarts during a burst',
+    async () => {
+      const accepted = Array.from({ length: BURST }, (_, index) => request(2 * BURST + index, suffix));
+      const started = Date.now();
+      const producing = (async () => {
+        for (let start = 0; start < accepted.length; start += 20) {
+          const chunk = accepted.slice(start, start + 20).map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
+          await kafka.produce(Topics.requests, chunk);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const restartAt = Date.now() - started;
+      // Every service's sessions are cut (fast shutdown) while each of them has work in flight.
+      const restart = await restartPostgres(testDatabaseUrl());
+      const backAt = Date.now() - started;
+      await producing;
+      if (!restart.restarted) throw new Error(`PostgreSQL could not be restarted: ${restart.why}`);
+      await db.end().catch(() => undefined);
+      db = await connectChecker();
+      const restarted: string[] = [];
+      for (const [name, service] of services) {
+        if (!service.running) {
+          restarted.push(name);
+          await service.start(90_000);
+        }
       }
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const restartAt = Date.now() - started;
-    // Every service's sessions are cut (fast shutdown) while each of them has work in flight.
-    const restart = await restartPostgres(testDatabaseUrl());
-    const backAt = Date.now() - started;
-    await producing;
-    if (!restart.restarted) {
-      process.stderr.write(`[faults] PostgreSQL restart skipped: ${restart.why}\n`);
-      return;
-    }
-    await db.end().catch(() => undefined);
-    db = await connectChecker();
-    const restarted: string[] = [];
-    for (const [name, service] of services) {
-      if (!service.running) {
-        restarted.push(name);
-        await service.start(90_000);
-      }
-    }
-    const recorded = await checkRecorded(accepted);
-    const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
-    const verify = (await (await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
-      ok: boolean;
-    };
-    process.stderr.write(
-      `[faults] PostgreSQL restarted (${restart.how}) from ${restartAt} to ${backAt} ms (${restart.tookMs} ms until it accepted connections); ` +
-        `services restarted ${restarted.join(', ') || 'none'}; accepted ${BURST}, in history ${recorded.inHistory}, with duplicates ${recorded.duplicated}, ` +
-        `out of order ${recorded.outOfOrder}, chain verifies ${verify.ok}\n`,
-    );
+      const recorded = await checkRecorded(accepted);
+      const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
+      const verify = (await (
+        await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as {
+        ok: boolean;
+      };
+      process.stderr.write(
+        `[faults] PostgreSQL restarted (${restart.how}) from ${restartAt} to ${backAt} ms (${restart.tookMs} ms until it accepted connections); ` +
+          `services restarted ${restarted.join(', ') || 'none'}; accepted ${BURST}, in history ${recorded.inHistory}, with duplicates ${recorded.duplicated}, ` +
+          `out of order ${recorded.outOfOrder}, chain verifies ${verify.ok}\n`,
+      );
 
-    expect(restarted).toEqual([]);
-    expect(recorded).toEqual({ inHistory: BURST, duplicated: 0, outOfOrder: 0, wrongAlerts: 0 });
-    expect(verify.ok).toBe(true);
-  }, 300_000);
+      expect(restarted).toEqual([]);
+      expect(recorded).toEqual({ inHistory: BURST, duplicated: 0, outOfOrder: 0, wrongAlerts: 0 });
+      expect(verify.ok).toBe(true);
+    },
+    300_000,
+  );
 });

@@ -174,6 +174,8 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
             return false;
           }
           this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts} in ${delay} ms): ${error.message}`);
+          // Not consuming until the group is joined again: not ready meanwhile.
+          status.set('starting', error.message);
           return this.sleep(delay);
         },
       },

@@ -15,6 +15,16 @@ describe(isInfrastructureError.name, () => {
       infrastructure: true,
     },
     { name: 'a pool that cannot connect', error: new Error('timeout exceeded when trying to connect'), infrastructure: true },
+    {
+      name: 'a deadlock, which the next attempt gets past',
+      error: Object.assign(new Error('deadlock detected'), { driverError: { code: '40P01' } }),
+      infrastructure: true,
+    },
+    {
+      name: 'a serialization failure',
+      error: Object.assign(new Error('could not serialize access'), { driverError: { code: '40001' } }),
+      infrastructure: true,
+    },
     { name: 'an invalid payload', error: new NonRetriableEventError('INVALID_EVENT', 'bad'), infrastructure: false },
     { name: 'a unique violation', error: Object.assign(new Error('duplicate key'), { driverError: { code: '23505' } }), infrastructure: false },
     { name: 'a handler bug', error: new TypeError('cannot read properties of undefined'), infrastructure: false },

@@ -58,13 +58,17 @@ export class NonRetriableEventError extends Error {
 }
 
 const INFRASTRUCTURE_KAFKA_CODES = new Set<string>([KafkaErrorCode.unavailable, KafkaErrorCode.publishTimeout]);
-/** Socket errors, and PostgreSQL's connection exceptions (class 08) and shutdowns (57P01-57P03). */
-const INFRASTRUCTURE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+/**
+ * Socket errors; PostgreSQL's shutdowns (57P01-57P03); and its transient conflicts, a deadlock
+ * (40P01) or a serialization failure (40001), which another attempt gets past.
+ */
+const INFRASTRUCTURE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '40P01', '40001']);
 const INFRASTRUCTURE_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /the database system is (starting up|shutting down)/i];
 
 /**
- * A failure of a dependency (the broker, the database), not of the record: retrying it is not a
- * sign of a poison message, so it never sends a record to the dead-letter topic.
+ * A failure of a dependency (the broker, the database) or a transient conflict in it, not of the
+ * record: retrying it is not a sign of a poison message, so it never sends a record to the
+ * dead-letter topic.
  */
 export function isInfrastructureError(error: unknown): boolean {
   const visit = (current: unknown, depth: number): boolean => {

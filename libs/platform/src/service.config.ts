@@ -31,7 +31,7 @@ export class ServiceConfig {
   KAFKA_FETCH_MIN_BYTES = 65_536;
 
   @IsInt()
-  @Min(0)
+  @Min(1)
   @Max(5_000)
   KAFKA_FETCH_MAX_WAIT_MS = 50;
 

@@ -15,7 +15,8 @@ export async function ensureSubjectKeys(db: Queryable, vault: SubjectVault, refs
     [[...refs]],
   );
   for (const row of rows) keys.set(row.subject_ref, vault.unwrap(row.key_id, row.wrapped_key));
-  const missing = [...refs].filter((ref) => !keys.has(ref));
+  // Sorted: concurrent batches creating keys of the same subjects wait for each other in one order.
+  const missing = [...refs].filter((ref) => !keys.has(ref)).sort();
   if (missing.length === 0) return keys;
   const created = missing.map((ref) => ({ ref, ...vault.newDataKey(randomUUID()) }));
   // A concurrent batch may create the same subject's key first: its key is then used instead.

@@ -111,20 +111,22 @@ export class HistoryRepository {
   }
 
   /**
-   * The transaction of one append; returns the ids of the events stored. Everything but the
-   * chaining itself (dedup, keys, encryption, projection) is done before the chain lock is taken,
-   * so that concurrent appends hold it only to hash, insert and commit.
+   * The transaction of one append; returns the ids of the events stored. Dedup, keys and
+   * encryption are done before the chain lock is taken, so that concurrent appends hold it only to
+   * project, hash, insert and commit.
    */
   private async appendNow(events: readonly IncomingEvent[]): Promise<string[]> {
     const stored = await this.dataSource.transaction(async (manager) => {
       const fresh = await this.unseen(manager, events);
       if (fresh.length === 0) return [];
       const { prepared, entries } = await this.prepare(manager, fresh);
-      await applyProjection(
-        manager,
-        planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef }))),
-      );
-      await this.chain(manager, await lockChainHead(manager), entries);
+      const projection = planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef })));
+      // Every write to the ticket rows happens under the chain lock, which every writer (appends,
+      // erasures) takes first: a group mixing topics locks its tickets in an order of its own, and
+      // two appends, or an append and an erasure, holding rows the other wants would deadlock.
+      const head = await lockChainHead(manager);
+      await applyProjection(manager, projection);
+      await this.chain(manager, head, entries);
       return entries;
     });
     for (const entry of stored) historyEventsRecorded.inc({ topic: entry.topic });

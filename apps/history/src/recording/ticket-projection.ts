@@ -105,7 +105,8 @@ export function planProjection(events: readonly ProjectedEvent[]): ProjectionPla
       lifecycle.set(change.ticketId, { ticketId: change.ticketId, status: change.event, firstResponseAt: earlier(before?.firstResponseAt ?? null, response) });
     }
   }
-  // Ticket order: concurrent appends lock the rows they upsert in the same order (no deadlock).
+  // A stable order for the upserts (what keeps concurrent appends from deadlocking is the chain
+  // lock, which they take before projecting).
   return { submitted: byTicket(submitted), routed: byTicket(routed), lifecycle: byTicket(lifecycle) };
 }
 
