@@ -7,6 +7,7 @@ import {
   ServiceProcess,
   eventually,
   isolatedDatabase,
+  canRestartPostgres,
   restartPostgres,
   startGroupAtEnd,
   tailTopics,
@@ -18,7 +19,6 @@ import {
   userToken,
 } from '#testing';
 import type { IsolatedDatabase, ServiceName, TopicTail } from '#testing';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** What this suite uses of the infrastructure tools, loaded from the build as the global setup does. */
@@ -167,6 +167,48 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     }
   }
 
+  /**
+   * Produces the requests 20 every 250 ms, as upstream apps would: a send Kafka does not acknowledge
+   * is retried (it may then land twice). `between` runs after each chunk (e.g. to add poison).
+   * Resolves to the number of retried sends.
+   */
+  async function produceBurst(accepted: readonly UpstreamRequestPayload[], between?: (start: number) => Promise<void>): Promise<number> {
+    let retriedSends = 0;
+    for (let start = 0; start < accepted.length; start += 20) {
+      const chunk = accepted.slice(start, start + 20).map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
+      for (;;) {
+        try {
+          await kafka.produce(Topics.requests, chunk);
+          break;
+        } catch {
+          retriedSends += 1;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+      await between?.(start);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return retriedSends;
+  }
+
+  /** What an orchestrator does: every service that exited is started again; returns their names. */
+  async function restartExited(): Promise<string[]> {
+    const restarted: string[] = [];
+    for (const [name, service] of services) {
+      if (!service.running) {
+        restarted.push(name);
+        await service.start(90_000);
+      }
+    }
+    return restarted;
+  }
+
+  async function auditChainVerifies(): Promise<boolean> {
+    const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
+    const response = await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await response.json()) as { ok: boolean }).ok;
+  }
+
   it('records every accepted request exactly once, in order, whatever is killed; poison is parked, never lost', async () => {
     const accepted = Array.from({ length: BURST }, (_, index) => request(index, suffix));
     const poisonMarker = `poison-${suffix}`;
@@ -175,23 +217,14 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     const killEvery = Math.max(1_000, Math.floor(((BURST / 80) * 1_000) / (SERVICES.length + 1)));
     const started = Date.now();
 
-    const producing = (async () => {
-      for (let start = 0; start < accepted.length; start += 20) {
-        const chunk = accepted.slice(start, start + 20);
-        await kafka.produce(
-          Topics.requests,
-          chunk.map((item) => ({ key: item.requestId, value: JSON.stringify(item) })),
-        );
-        if (start % 200 === 0) {
-          await kafka.produce(Topics.requests, [
-            { key: null, value: `{"requestId": "${poisonMarker}-json-${start}", ` },
-            { key: null, value: JSON.stringify({ requestId: `${poisonMarker}-payload-${start}`, channel: 'fax' }) },
-          ]);
-          await kafka.produce(Topics.ticketsSubmitted, [{ key: `${poisonMarker}-${start}`, value: `not json ${poisonMarker}-${start}` }]);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    })();
+    const producing = produceBurst(accepted, async (start) => {
+      if (start % 200 !== 0) return;
+      await kafka.produce(Topics.requests, [
+        { key: null, value: `{"requestId": "${poisonMarker}-json-${start}", ` },
+        { key: null, value: JSON.stringify({ requestId: `${poisonMarker}-payload-${start}`, channel: 'fax' }) },
+      ]);
+      await kafka.produce(Topics.ticketsSubmitted, [{ key: `${poisonMarker}-${start}`, value: `not json ${poisonMarker}-${start}` }]);
+    });
     // Kills while the burst is being produced; each service comes back in the background
     // (a restarted member waits out the dead one's session before it owns partitions again).
     const restarts: Promise<unknown>[] = [];
@@ -217,10 +250,7 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     });
     // Stopped now: the next test restarts the broker, and a tail left running would outlive the suite.
     await dlqTail.stop();
-    const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
-    const verify = (await (await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
-      ok: boolean;
-    };
+    const verifies = await auditChainVerifies();
     process.stderr.write(
       `[faults] burst produced in ${producedIn} ms; kills ${kills.map((kill) => `${kill.name}@${kill.at}ms`).join(', ')}; accepted ${BURST}, in history ${recorded.inHistory}, with duplicates ${recorded.duplicated}, ` +
         `out of order ${recorded.outOfOrder}, rejected recorded ${rejected.rows[0]?.count}, dead-lettered ${dlq.length}\n`,
@@ -231,7 +261,7 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     expect(recorded).toEqual({ inHistory: BURST, duplicated: 0, outOfOrder: 0, wrongAlerts: 0 });
     expect(rejected.rows[0]?.count).toBe(poisonBatches * 2);
     expect(new Set(dlq.map((record) => record.topic)).size).toBe(2);
-    expect(verify.ok).toBe(true);
+    expect(verifies).toBe(true);
   }, 300_000);
 
   it('loses nothing and duplicates nothing when the broker restarts during a burst', async () => {
@@ -242,38 +272,15 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     }
     const accepted = Array.from({ length: BURST }, (_, index) => request(BURST + index, suffix));
     const started = Date.now();
-    let retriedSends = 0;
-    const producing = (async () => {
-      for (let start = 0; start < accepted.length; start += 20) {
-        const chunk = accepted.slice(start, start + 20).map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
-        // An upstream app retries until Kafka acknowledges; a retried send may land twice.
-        for (;;) {
-          try {
-            await kafka.produce(Topics.requests, chunk);
-            break;
-          } catch {
-            retriedSends += 1;
-            await new Promise((resolve) => setTimeout(resolve, 500));
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    })();
+    const producing = produceBurst(accepted);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const downAt = Date.now() - started;
     // Only a broker this project started (and owns) is stopped; one it found running is left alone.
     const stopped = await infra.stopInfrastructure({ profile: 'test', only: ['kafka'] });
     if (stopped.length > 0) await infra.ensureInfrastructure({ profile: 'test', log: () => undefined });
     const backAt = Date.now() - started;
-    await producing;
-    // What an orchestrator does: a service that gave up on the broker is started again.
-    const restarted: string[] = [];
-    for (const [name, service] of services) {
-      if (!service.running) {
-        restarted.push(name);
-        await service.start(90_000);
-      }
-    }
+    const retriedSends = await producing;
+    const restarted = await restartExited();
     const recorded = await checkRecorded(accepted);
     process.stderr.write(
       `[faults] broker down from ${downAt} to ${backAt} ms; sends retried ${retriedSends}; services restarted ${restarted.join(', ') || 'none'}; ` +
@@ -288,19 +295,12 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
   }, 300_000);
 
   // Registered only where the test database's server can be restarted (see restartPostgres).
-  const postgresRestartable = Boolean(process.env.TEST_PG_RESTART_COMMAND) || (process.getuid?.() === 0 && existsSync('/usr/bin/pg_ctlcluster'));
-  (postgresRestartable ? it : it.skip)(
+  (canRestartPostgres() ? it : it.skip)(
     'loses nothing and duplicates nothing when PostgreSQL restarts during a burst',
     async () => {
       const accepted = Array.from({ length: BURST }, (_, index) => request(2 * BURST + index, suffix));
       const started = Date.now();
-      const producing = (async () => {
-        for (let start = 0; start < accepted.length; start += 20) {
-          const chunk = accepted.slice(start, start + 20).map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
-          await kafka.produce(Topics.requests, chunk);
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      })();
+      const producing = produceBurst(accepted);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const restartAt = Date.now() - started;
       // Every service's sessions are cut (fast shutdown) while each of them has work in flight.
@@ -310,29 +310,18 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
       if (!restart.restarted) throw new Error(`PostgreSQL could not be restarted: ${restart.why}`);
       await db.end().catch(() => undefined);
       db = await connectChecker();
-      const restarted: string[] = [];
-      for (const [name, service] of services) {
-        if (!service.running) {
-          restarted.push(name);
-          await service.start(90_000);
-        }
-      }
+      const restarted = await restartExited();
       const recorded = await checkRecorded(accepted);
-      const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
-      const verify = (await (
-        await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } })
-      ).json()) as {
-        ok: boolean;
-      };
+      const verifies = await auditChainVerifies();
       process.stderr.write(
         `[faults] PostgreSQL restarted (${restart.how}) from ${restartAt} to ${backAt} ms (${restart.tookMs} ms until it accepted connections); ` +
           `services restarted ${restarted.join(', ') || 'none'}; accepted ${BURST}, in history ${recorded.inHistory}, with duplicates ${recorded.duplicated}, ` +
-          `out of order ${recorded.outOfOrder}, chain verifies ${verify.ok}\n`,
+          `out of order ${recorded.outOfOrder}, chain verifies ${verifies}\n`,
       );
 
       expect(restarted).toEqual([]);
       expect(recorded).toEqual({ inHistory: BURST, duplicated: 0, outOfOrder: 0, wrongAlerts: 0 });
-      expect(verify.ok).toBe(true);
+      expect(verifies).toBe(true);
     },
     300_000,
   );

@@ -12,7 +12,7 @@ import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import { childTraceparent, withTrace } from './trace-context.js';
 import type { TraceContext } from './trace-context.js';
-import { restartDelayMs } from './restart-policy.js';
+import { doublingDelayMs, restartDelayMs } from './restart-policy.js';
 import { TransactionScope } from './transaction-scope.js';
 import { TransactionalProducers } from './transactional-producers.js';
 
@@ -454,7 +454,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
         if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts)) return { kind: 'failed', error, attempts: counted + waited };
         kafkaMetrics.retries.inc({ topic, group: this.options.groupId });
         const attempt = infrastructure ? waited : counted;
-        const delay = Math.min(cap, base * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
+        const delay = doublingDelayMs(attempt, base, cap) * (0.5 + Math.random() / 2);
         const label = infrastructure ? `dependency unavailable (wait ${waited})` : `attempt ${counted}/${maxAttempts} failed`;
         this.log.warn(`${topic}: ${label} (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`);
         if (!(await this.sleep(delay))) return { kind: 'interrupted' };
