@@ -11,3 +11,4 @@ export * from './transaction-scope.js';
 export * from './transactional-producers.js';
 export * from './topic-follower.js';
 export * from './trace-context.js';
+export { kafkaJsEncoderTuning, pooledEncoderClass } from './kafkajs-encoder.js';

@@ -1,3 +1,5 @@
+// Before kafkajs: see the module.
+import { kafkaJsEncoderTuning } from './kafkajs-encoder.js';
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaConfig, LogEntry, logCreator } from 'kafkajs';
@@ -42,8 +44,14 @@ const nestLogCreator: logCreator = () => (entry: LogEntry) => {
   else if (entry.level === logLevel.WARN) logger.warn(line);
 };
 
+let warnedAboutEncoder = false;
+
 export function createKafka(options: KafkaConnectionOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+  if (kafkaJsEncoderTuning !== 'full' && !warnedAboutEncoder) {
+    warnedAboutEncoder = true;
+    logger.warn(`kafkajs encoder buffers not pooled (${kafkaJsEncoderTuning}): kafkajs was loaded before this library, or its encoder changed`);
+  }
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: [...options.brokers],

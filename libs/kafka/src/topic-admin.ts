@@ -1,3 +1,5 @@
+// Before kafkajs: see the module.
+import './kafkajs-encoder.js';
 import kafkajs, { type Admin, type ITopicConfig } from 'kafkajs';
 
 // kafkajs is CommonJS and Node detects only some of its exports as named ESM exports.
