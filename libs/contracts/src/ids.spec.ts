@@ -13,6 +13,11 @@ describe(deterministicUuid.name, () => {
     expect(deterministicUuid('notification', ticketId, 'routed', 'requester')).toBe(sut);
   });
 
+  it('gives the ids it gave in earlier releases, so a redelivered event keeps its id across an upgrade', () => {
+    expect(deterministicUuid('ticket.routed', 'abc-123')).toBe('4eba677b-2ae0-8e76-81c6-cbc920a469d8');
+    expect(ticketReference('abc-123')).toBe('SR-D73F-LMUL');
+  });
+
   test.each([
     { name: 'another namespace', other: ['alert', 't-1', 'routed'] },
     { name: 'another first name', other: ['notification', 't-2', 'routed'] },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A UUID (version 8, RFC 9562 "custom") derived from a namespace and a name. The same inputs give
@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
  * consumers' `ce_id` deduplication absorbs it.
  */
 export function deterministicUuid(namespace: string, ...names: readonly string[]): string {
-  const digest = createHash('sha256').update(namespace).update('\u0000').update(names.join('\u0000')).digest();
-  const bytes = Buffer.from(digest.subarray(0, 16));
+  // One-shot hashing: a Hash object per id was a visible cost where every event derives ids.
+  const bytes = hash('sha256', `${namespace}\u0000${names.join('\u0000')}`, 'buffer');
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
+  const hex = bytes.toString('hex', 0, 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -22,7 +22,7 @@ const REFERENCE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
  * between two live tickets negligible.
  */
 export function ticketReference(ticketId: string): string {
-  const digest = createHash('sha256').update(ticketId).digest();
+  const digest = hash('sha256', ticketId, 'buffer');
   let value = 0n;
   for (let index = 0; index < 5; index += 1) value = (value << 8n) | BigInt(digest[index] ?? 0);
   let text = '';

@@ -3,6 +3,7 @@ import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { topicSpec, toCloudEventHeaders } from '#contracts';
 import type { TopicName, TopicPayloads } from '#contracts';
 import { KafkaErrorCode, KafkaPublishError, isStaleProducer, messageOf } from './kafka.errors.js';
+import { keyPartitioner } from './key-partitioner.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import { childTraceparent, currentTrace } from './trace-context.js';
 
@@ -96,6 +97,7 @@ export class EventPublisher implements EventSink {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: keyPartitioner,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     producer.on(producer.events.DISCONNECT, () => {

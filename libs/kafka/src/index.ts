@@ -12,3 +12,4 @@ export * from './transactional-producers.js';
 export * from './topic-follower.js';
 export * from './trace-context.js';
 export { kafkaJsEncoderTuning, pooledEncoderClass } from './kafkajs-encoder.js';
+export * from './key-partitioner.js';

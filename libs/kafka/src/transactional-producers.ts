@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { KafkaErrorCode, KafkaTransactionError, isProducerFenced, kafkaErrorType, messageOf } from './kafka.errors.js';
+import { keyPartitioner } from './key-partitioner.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import type { StagedRecord } from './transaction-scope.js';
 
@@ -74,6 +75,7 @@ export class TransactionalProducers {
       maxInFlightRequests: 1,
       transactionTimeout: this.options.transactionTimeoutMs ?? 30_000,
       allowAutoTopicCreation: false,
+      createPartitioner: keyPartitioner,
       // CONCURRENT_TRANSACTIONS right after a commit (markers still being written) is retried soon.
       retry: { retries: 10, initialRetryTime: 10, maxRetryTime: 1_000 },
     });

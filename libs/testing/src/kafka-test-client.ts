@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
-import { createKafka, decodeHeaders } from '#kafka';
+import { createKafka, decodeHeaders, keyPartitioner } from '#kafka';
 
 export interface ReadRecord {
   readonly topic: string;
@@ -26,7 +26,7 @@ export class KafkaTestClient {
 
   async produce(topic: string, records: { key?: string | null; value: string | null; headers?: IHeaders; partition?: number }[]): Promise<void> {
     if (!this.producer) {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+      this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
       await this.producer.connect();
     }
     await this.producer.send({
