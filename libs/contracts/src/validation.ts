@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { ValidationError } from 'class-validator';
+import { payloadCheck } from './payload-check.js';
 
 export interface FieldError {
   /** Dotted path of the offending field; empty for the whole value. */
@@ -62,7 +63,17 @@ export function validatePayload<T extends object>(type: new () => T, value: unkn
   inspectStructure(value, '', 1, structural);
   if (structural.length > 0) return { ok: false, errors: structural };
 
-  const instance = plainToInstance(type, value, { enableImplicitConversion: false, exposeDefaultValues: false });
+  if (payloadCheck(type)(value)) return { ok: true, value: toInstance(type, value) };
+  return validateWithClassValidator(type, value);
+}
+
+function toInstance<T extends object>(type: new () => T, value: object): T {
+  return plainToInstance(type, value, { enableImplicitConversion: false, exposeDefaultValues: false });
+}
+
+/** The full validation, with every error; `validatePayload` runs it when the fast check is not sure. Exported for tests. */
+export function validateWithClassValidator<T extends object>(type: new () => T, value: object): ValidationResult<T> {
+  const instance = toInstance(type, value);
   const errors = validateSync(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,
@@ -75,6 +86,20 @@ export function validatePayload<T extends object>(type: new () => T, value: unkn
     return { ok: false, errors: flat };
   }
   return { ok: true, value: instance };
+}
+
+/**
+ * `validatePayload` for callers that keep the value as it came (e.g. to store it): the same
+ * verdict and errors, but a valid value is returned as is, without building class instances.
+ */
+export function checkPayload<T extends object>(type: new () => T, value: unknown): ValidationResult<T> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const structural: FieldError[] = [];
+    inspectStructure(value, '', 1, structural);
+    // The value has the class's shape: every property the class declares was checked, none other is there.
+    if (structural.length === 0 && payloadCheck(type)(value)) return { ok: true, value: value as T };
+  }
+  return validatePayload(type, value);
 }
 
 /** Parses a Kafka record value or HTTP body text as JSON, reporting a field error instead of throwing. */

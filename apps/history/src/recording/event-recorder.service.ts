@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TOPIC_PAYLOAD_CLASSES, deterministicUuid, topicSpec, validatePayload } from '#contracts';
+import { TOPIC_PAYLOAD_CLASSES, checkPayload, deterministicUuid, topicSpec } from '#contracts';
 import type { TopicName } from '#contracts';
 import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
 import type { KafkaEvent } from '#kafka';
@@ -19,7 +19,7 @@ export class EventRecorder {
     const topic = event.topic as TopicName;
     const type: (new () => object) | undefined = TOPIC_PAYLOAD_CLASSES[topic];
     if (!type) throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `history does not record ${event.topic}`);
-    const result = validatePayload(type, event.value);
+    const result = checkPayload(type, event.value);
     if (!result.ok) {
       const reasons = result.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
       throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid ${event.topic} payload at offset ${event.offset}: ${reasons}`);
