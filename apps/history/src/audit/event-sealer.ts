@@ -1,6 +1,6 @@
 import { splitPersonalData } from '../privacy/personal-data.js';
 import type { DataKey, SubjectVault } from '../privacy/subject-vault.js';
-import { chainHash } from './hash-chain.js';
+import { canonicalTail, chainHashOfTail } from './hash-chain.js';
 import type { ChainEntry } from './hash-chain.js';
 
 /** An event as consumed, before anything is taken out of it. */
@@ -27,10 +27,14 @@ export interface PreparedEvent {
   readonly requesterRef: string | null;
 }
 
-export type UnchainedEntry = Omit<ChainEntry, 'seq' | 'recordedAt'>;
+/** An entry ready for the chain but for its sequence number, with its canonical form after it. */
+export interface UnchainedEntry extends Omit<ChainEntry, 'seq'> {
+  readonly canonicalTail: string;
+}
 
 export interface SealedEvent {
-  readonly entry: ChainEntry;
+  readonly entry: UnchainedEntry;
+  readonly seq: string;
   readonly prevHash: Buffer;
   readonly hash: Buffer;
 }
@@ -61,17 +65,18 @@ export class EventSealer {
   }
 
   /** Everything but the chain position: personal data encrypted, payload serialised (no lock needed). */
-  encrypt(prepared: PreparedEvent, key: DataKey | undefined): UnchainedEntry {
+  encrypt(prepared: PreparedEvent, key: DataKey | undefined, recordedAt: string): UnchainedEntry {
     const { event } = prepared;
     if (prepared.personal !== null && key === undefined) throw new Error(`no key for the personal data of event ${event.ceId}`);
     const personalData = prepared.personal !== null && key !== undefined ? this.vault.encrypt(key, prepared.personal, event.ceId) : null;
-    return {
+    const entry: Omit<ChainEntry, 'seq'> = {
       ceId: event.ceId,
       ticketId: event.ticketId,
       topic: event.topic,
       type: event.type,
       source: event.source,
       occurredAt: new Date(event.occurredAt).toISOString(),
+      recordedAt,
       partition: event.partition,
       offset: event.offset,
       payloadJson: JSON.stringify(prepared.payload),
@@ -79,15 +84,16 @@ export class EventSealer {
       keyId: personalData && key ? key.keyId : null,
       personalData,
     };
+    return { ...entry, canonicalTail: canonicalTail(entry) };
   }
 
   /** Gives the entry its place: the caller holds the chain lock. */
-  chain(entry: UnchainedEntry, seq: bigint, previous: Buffer, recordedAt: string): SealedEvent {
-    const chained: ChainEntry = { ...entry, seq: seq.toString(), recordedAt };
-    return { entry: chained, prevHash: previous, hash: chainHash(previous, chained) };
+  chain(entry: UnchainedEntry, seq: bigint, previous: Buffer): SealedEvent {
+    const seqText = seq.toString();
+    return { entry, seq: seqText, prevHash: previous, hash: chainHashOfTail(previous, seqText, entry.canonicalTail) };
   }
 
   seal(prepared: PreparedEvent, seq: bigint, previous: Buffer, recordedAt: string, key: DataKey | undefined): SealedEvent {
-    return this.chain(this.encrypt(prepared, key), seq, previous, recordedAt);
+    return this.chain(this.encrypt(prepared, key, recordedAt), seq, previous);
   }
 }

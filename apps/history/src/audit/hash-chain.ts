@@ -29,8 +29,15 @@ export interface ChainEntry {
  * text last. Unambiguous (JSON quoting), and cheap to rebuild from a row: nothing to sort.
  */
 export function canonicalEntry(entry: ChainEntry): string {
+  return canonicalForm(entry.seq, canonicalTail(entry));
+}
+
+/**
+ * The canonical form after the sequence number: everything an append knows before it takes the
+ * chain lock, so that under the lock only the sequence number and the hash are left to compute.
+ */
+export function canonicalTail(entry: Omit<ChainEntry, 'seq'>): string {
   const fields = [
-    entry.seq,
     entry.ceId,
     entry.ticketId,
     entry.topic,
@@ -44,10 +51,19 @@ export function canonicalEntry(entry: ChainEntry): string {
     entry.keyId,
     entry.personalData ? entry.personalData.toString('base64') : null,
   ];
-  return `${JSON.stringify(fields).slice(0, -1)},${entry.payloadJson}]`;
+  return `,${JSON.stringify(fields).slice(1, -1)},${entry.payloadJson}]`;
+}
+
+function canonicalForm(seq: string, tail: string): string {
+  return `[${JSON.stringify(seq)}${tail}`;
 }
 
 /** `sha256(prev_hash || canonical(entry))`. */
 export function chainHash(previous: Buffer, entry: ChainEntry): Buffer {
-  return createHash('sha256').update(previous).update(canonicalEntry(entry), 'utf8').digest();
+  return chainHashOfTail(previous, entry.seq, canonicalTail(entry));
+}
+
+/** `chainHash` from the entry's `canonicalTail`, computed beforehand. */
+export function chainHashOfTail(previous: Buffer, seq: string, tail: string): Buffer {
+  return createHash('sha256').update(previous).update(canonicalForm(seq, tail), 'utf8').digest();
 }

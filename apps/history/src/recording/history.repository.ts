@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventSealer } from '../audit/event-sealer.js';
-import type { IncomingEvent, PreparedEvent, SealedEvent, UnchainedEntry } from '../audit/event-sealer.js';
+import type { IncomingEvent, PreparedEvent, UnchainedEntry } from '../audit/event-sealer.js';
 import { needsTicketSubject } from '../privacy/personal-data.js';
 import { ensureSubjectKeys } from '../privacy/subject-keys.js';
 import type { Queryable } from '../privacy/subject-keys.js';
@@ -127,7 +127,7 @@ export class HistoryRepository {
       const head = await lockChainHead(manager);
       await applyProjection(manager, projection);
       await this.chain(manager, head, entries);
-      return entries;
+      return entries.map(({ entry }) => entry);
     });
     for (const entry of stored) historyEventsRecorded.inc({ topic: entry.topic });
     return stored.map((entry) => entry.ceId);
@@ -140,7 +140,12 @@ export class HistoryRepository {
     return prepared;
   }
 
-  private async prepare(db: Queryable, events: readonly IncomingEvent[]): Promise<{ prepared: PreparedEvent[]; entries: UnchainedEntry[] }> {
+  /**
+   * Everything an append can do before it takes the chain lock: personal data split off and
+   * encrypted, the entry's canonical form and its row built but for the sequence number and hashes.
+   * `recorded_at` is the time the batch was prepared, a few milliseconds before it is chained.
+   */
+  private async prepare(db: Queryable, events: readonly IncomingEvent[]): Promise<{ prepared: PreparedEvent[]; entries: StagedEntry[] }> {
     const ticketSubjects = await this.ticketSubjects(db, events);
     const prepared = events.map((event) => {
       const item = this.sealer.prepare(event, (ticketId) => ticketSubjects.get(ticketId));
@@ -149,20 +154,25 @@ export class HistoryRepository {
     });
     const refs = new Set(prepared.flatMap((item) => (item.subjectRef === null ? [] : [item.subjectRef])));
     const keys = await ensureSubjectKeys(db, this.vault, refs);
-    return { prepared, entries: prepared.map((item) => this.sealer.encrypt(item, item.subjectRef === null ? undefined : keys.get(item.subjectRef))) };
+    const recordedAt = new Date().toISOString();
+    const entries = prepared.map((item) => {
+      const entry = this.sealer.encrypt(item, item.subjectRef === null ? undefined : keys.get(item.subjectRef), recordedAt);
+      return { entry, rowTail: rowTail(entry) };
+    });
+    return { prepared, entries };
   }
 
-  private async chain(db: Queryable, head: ChainHead, entries: readonly UnchainedEntry[]): Promise<void> {
-    const recordedAt = new Date().toISOString();
+  /** Under the chain lock: numbers and hashes the prepared entries, inserts them, moves the head. */
+  private async chain(db: Queryable, head: ChainHead, entries: readonly StagedEntry[]): Promise<void> {
     let previous = head.lastHash;
     let seq = head.lastSeq;
-    const sealed = entries.map((entry) => {
+    const rows = entries.map(({ entry, rowTail }) => {
       seq += 1n;
-      const result = this.sealer.chain(entry, seq, previous, recordedAt);
-      previous = result.hash;
-      return result;
+      const sealed = this.sealer.chain(entry, seq, previous);
+      previous = sealed.hash;
+      return `{"seq":"${sealed.seq}","prev_hash":"${sealed.prevHash.toString('base64')}","hash":"${sealed.hash.toString('base64')}",${rowTail}`;
     });
-    await insertSealed(db, sealed);
+    await insertRows(db, rows);
     await db.query(`UPDATE history.chain_head SET last_seq = $1, last_hash = $2, updated_at = now() WHERE id = 1`, [seq.toString(), previous]);
   }
 
@@ -190,32 +200,36 @@ export class HistoryRepository {
   }
 }
 
+interface StagedEntry {
+  readonly entry: UnchainedEntry;
+  /** The entry's row in JSON, but for its first fields (sequence number and hashes) and the opening brace. */
+  readonly rowTail: string;
+}
+
 /**
  * One JSON document for the whole batch: serialising it is native work, where sixteen parameter
  * arrays would be escaped element by element. Each payload is spliced in as its exact text, and
  * json_to_recordset hands that text on unchanged to the json column: what is hashed is what is stored.
  */
-async function insertSealed(db: Queryable, sealed: readonly SealedEvent[]): Promise<void> {
-  const rows = sealed.map(({ entry, prevHash, hash }) => {
-    const fields = {
-      seq: entry.seq,
-      ce_id: entry.ceId,
-      ticket_id: entry.ticketId,
-      topic: entry.topic,
-      type: entry.type,
-      source: entry.source,
-      occurred_at: entry.occurredAt,
-      recorded_at: entry.recordedAt,
-      kafka_partition: entry.partition,
-      kafka_offset: entry.offset,
-      subject_ref: entry.subjectRef,
-      key_id: entry.keyId,
-      personal_data: entry.personalData ? entry.personalData.toString('base64') : null,
-      prev_hash: prevHash.toString('base64'),
-      hash: hash.toString('base64'),
-    };
-    return `${JSON.stringify(fields).slice(0, -1)},"payload":${entry.payloadJson}}`;
-  });
+function rowTail(entry: UnchainedEntry): string {
+  const fields = {
+    ce_id: entry.ceId,
+    ticket_id: entry.ticketId,
+    topic: entry.topic,
+    type: entry.type,
+    source: entry.source,
+    occurred_at: entry.occurredAt,
+    recorded_at: entry.recordedAt,
+    kafka_partition: entry.partition,
+    kafka_offset: entry.offset,
+    subject_ref: entry.subjectRef,
+    key_id: entry.keyId,
+    personal_data: entry.personalData ? entry.personalData.toString('base64') : null,
+  };
+  return `${JSON.stringify(fields).slice(1, -1)},"payload":${entry.payloadJson}}`;
+}
+
+async function insertRows(db: Queryable, rows: readonly string[]): Promise<void> {
   await db.query(
     `INSERT INTO history.events (seq, ce_id, ticket_id, topic, type, source, occurred_at, recorded_at, kafka_partition, kafka_offset,
                                  payload, subject_ref, key_id, personal_data, prev_hash, hash)
