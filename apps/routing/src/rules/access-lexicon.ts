@@ -41,6 +41,9 @@ const POSITIVE: readonly RegExp[] = [
   /\bplus acces\b/,
 ];
 
+/** Matches where any of POSITIVE matches: one pass over the text for the many that are not about access. */
+const ANY_POSITIVE = new RegExp(POSITIVE.map((pattern) => `(?:${pattern.source})`).join('|'));
+
 /** "access"/"accès" alone, then the feature-related phrases that cancel it. */
 const BARE_ACCESS = /\bacces?s?\b/;
 const FEATURE_ACCESS =
@@ -58,9 +61,12 @@ export function foldText(text: string): string {
 /** The matched term (for the decision's reason), or null when the text is not about access. */
 export function findAccessTerm(...texts: readonly (string | null | undefined)[]): string | null {
   const folded = foldText(texts.filter((text): text is string => typeof text === 'string').join(' \n '));
-  for (const pattern of POSITIVE) {
-    const match = pattern.exec(folded);
-    if (match) return match[0];
+  if (ANY_POSITIVE.test(folded)) {
+    // The term reported is the first of the list that matches, wherever it is in the text.
+    for (const pattern of POSITIVE) {
+      const match = pattern.exec(folded);
+      if (match) return match[0];
+    }
   }
   const withoutFeatures = folded.replace(FEATURE_ACCESS, ' ');
   const bare = BARE_ACCESS.exec(withoutFeatures);
