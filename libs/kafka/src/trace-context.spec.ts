@@ -18,6 +18,13 @@ describe(childTraceparent.name, () => {
     expect(sut).not.toBe(PARENT);
   });
 
+  it('gives every child a span id of its own, across refills of the random pool', () => {
+    const sut = Array.from({ length: 2_000 }, () => childTraceparent(PARENT).split('-')[2]);
+
+    expect(new Set(sut).size).toBe(2_000);
+    expect(sut.every((spanId) => spanId !== '0000000000000000')).toBe(true);
+  });
+
   test.each([undefined, 'garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7'])(
     'starts a new trace from %s',
     (parent) => {

@@ -33,8 +33,27 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
  */
 export function childTraceparent(parent?: string): string {
   const match = parent === undefined ? null : TRACEPARENT.exec(parent);
-  const traceId = match?.[1] && !/^0+$/.test(match[1]) ? match[1] : randomBytes(16).toString('hex');
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-${match?.[3] ?? '01'}`;
+  const traceId = match?.[1] && match[1] !== INVALID_TRACE_ID ? match[1] : randomHex(16);
+  return `00-${traceId}-${randomHex(8)}-${match?.[3] ?? '01'}`;
+}
+
+const INVALID_TRACE_ID = '0'.repeat(32);
+/** Random bytes are drawn 4 KiB at a time: one `randomBytes` call per id cost more than the rest of routing a ticket. */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomOffset = 0;
+
+/** `bytes` random bytes in hex, never all zero (W3C trace and span ids must not be). */
+function randomHex(bytes: number): string {
+  for (;;) {
+    if (randomOffset + bytes > randomPool.length) {
+      randomPool = randomBytes(RANDOM_POOL_BYTES);
+      randomOffset = 0;
+    }
+    const start = randomOffset;
+    randomOffset += bytes;
+    if (randomPool.subarray(start, randomOffset).some((byte) => byte !== 0)) return randomPool.toString('hex', start, randomOffset);
+  }
 }
 
 export function traceIdOf(traceparent: string | undefined): string | undefined {
