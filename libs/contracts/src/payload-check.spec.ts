@@ -1,3 +1,4 @@
+import { IsNotEmptyObject, IsString, ValidateIf } from 'class-validator';
 import fc from 'fast-check';
 import { lifecycleEvent, phoneDeskAlert, routedTicket, submittedTicket, upstreamRequest } from '#testing';
 import { payloadCheck } from './payload-check.js';
@@ -197,5 +198,57 @@ describe('payload check', () => {
 
     expect(sut).toEqual(validateWithClassValidator(type, { ...sample, urgency: 'urgent', extra: 1 }));
     expect(sut.ok).toBe(false);
+  });
+
+  it('leaves to class-validator a free-form object, which class-transformer rebuilds, and a condition that throws on a plain object', () => {
+    class WithMetadata {
+      @IsNotEmptyObject()
+      meta!: Record<string, unknown>;
+    }
+    class WithMethodCondition {
+      @IsString()
+      kind!: string;
+
+      @ValidateIf((value: WithMethodCondition) => value.isNote())
+      @IsString()
+      note?: string;
+
+      isNote(): boolean {
+        return this.kind === 'note';
+      }
+    }
+    // class-transformer drops keys named like Object.prototype members: the full validation refuses this.
+    const rebuilt = { meta: JSON.parse('{"toString":"x"}') as unknown };
+
+    expect(payloadCheck(WithMetadata)(rebuilt)).toBe(false);
+    expect(checkPayload(WithMetadata, rebuilt).ok).toBe(validateWithClassValidator(WithMetadata, rebuilt).ok);
+    expect(() => payloadCheck(WithMethodCondition)({ kind: 'note', note: 'n' })).not.toThrow();
+    expect(payloadCheck(WithMethodCondition)({ kind: 'note', note: 'n' })).toBe(false);
+    expect(checkPayload(WithMethodCondition, { kind: 'note', note: 'n' }).ok).toBe(true);
+  });
+
+  it('refuses a nested object that is missing or is an array, and an errors list that is not an array', () => {
+    const sample = (topic: string): [PayloadClass, Record<string, unknown>] => {
+      const [, type, value] = SAMPLES.find(([name]) => name === topic) ?? [];
+      if (!type || !value) throw new Error(`no sample for ${topic}`);
+      return [type, value];
+    };
+    const [submittedType, submitted] = sample(Topics.ticketsSubmitted);
+    const [queuedType, queued] = sample(Topics.queueSupport);
+    const [rejectedType, rejected] = sample(Topics.requestsRejected);
+    const broken: [PayloadClass, Record<string, unknown>][] = [
+      [submittedType, { ...submitted, requester: undefined }],
+      [submittedType, { ...submitted, requester: [] }],
+      [submittedType, { ...submitted, workspaceTesting: [] }],
+      [queuedType, { ...queued, ticket: undefined }],
+      [queuedType, { ...queued, ticket: [submitted] }],
+      [rejectedType, { ...rejected, errors: undefined }],
+      [rejectedType, { ...rejected, errors: { field: 'a', code: 'b', message: 'c' } }],
+    ];
+
+    for (const [type, value] of broken) {
+      expect(checkPayload(type, value).ok).toBe(false);
+      expect(validateWithClassValidator(type, value).ok).toBe(false);
+    }
   });
 });

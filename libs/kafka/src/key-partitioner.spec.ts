@@ -24,6 +24,10 @@ describe(murmur2.name, () => {
     const sut = keys.map((key) => murmur2(key));
 
     expect(sut).toEqual(keys.map((key) => kafkaJsMurmur2(key)));
+    // Keys longer than the scratch buffer, and keys that are neither text nor bytes (hashed as text, as kafkajs does).
+    const long = 'clé-'.repeat(300);
+    expect(murmur2(long)).toBe(kafkaJsMurmur2(long));
+    expect(murmur2(12345 as unknown as string)).toBe(kafkaJsMurmur2(12345 as unknown as string));
     // Values Java's org.apache.kafka.common.utils.Utils.murmur2 gives (the test vectors of Kafka's own suite).
     expect(murmur2(Buffer.from('21'))).toBe(-973932308);
     expect(murmur2(Buffer.from('foobar'))).toBe(-790332482);

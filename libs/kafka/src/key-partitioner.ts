@@ -27,20 +27,22 @@ export const keyPartitioner: ICustomPartitioner = () => {
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 const encoder = new TextEncoder();
-let scratch = new Uint8Array(256);
+/** Keys are ids: up to 1,024 UTF-8 bytes are encoded here without allocating. */
+const scratch = new Uint8Array(1024);
 
 /** Kafka's murmur2 (32-bit, signed) of a key's UTF-8 bytes. */
-export function murmur2(key: string | Buffer): number {
+export function murmur2(input: string | Buffer): number {
+  // As kafkajs: a Buffer as it is, anything else as the text of its value.
+  const key = Buffer.isBuffer(input) ? input : String(input);
   let data: Uint8Array;
   let length: number;
-  if (typeof key === 'string') {
+  if (typeof key === 'string' && key.length * 3 <= scratch.length) {
     // Up to 3 bytes per UTF-16 unit; encodeInto writes the same bytes Buffer.from(key) would.
-    if (scratch.length < key.length * 3) scratch = new Uint8Array(key.length * 3);
     data = scratch;
     length = encoder.encodeInto(key, scratch).written;
   } else {
-    data = key;
-    length = key.length;
+    data = typeof key === 'string' ? Buffer.from(key) : key;
+    length = data.length;
   }
   let h = SEED ^ length;
   const whole = length - (length % 4);

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsArray,
   IsBoolean,
   IsEmail,
   IsIn,
@@ -116,6 +117,8 @@ export class RequestRejectedPayload {
   @IsString()
   requestId!: string | null;
 
+  // @ValidateNested alone lets a missing value or an object through.
+  @IsArray()
   @ValidateNested({ each: true })
   @Type(() => FieldErrorPayload)
   errors!: FieldErrorPayload[];

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import { ALERT_TARGETS, CHANNELS, LOCALES, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '../enums.js';
 import type { AlertTarget, Channel, Locale, Priority, Queue, RequestType, Urgency } from '../enums.js';
 import { MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH } from './request.payload.js';
@@ -71,10 +71,14 @@ export class TicketSubmittedPayload {
   locale!: Locale;
 
   @IsOptional()
+  // An array would pass @ValidateNested alone.
+  @IsObject()
   @ValidateNested()
   @Type(() => WorkspaceTestingConsentPayload)
   workspaceTesting!: WorkspaceTestingConsentPayload | null;
 
+  // @ValidateNested alone lets a missing value or an array through.
+  @IsObject()
   @ValidateNested()
   @Type(() => TicketRequesterPayload)
   requester!: TicketRequesterPayload;
@@ -117,6 +121,8 @@ export class RoutingDecisionPayload {
   reason!: string;
 
   @IsOptional()
+  // An array would pass @ValidateNested alone.
+  @IsObject()
   @ValidateNested()
   @Type(() => AlertRefPayload)
   alert!: AlertRefPayload | null;
@@ -171,6 +177,8 @@ export class QueuedTicketPayload {
   @IsString()
   reason!: string;
 
+  // @ValidateNested alone lets a missing value or an array through.
+  @IsObject()
   @ValidateNested()
   @Type(() => TicketSubmittedPayload)
   ticket!: TicketSubmittedPayload;
