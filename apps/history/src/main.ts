@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService } from '#platform';
+import { bootstrapService, consumerSettings } from '#platform';
 import { loadHistoryConfig } from './history.config.js';
 import { HistoryModule } from './history.module.js';
 
@@ -11,9 +11,7 @@ await bootstrapService({
   host: config.HOST,
   consumer: {
     groupId: config.HISTORY_CONSUMER_GROUP,
-    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
-    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
-    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    ...consumerSettings(config),
     maxBatchRecords: config.HISTORY_BATCH_RECORDS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConsumerGroups } from '#contracts';
-import { bootstrapService } from '#platform';
+import { bootstrapService, consumerSettings } from '#platform';
 import { loadIntakeConfig } from './intake.config.js';
 import { IntakeModule } from './intake.module.js';
 
@@ -13,9 +13,7 @@ await bootstrapService({
   bodyLimitBytes: 64 * 1024,
   consumer: {
     groupId: ConsumerGroups.intake,
-    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
-    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
-    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    ...consumerSettings(config),
   },
   openApi: { title: 'Intake', description: 'The front door for chat, support form, phone desk and email requests', version: '1' },
 });

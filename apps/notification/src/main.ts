@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, JsonLogger, bootstrapService } from '#platform';
+import { ConfigError, JsonLogger, bootstrapService, consumerSettings } from '#platform';
 import { loadNotificationConfig } from './notification.config.js';
 import type { NotificationConfig } from './notification.config.js';
 import { NotificationModule } from './notification.module.js';
@@ -21,9 +21,7 @@ await bootstrapService({
   host: config.HOST,
   consumer: {
     groupId: config.NOTIFICATION_CONSUMER_GROUP,
-    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
-    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
-    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    ...consumerSettings(config),
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },
   openApi: { title: 'Notification', description: 'Notifications to requesters, PSMs, support and the phone desk; phone-desk alerts', version: '1' },

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConsumerGroups } from '#contracts';
-import { bootstrapService } from '#platform';
+import { bootstrapService, consumerSettings } from '#platform';
 import { loadRoutingConfig } from './routing.config.js';
 import { RoutingModule } from './routing.module.js';
 import { loadRuleSet } from './rules/rule-set.loader.js';
@@ -15,9 +15,7 @@ await bootstrapService({
   host: config.HOST,
   consumer: {
     groupId: ConsumerGroups.routing,
-    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
-    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
-    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    ...consumerSettings(config),
   },
   openApi: { title: 'Routing', description: 'Explainable routing rules and previews', version: '1' },
 });

@@ -7,6 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { deadLetterTopic } from '#contracts';
 import { ConsumerStatus, EventPublisher, KafkaConsumerServer, childTraceparent, withTrace } from '#kafka';
+import type { KafkaConsumerServerOptions } from '#kafka';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 import { JsonLogger } from './json.logger.js';
@@ -21,16 +22,11 @@ export interface ServiceBootstrapOptions {
   readonly port: number;
   readonly host: string;
   readonly bodyLimitBytes?: number;
-  /** Consumer group of the service, when it consumes. */
-  readonly consumer?: {
-    readonly groupId: string;
-    readonly maxAttempts?: number;
-    readonly retryBackoffMs?: number;
-    readonly partitionsConsumedConcurrently?: number;
-    readonly maxBatchRecords?: number;
-    readonly fetchMinBytes?: number;
-    readonly fetchMaxWaitMs?: number;
-  };
+  /** Consumer group of the service, when it consumes, and its consumption settings (unset: the transport's defaults). */
+  readonly consumer?: Pick<
+    KafkaConsumerServerOptions,
+    'groupId' | 'maxAttempts' | 'retryBackoffMs' | 'partitionsConsumedConcurrently' | 'maxBatchRecords' | 'fetchMinBytes' | 'fetchMaxWaitMs'
+  >;
   readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
   /** Hook for per-service HTTP setup (security headers, extra content types). */
   readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
@@ -121,7 +117,6 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     const provisioner = app.get(TopicProvisioner);
     const server = new KafkaConsumerServer({
       kafka: app.get<Kafka>(KAFKA_CLIENT),
-      groupId: consumer.groupId,
       publisher: app.get(EventPublisher),
       status: app.get(ConsumerStatus),
       ensureTopics: (topics) => provisioner.ensure(topics),
@@ -130,12 +125,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
         void app.close().finally(() => process.exit(1));
         setTimeout(() => process.exit(1), 15_000).unref();
       },
-      ...(consumer.maxAttempts === undefined ? {} : { maxAttempts: consumer.maxAttempts }),
-      ...(consumer.retryBackoffMs === undefined ? {} : { retryBackoffMs: consumer.retryBackoffMs }),
-      ...(consumer.partitionsConsumedConcurrently === undefined ? {} : { partitionsConsumedConcurrently: consumer.partitionsConsumedConcurrently }),
-      ...(consumer.maxBatchRecords === undefined ? {} : { maxBatchRecords: consumer.maxBatchRecords }),
-      ...(consumer.fetchMinBytes === undefined ? {} : { fetchMinBytes: consumer.fetchMinBytes }),
-      ...(consumer.fetchMaxWaitMs === undefined ? {} : { fetchMaxWaitMs: consumer.fetchMaxWaitMs }),
+      // An unset setting is undefined, which the transport reads as its default.
+      ...consumer,
     });
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
     await app.startAllMicroservices();

@@ -43,6 +43,11 @@ export class ServiceConfig {
   }
 }
 
+/** The consumption settings every consuming service takes from its configuration. */
+export function consumerSettings(config: ServiceConfig): { maxAttempts: number; fetchMinBytes: number; fetchMaxWaitMs: number } {
+  return { maxAttempts: config.KAFKA_MAX_ATTEMPTS, fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES, fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS };
+}
+
 /** Services that keep state in PostgreSQL. */
 export class DatabaseServiceConfig extends ServiceConfig {
   @IsString()
