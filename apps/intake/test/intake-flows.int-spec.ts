@@ -111,7 +111,7 @@ describe('Intake against the real broker and database', () => {
     });
   });
 
-  describe('upstream events on support.requests.v1', () => {
+  describe(`upstream events on ${Topics.requests}`, () => {
     it('publishes every invalid event to the rejection topic with all its errors and the raw value', async () => {
       const requestId = `bad-${randomUUID()}`;
       const value = JSON.stringify({ requestId, channel: 'fax', message: '', requester: { email: 'nope' } });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Topics, topicSpec } from '#contracts';
 import { canonicalEntry, canonicalTail, chainHash, chainHashOfTail, GENESIS_HASH } from './hash-chain.js';
 import type { ChainEntry } from './hash-chain.js';
 
@@ -6,8 +7,8 @@ const entry: ChainEntry = {
   seq: '7',
   ceId: 'e-1',
   ticketId: 't-1',
-  topic: 'support.tickets.routed.v1',
-  type: 'support.ticket.routed.v1',
+  topic: Topics.ticketsRouted,
+  type: topicSpec(Topics.ticketsRouted).eventType,
   source: '/support/routing',
   occurredAt: '2026-11-25T10:00:00.000Z',
   recordedAt: '2026-11-25T10:00:01.000Z',
@@ -24,7 +25,7 @@ describe(canonicalEntry.name, () => {
     const sut = canonicalEntry(entry);
 
     expect(sut).toBe(
-      '["7","e-1","t-1","support.tickets.routed.v1","support.ticket.routed.v1","/support/routing","2026-11-25T10:00:00.000Z",' +
+      `["7","e-1","t-1","${entry.topic}","${entry.type}","/support/routing","2026-11-25T10:00:00.000Z",` +
         '"2026-11-25T10:00:01.000Z",2,"41",null,null,"YWI=",{"queue":"psm","reason":"chat \\"PSM\\""}]',
     );
     expect(JSON.parse(sut)).toHaveLength(14);
