@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { RandomPool } from '#contracts';
 
 /** What follows one request through the services: its correlation id and its W3C trace. */
 export interface TraceContext {
@@ -38,21 +38,14 @@ export function childTraceparent(parent?: string): string {
 }
 
 const INVALID_TRACE_ID = '0'.repeat(32);
-/** Random bytes are drawn 4 KiB at a time: one `randomBytes` call per id cost more than the rest of routing a ticket. */
-const RANDOM_POOL_BYTES = 4096;
-let randomPool = Buffer.alloc(0);
-let randomOffset = 0;
+/** One `randomBytes` call per id cost more than the rest of routing a ticket. */
+const randomPool = new RandomPool(4096);
 
 /** `bytes` random bytes in hex, never all zero (W3C trace and span ids must not be). */
 function randomHex(bytes: number): string {
   for (;;) {
-    if (randomOffset + bytes > randomPool.length) {
-      randomPool = randomBytes(RANDOM_POOL_BYTES);
-      randomOffset = 0;
-    }
-    const start = randomOffset;
-    randomOffset += bytes;
-    if (randomPool.subarray(start, randomOffset).some((byte) => byte !== 0)) return randomPool.toString('hex', start, randomOffset);
+    const random = randomPool.take(bytes);
+    if (random.some((byte) => byte !== 0)) return random.toString('hex');
   }
 }
 

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
+import { RandomPool } from '#contracts';
 
 const WRAP_VERSION = 1;
 const IV_BYTES = 12;
@@ -44,8 +45,7 @@ export class SubjectVault {
   private readonly wrapKey: Buffer;
   private readonly refKey: Buffer;
   // IVs and data keys drawn from a pool of random bytes: one getrandom call per 48 KiB instead of one each.
-  private randomPool = Buffer.alloc(0);
-  private randomOffset = 0;
+  private readonly randomPool = new RandomPool(RANDOM_POOL_BYTES);
   private readonly refs = new Map<string, string>();
 
   constructor(masterKey: Buffer) {
@@ -74,8 +74,8 @@ export class SubjectVault {
   }
 
   newDataKey(keyId: string): { readonly dataKey: DataKey; readonly wrapped: Buffer } {
-    const key = Buffer.from(this.random(32));
-    return { dataKey: { keyId, key }, wrapped: Buffer.concat([Buffer.from([WRAP_VERSION]), seal(this.wrapKey, key, keyId, this.random(IV_BYTES))]) };
+    const key = Buffer.from(this.randomPool.take(32));
+    return { dataKey: { keyId, key }, wrapped: Buffer.concat([Buffer.from([WRAP_VERSION]), seal(this.wrapKey, key, keyId, this.randomPool.take(IV_BYTES))]) };
   }
 
   unwrap(keyId: string, wrapped: Buffer): DataKey {
@@ -85,18 +85,7 @@ export class SubjectVault {
 
   /** Encrypts a value bound to its event (`aad`): a ciphertext moved to another row does not open. */
   encrypt(dataKey: DataKey, value: unknown, aad: string): Buffer {
-    return seal(dataKey.key, Buffer.from(JSON.stringify(value), 'utf8'), aad, this.random(IV_BYTES));
-  }
-
-  /** Fresh random bytes, never handed out twice. */
-  private random(size: number): Buffer {
-    if (this.randomOffset + size > this.randomPool.length) {
-      this.randomPool = randomBytes(RANDOM_POOL_BYTES);
-      this.randomOffset = 0;
-    }
-    const bytes = this.randomPool.subarray(this.randomOffset, this.randomOffset + size);
-    this.randomOffset += size;
-    return bytes;
+    return seal(dataKey.key, Buffer.from(JSON.stringify(value), 'utf8'), aad, this.randomPool.take(IV_BYTES));
   }
 
   decrypt(dataKey: DataKey, sealed: Buffer, aad: string): unknown {
