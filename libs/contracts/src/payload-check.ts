@@ -90,10 +90,9 @@ function compile(type: new () => object): PayloadCheck {
   // As class-validator's executor asks for a root object: no schema, no groups, not `always`.
   const metadatas = storage.getTargetValidationMetadatas(type, undefined as unknown as string, false, false, undefined) as unknown as ValidationMetadataShape[];
   if (metadatas.length === 0) return NOT_SURE;
-  if (!transformsPlainly(type)) return NOT_SURE;
-
   const byProperty = new Map<string, ValidationMetadataShape[]>();
   for (const metadata of metadatas) byProperty.set(metadata.propertyName, [...(byProperty.get(metadata.propertyName) ?? []), metadata]);
+  if (!transformsPlainly(type, byProperty.keys())) return NOT_SURE;
 
   const properties: PropertyCheck[] = [];
   for (const [property, entries] of byProperty) {
@@ -198,14 +197,9 @@ function nestedClass(type: new () => object, property: string): (() => PayloadCh
 }
 
 /** class-transformer copies the value unchanged into the instance: no @Expose, @Exclude or @Transform. */
-function transformsPlainly(type: new () => object): boolean {
+function transformsPlainly(type: new () => object, properties: Iterable<string>): boolean {
   const storage = defaultMetadataStorage;
   if (storage.getStrategy(type) !== 'none' || storage.getExposedMetadatas(type).length > 0 || storage.getExcludedMetadatas(type).length > 0) return false;
-  const properties = new Set(
-    (
-      getMetadataStorage().getTargetValidationMetadatas(type, undefined as unknown as string, false, false, undefined) as unknown as ValidationMetadataShape[]
-    ).map((metadata) => metadata.propertyName),
-  );
   // TransformationType.PLAIN_TO_CLASS is 0.
   for (const property of properties) if (storage.findTransformMetadatas(type, property, 0).length > 0) return false;
   return true;
