@@ -30,8 +30,8 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { Topics, deadLetterTopic, toCloudEventHeaders, topicSpec } from '#contracts';
-import type { TicketSubmittedPayload, TopicName, TopicPayloads } from '#contracts';
+import { TicketSubmittedPayload, Topics, deadLetterTopic, toCloudEventHeaders, topicSpec } from '#contracts';
+import type { TopicName, TopicPayloads } from '#contracts';
 import { ConsumerStatus, EventPublisher, KafkaConsumerServer, KafkaEventContext, TransactionScope, createKafka, ensureTopics, kafkaMetrics } from '#kafka';
 import type { EventSink, KafkaEvent, KafkaHandlerOptions, OutgoingEvent, TopicEvent } from '#kafka';
 import { KafkaTestClient, submittedTicket } from '#testing';
@@ -142,8 +142,8 @@ function routingModule(policy: RoutingPolicy, psms: PsmDirectory): new () => unk
     constructor(private readonly routing: RoutingService) {}
 
     // As RoutingConsumer, on the bench's input topic.
-    @EventPattern<string>(INPUT, { transactional: true, batch: true } satisfies KafkaHandlerOptions)
-    async onSubmitted(@Payload() events: KafkaEvent[], @Ctx() context: KafkaEventContext): Promise<void> {
+    @EventPattern<string>(INPUT, { transactional: true, batch: true, payload: TicketSubmittedPayload } satisfies KafkaHandlerOptions)
+    async onSubmitted(@Payload() events: KafkaEvent<TicketSubmittedPayload>[], @Ctx() context: KafkaEventContext): Promise<void> {
       probe.firstBatchAt ||= performance.now();
       await this.routing.route(events, new RenamingSink(context.publisher));
     }

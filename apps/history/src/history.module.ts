@@ -1,14 +1,29 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { MigrationInterface } from 'typeorm';
-import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, TokenVerifier } from '#platform';
+import { messageOf } from '#kafka';
+import {
+  DatabaseHealthIndicator,
+  DatabaseModule,
+  KafkaHealthIndicator,
+  KafkaModule,
+  PlatformModule,
+  TokenVerifier,
+  createDataSource,
+  kafkaSettings,
+} from '#platform';
 import { AuditAccess } from './access/audit-access.js';
+import { AUDIT_DATA_SOURCE, AuditDataSourceCloser } from './audit/audit-data-source.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditRepository } from './audit/audit.repository.js';
 import { AuditService } from './audit/audit.service.js';
-import { HistoryConfig } from './history.config.js';
+import { HISTORY_APP_ROLE, HistoryConfig } from './history.config.js';
 import { CreateHistory1764300000000 } from './migrations/1764300000000-create-history.js';
-import { auditChainMigration, HISTORY_APP_ROLE } from './migrations/1764900000000-audit-chain.js';
+import { auditChainMigration } from './migrations/1764900000000-audit-chain.js';
+import { ErasureLedger1765000000000 } from './migrations/1765000000000-erasure-ledger.js';
+import { ErasureLedgerLoader } from './privacy/erasure-ledger.loader.js';
 import { ErasureRepository } from './privacy/erasure.repository.js';
 import { ErasureService } from './privacy/erasure.service.js';
 import { SubjectsController } from './privacy/subjects.controller.js';
@@ -22,7 +37,25 @@ import { TicketsService } from './tickets/tickets.service.js';
 
 /** The migrations, in order; the chain migration encrypts events stored before it with the vault. */
 export function historyMigrations(vault: SubjectVault): (new () => MigrationInterface)[] {
-  return [CreateHistory1764300000000, auditChainMigration(vault)];
+  return [CreateHistory1764300000000, auditChainMigration(vault), ErasureLedger1765000000000];
+}
+
+/**
+ * In development the service's role logs in with the owner's password (a local server may ask
+ * for one). In production its login belongs to the database administrator.
+ */
+export async function giveAppRoleTheOwnersPassword(owner: DataSource, ownerUrl: string): Promise<void> {
+  const password = decodeURIComponent(new URL(ownerUrl).password);
+  if (!password) return;
+  try {
+    const [statement] = await owner.query<{ sql: string }[]>(`SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS sql`, [
+      HISTORY_APP_ROLE,
+      password,
+    ]);
+    if (statement) await owner.query(statement.sql);
+  } catch (error) {
+    new Logger('HistoryModule').warn(`cannot set the password of ${HISTORY_APP_ROLE}: ${messageOf(error)}`);
+  }
 }
 
 export const HISTORY_MIGRATIONS_TABLE = 'history_migrations';
@@ -35,18 +68,20 @@ export class HistoryModule {
       module: HistoryModule,
       imports: [
         KafkaModule.forRoot({
-          brokers: config.brokers,
+          ...kafkaSettings(config),
           clientId: 'support-history',
           source: '/support/history',
           consumes: true,
-          topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
         }),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
           entities: [],
           migrations: historyMigrations(vault),
           migrationsTableName: HISTORY_MIGRATIONS_TABLE,
-          sessionRole: HISTORY_APP_ROLE,
+          serviceUrl: config.appDatabaseUrl,
+          ...(config.development && !config.HISTORY_APP_DATABASE_URL
+            ? { afterMigrations: (owner: DataSource) => giveAppRoleTheOwnersPassword(owner, config.DATABASE_URL) }
+            : {}),
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
@@ -55,6 +90,22 @@ export class HistoryModule {
         { provide: HistoryConfig, useValue: config },
         { provide: SubjectVault, useValue: vault },
         { provide: TokenVerifier, useFactory: (): TokenVerifier => new TokenVerifier(config.tokenVerifierOptions) },
+        {
+          provide: AUDIT_DATA_SOURCE,
+          // After the service's own pool: the migrations have run.
+          inject: [DataSource],
+          useFactory: async (): Promise<DataSource> =>
+            createDataSource({
+              url: config.appDatabaseUrl,
+              entities: [],
+              migrations: [],
+              migrationsTableName: HISTORY_MIGRATIONS_TABLE,
+              poolSize: config.HISTORY_AUDIT_POOL_SIZE,
+              statementTimeoutMs: config.HISTORY_AUDIT_STATEMENT_TIMEOUT_MS,
+            }).initialize(),
+        },
+        AuditDataSourceCloser,
+        ErasureLedgerLoader,
         AuditAccess,
         HistoryRepository,
         EventRecorder,

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { bootstrapService, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit, consumerSettings } from '#platform';
 import { loadHistoryConfig } from './history.config.js';
 import { HistoryModule } from './history.module.js';
 
-const config = loadHistoryConfig();
+const config = configOrExit('history', () => loadHistoryConfig());
 await bootstrapService({
   name: 'history',
   module: HistoryModule.forRoot(config),

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { isolatedDatabase, submittedTicket, testDatabaseUrl } from '#testing';
+import { Topics } from '#contracts';
+import { EventPublisher, createKafka } from '#kafka';
+import { isolatedDatabase, submittedTicket, testBrokers, testDatabaseUrl } from '#testing';
 import type { IsolatedDatabase } from '#testing';
 import type { AccessScope } from '../src/access/audit-access.js';
 import { AuditRepository } from '../src/audit/audit.repository.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { ErasureRepository } from '../src/privacy/erasure.repository.js';
-import { ERASURE_RECORD, ErasureService } from '../src/privacy/erasure.service.js';
+import { ErasureService } from '../src/privacy/erasure.service.js';
 import { TicketsService } from '../src/tickets/tickets.service.js';
 import { openHistoryStore, ticketStory } from './history-store.js';
 import type { HistoryStore } from './history-store.js';
@@ -37,16 +39,19 @@ describe(ErasureService.name, () => {
   let sut: ErasureService;
   let tickets: TicketsService;
   let audit: AuditService;
+  let publisher: EventPublisher;
 
   beforeAll(async () => {
     database = await isolatedDatabase(testDatabaseUrl(), 'history_erasure');
     store = await openHistoryStore(database.url);
-    sut = new ErasureService(new ErasureRepository(store.dataSource, store.history), store.vault);
+    publisher = new EventPublisher(createKafka({ brokers: testBrokers(), clientId: 'erasure-test' }), { source: '/support/history' });
+    sut = new ErasureService(new ErasureRepository(store.dataSource, store.vault), store.history, publisher, store.vault);
     tickets = new TicketsService(store.tickets, store.vault);
     audit = new AuditService(new AuditRepository(store.dataSource));
   });
 
   afterAll(async () => {
+    await publisher?.close();
     await store?.close();
     await database?.drop();
   });
@@ -74,9 +79,10 @@ describe(ErasureService.name, () => {
     const statsAfter = await tickets.stats(AUDITOR, { orgId: 'org-erase' });
     const dump = await dumpHistorySchema(database.url);
     const verify = await audit.verify(AUDITOR);
-    const recorded = await store.dataSource.query<{ payload: Record<string, unknown> }[]>(`SELECT payload FROM history.events WHERE topic = $1`, [
-      ERASURE_RECORD.topic,
-    ]);
+    const recorded = await store.dataSource.query<{ payload: Record<string, unknown> }[]>(
+      `SELECT payload FROM history.events WHERE topic = $1 AND payload->>'erasureId' = $2`,
+      [Topics.subjectsErased, outcome.erasureId],
+    );
 
     expect(before.personalData).toMatchObject({ status: 'present', subject: `Subject ${secret}`, message: `Message ${secret}`, requester: { email } });
     expect(outcome).toMatchObject({ tickets: 2 });
@@ -91,7 +97,7 @@ describe(ErasureService.name, () => {
     expect(dump.toLowerCase()).not.toContain(secret.toLowerCase());
     expect(verify).toMatchObject({ ok: true });
     expect(recorded).toHaveLength(1);
-    expect(recorded[0]?.payload).toMatchObject({ keysDestroyed: outcome.keysDestroyed, tickets: 2, requestedBy: 'dpo-1' });
+    expect(recorded[0]?.payload).toMatchObject({ requestedBy: 'dpo-1', ticketIds: expect.arrayContaining(theirs.map((ticket) => ticket.ticketId)) });
   });
 
   it('also erases free-text notes about the ticket, and stays erased when repeated', async () => {

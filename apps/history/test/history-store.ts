@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Topics } from '#contracts';
 import type { TicketSubmittedPayload } from '#contracts';
 import type { KafkaEvent } from '#kafka';
-import { migratedDataSource } from '#platform';
+import { DEVELOPMENT, migratedDataSource } from '#platform';
 import { lifecycleEvent, routedTicket } from '#testing';
 import type { DataSource } from 'typeorm';
-import { DEVELOPMENT_MASTER_KEY } from '../src/history.config.js';
+import { HISTORY_APP_ROLE } from '../src/history.config.js';
 import { HISTORY_MIGRATIONS_TABLE, historyMigrations } from '../src/history.module.js';
-import { HISTORY_APP_ROLE } from '../src/migrations/1764900000000-audit-chain.js';
 import { SubjectVault } from '../src/privacy/subject-vault.js';
 import { EventRecorder } from '../src/recording/event-recorder.service.js';
 import { HistoryRepository } from '../src/recording/history.repository.js';
@@ -24,13 +23,13 @@ export interface HistoryStore {
 }
 
 export async function openHistoryStore(url: string): Promise<HistoryStore> {
-  const vault = SubjectVault.fromBase64(DEVELOPMENT_MASTER_KEY);
+  const vault = SubjectVault.fromBase64(DEVELOPMENT.historyMasterKey);
   const dataSource = await migratedDataSource({
     url,
     entities: [],
     migrations: historyMigrations(vault),
     migrationsTableName: HISTORY_MIGRATIONS_TABLE,
-    sessionRole: HISTORY_APP_ROLE,
+    serviceUrl: asRole(url, HISTORY_APP_ROLE),
   });
   const history = new HistoryRepository(dataSource, vault);
   return {
@@ -41,6 +40,14 @@ export async function openHistoryStore(url: string): Promise<HistoryStore> {
     tickets: new TicketRepository(dataSource, vault),
     close: () => dataSource.destroy(),
   };
+}
+
+/** The URL with another user (the local test server trusts its users). */
+export function asRole(url: string, role: string): string {
+  const withRole = new URL(url);
+  withRole.username = role;
+  withRole.password = '';
+  return withRole.toString();
 }
 
 // Offsets unique across runs: ids derived from (topic, partition, offset) must not meet earlier rows.

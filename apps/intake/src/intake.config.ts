@@ -1,36 +1,17 @@
-import { IsIn, IsInt, IsString, Max, Min } from 'class-validator';
-import { DatabaseServiceConfig, loadConfig } from '#platform';
-
-/** sha256 of `dev-upstream-key`: the development key of the phone desk app and the email gateway. */
-export const DEV_API_KEYS = JSON.stringify([
-  { name: 'dev-upstream', sha256: '01e5c3f5135d1eea114d68f72ef7b44618c8f003c4b969b0ace62aeee3b0eef6', channels: ['phone', 'email'] },
-]);
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { DEVELOPMENT, DEVELOPMENT_API_KEYS, DatabaseServiceConfig, DevelopmentDefault, loadConfig } from '#platform';
+import { checkApiKeys } from './auth/api-keys.js';
 
 export class IntakeConfig extends DatabaseServiceConfig {
-  @IsIn(['development', 'production', 'test'])
-  NODE_ENV = 'development';
-
   @IsInt()
   @Min(0)
   @Max(65535)
   INTAKE_PORT = 3001;
 
-  /** HS256 secret for user tokens in development; empty in production, where AUTH_JWKS_URL is used. */
-  @IsString()
-  AUTH_JWT_SECRET = 'development-only-secret-change-me-0123456789';
-
-  @IsString()
-  AUTH_JWT_ISSUER = 'support-routing-dev';
-
-  @IsString()
-  AUTH_JWT_AUDIENCE = 'support-intake';
-
-  @IsString()
-  AUTH_JWKS_URL = '';
-
   /** JSON array of {name, sha256, channels}; the keys themselves are never configured in clear. */
   @IsString()
-  INTAKE_API_KEYS = DEV_API_KEYS;
+  @DevelopmentDefault(DEVELOPMENT_API_KEYS)
+  INTAKE_API_KEYS = '[]';
 
   /** Longest wait for Kafka's acknowledgement before answering 503. */
   @IsInt()
@@ -42,10 +23,31 @@ export class IntakeConfig extends DatabaseServiceConfig {
   @Max(100)
   KAFKA_LINGER_MS = 2;
 
-  /** How long an Idempotency-Key is remembered (its ticket id stays derived from it for ever). */
+  /** How long an Idempotency-Key gives back its ticket; reused later, it is refused (422). */
   @IsInt()
   @Min(1)
   INTAKE_IDEMPOTENCY_TTL_HOURS = 24;
+
+  /**
+   * How long a used Idempotency-Key is remembered after its TTL, to refuse its reuse: its ticket
+   * id is derived from it, so a reuse would be dropped downstream as a duplicate.
+   */
+  @IsInt()
+  @Min(1)
+  INTAKE_IDEMPOTENCY_TOMBSTONE_DAYS = 400;
+
+  /** How long the requestIds of upstream events already turned into tickets are remembered (duplicate check). */
+  @IsInt()
+  @Min(1)
+  INTAKE_UPSTREAM_DEDUP_DAYS = 30;
+
+  /**
+   * The reception time of an upstream record is its producer's timestamp, but never later than
+   * when intake reads it, nor earlier than that by more than this skew (no backdated SLAs).
+   */
+  @IsInt()
+  @Min(0)
+  INTAKE_MAX_RECEPTION_SKEW_MS = 300_000;
 
   /** Requests per minute and per user token (chat, form); bursts up to the same number. */
   @IsInt()
@@ -56,13 +58,21 @@ export class IntakeConfig extends DatabaseServiceConfig {
   @IsInt()
   @Min(1)
   INTAKE_RATE_LIMIT_API_KEY_PER_MINUTE = 6000;
+
+  override crossCheck(): string[] {
+    const problems = super.crossCheck();
+    const parsed = checkApiKeys(this.INTAKE_API_KEYS);
+    if (!parsed.ok) return [...problems, ...parsed.problems];
+    if (this.development) return problems;
+    // The parsed value, not the raw text: an empty or blank setting must not slip through.
+    if (parsed.value.length === 0) problems.push('INTAKE_API_KEYS: must list the upstream keys in production (none given)');
+    if (parsed.value.some((entry) => entry.digest.toString('hex') === DEVELOPMENT.upstreamApiKeySha256)) {
+      problems.push('INTAKE_API_KEYS: the development key is refused in production');
+    }
+    return problems;
+  }
 }
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv = process.env): IntakeConfig {
-  const config = loadConfig(IntakeConfig, env);
-  if (config.NODE_ENV === 'production') {
-    if (env.INTAKE_API_KEYS === undefined) throw new Error('INTAKE_API_KEYS must be set in production (the development key is refused)');
-    if (!config.AUTH_JWKS_URL) throw new Error('AUTH_JWKS_URL must be set in production (HS256 development tokens are refused)');
-  }
-  return config;
+  return loadConfig(IntakeConfig, env);
 }

@@ -1,18 +1,20 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule } from '#platform';
+import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, kafkaSettings } from '#platform';
 import { CredentialsService } from './auth/credentials.service.js';
 import { IdempotencyPurger } from './idempotency/idempotency-purger.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IntakeConfig } from './intake.config.js';
 import { CreateIntake1764310000000 } from './migrations/1764310000000-create-intake.js';
+import { IntakePurgeAndErasure1764310000001 } from './migrations/1764310000001-intake-purge-and-erasure.js';
+import { SubjectErasuresConsumer } from './privacy/subject-erasures.consumer.js';
 import { RequestIntakeService } from './requests/request-intake.service.js';
 import { RequestsController } from './requests/requests.controller.js';
 import { TicketIntakeService } from './requests/ticket-intake.service.js';
 import { UpstreamRequestService } from './requests/upstream-request.service.js';
 import { UpstreamRequestsConsumer } from './requests/upstream-requests.consumer.js';
 
-export const INTAKE_MIGRATIONS = [CreateIntake1764310000000];
+export const INTAKE_MIGRATIONS = [CreateIntake1764310000000, IntakePurgeAndErasure1764310000001];
 
 @Module({})
 export class IntakeModule {
@@ -21,18 +23,17 @@ export class IntakeModule {
       module: IntakeModule,
       imports: [
         KafkaModule.forRoot({
-          brokers: config.brokers,
+          ...kafkaSettings(config),
           clientId: 'support-intake',
           source: '/support/intake',
           consumes: true,
           lingerMs: config.KAFKA_LINGER_MS,
           sendTimeoutMs: config.INTAKE_PUBLISH_TIMEOUT_MS,
-          topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
         }),
         DatabaseModule.forRoot({ url: config.DATABASE_URL, entities: [], migrations: INTAKE_MIGRATIONS, migrationsTableName: 'intake_migrations' }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
-      controllers: [RequestsController, UpstreamRequestsConsumer],
+      controllers: [RequestsController, UpstreamRequestsConsumer, SubjectErasuresConsumer],
       providers: [
         { provide: IntakeConfig, useValue: config },
         CredentialsService,

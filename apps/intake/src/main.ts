@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { ConsumerGroups } from '#contracts';
-import { bootstrapService, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit, consumerSettings } from '#platform';
 import { loadIntakeConfig } from './intake.config.js';
 import { IntakeModule } from './intake.module.js';
 
-const config = loadIntakeConfig();
+const config = configOrExit('intake', () => loadIntakeConfig());
 await bootstrapService({
   name: 'intake',
   module: IntakeModule.forRoot(config),

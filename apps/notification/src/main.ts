@@ -1,18 +1,9 @@
 import 'reflect-metadata';
-import { ConfigError, JsonLogger, bootstrapService, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit, consumerSettings } from '#platform';
 import { loadNotificationConfig } from './notification.config.js';
-import type { NotificationConfig } from './notification.config.js';
 import { NotificationModule } from './notification.module.js';
 
-let config: NotificationConfig;
-try {
-  config = loadNotificationConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  // One readable line per problem instead of a stack trace; the orchestrator sees a failed start.
-  new JsonLogger('notification').fatal(`cannot start: ${error.problems.length} configuration problem(s): ${error.problems.join('; ')}`, 'Config');
-  process.exit(1);
-}
+const config = configOrExit('notification', () => loadNotificationConfig());
 
 await bootstrapService({
   name: 'notification',

@@ -7,12 +7,7 @@ import { parseDuration } from './durations.js';
 import { allTargets, parseRecipients } from './recipients/recipients.js';
 import type { RecipientDirectory } from './recipients/recipients.js';
 
-export const DEV_JWT = { secret: 'development-only-secret-change-me-0123456789', issuer: 'support-routing-dev', audience: 'support-intake' } as const;
-
 export class NotificationConfig extends DatabaseServiceConfig {
-  @IsIn(['development', 'production', 'test'])
-  NODE_ENV = 'development';
-
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -29,19 +24,10 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @IsNotEmpty()
   NOTIFICATION_CONSUMER_GROUP: string = ConsumerGroups.notification;
 
-  @IsString()
-  AUTH_JWT_SECRET: string = DEV_JWT.secret;
-
-  @IsString()
-  AUTH_JWT_ISSUER: string = DEV_JWT.issuer;
-
-  @IsString()
-  AUTH_JWT_AUDIENCE: string = DEV_JWT.audience;
-
-  @IsString()
-  AUTH_JWKS_URL = '';
-
-  /** JSON: one target per audience (see recipients.ts); empty means the log channel for everyone. */
+  /**
+   * JSON: one target per audience (see recipients.ts); an audience left out gets the log channel,
+   * which production refuses for the support team, the phone desk and on-call.
+   */
   @IsString()
   NOTIFY_RECIPIENTS = '';
 
@@ -49,7 +35,10 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @IsString()
   NOTIFY_WEBHOOK_SECRET = '';
 
-  /** e.g. `smtp://user:pass@mail.example.com:587` or `smtps://...:465`. */
+  /**
+   * e.g. `smtps://user:pass@mail.example.com:465`, or `smtp://...:587`, where production requires
+   * STARTTLS (a server that does not offer it gets no mail, and no password).
+   */
   @IsString()
   SMTP_URL = '';
 
@@ -128,60 +117,63 @@ export class NotificationConfig extends DatabaseServiceConfig {
   get webhookKeys(): Buffer[] {
     return parseWebhookSecrets(this.NOTIFY_WEBHOOK_SECRET) ?? [];
   }
+
+  /** What the decorators cannot express: the JSON setting, durations, settings that depend on each other, production rules. */
+  override crossCheck(): string[] {
+    const problems = super.crossCheck();
+    const ackTimeout = parseDuration(this.ALERT_ACK_TIMEOUT);
+    if (ackTimeout === undefined || ackTimeout < 1_000) {
+      problems.push(
+        `ALERT_ACK_TIMEOUT: must be a duration of at least 1s, in milliseconds or with a unit (500ms, 90s, 5m, 1h), not "${this.ALERT_ACK_TIMEOUT}"`,
+      );
+    }
+    if (this.NOTIFY_TARGET_CONCURRENCY > this.NOTIFY_CONCURRENCY) problems.push('NOTIFY_TARGET_CONCURRENCY: must not exceed NOTIFY_CONCURRENCY');
+    if (this.NOTIFY_RETRY_MAX_MS < this.NOTIFY_RETRY_BASE_MS) problems.push('NOTIFY_RETRY_MAX_MS: must not be below NOTIFY_RETRY_BASE_MS');
+    const secretGiven = this.NOTIFY_WEBHOOK_SECRET.trim() !== '';
+    if (secretGiven && parseWebhookSecrets(this.NOTIFY_WEBHOOK_SECRET) === undefined) {
+      problems.push('NOTIFY_WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 bytes in base64 (several may be given, space-separated)');
+    }
+    const recipients = parseRecipients(this.NOTIFY_RECIPIENTS);
+    if (!recipients.ok) problems.push(...recipients.problems);
+    const targets = recipients.ok ? allTargets(recipients.value) : [];
+    const channels = new Set(targets.map((target) => target.channel));
+    if (channels.has('webhook') && !secretGiven) problems.push('NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel');
+    const smtp = smtpUrlOf(this.SMTP_URL);
+    if (channels.has('email')) {
+      if (this.SMTP_URL.trim() === '') problems.push('SMTP_URL: required when an audience uses the email channel');
+      else if (!smtp) problems.push('SMTP_URL: must be an smtp:// or smtps:// URL');
+    }
+    if (this.development) return problems;
+    if (recipients.ok) {
+      for (const audience of ALERTED_AUDIENCES) {
+        if (recipients.value[audience].channel === 'log') {
+          problems.push(`NOTIFY_RECIPIENTS.${audience}: the log channel is refused in production (nobody would be told); give a webhook or email target`);
+        }
+      }
+      if (targets.some((target) => target.channel === 'webhook' && target.url.startsWith('http:'))) {
+        problems.push('NOTIFY_RECIPIENTS: webhooks must be https:// in production');
+      }
+    }
+    if (smtp && smtp.protocol === 'smtp:' && /(^|[?&])(ignoreTLS=true|requireTLS=false|secure=false)(&|$)/i.test(smtp.search.slice(1))) {
+      problems.push('SMTP_URL: mail without TLS is refused in production (use smtps://, or smtp:// with STARTTLS)');
+    }
+    return problems;
+  }
 }
 
-/** What the decorators cannot express: the JSON setting, durations, and settings that depend on each other. */
-export function crossCheck(config: NotificationConfig): string[] {
-  const problems: string[] = [];
-  const ackTimeout = parseDuration(config.ALERT_ACK_TIMEOUT);
-  if (ackTimeout === undefined || ackTimeout < 1_000) {
-    problems.push(
-      `ALERT_ACK_TIMEOUT: must be a duration of at least 1s, in milliseconds or with a unit (500ms, 90s, 5m, 1h), not "${config.ALERT_ACK_TIMEOUT}"`,
-    );
+/** Audiences who must really be reached in production: alerts and escalations go to them. */
+const ALERTED_AUDIENCES = ['phone-desk', 'on-call', 'support'] as const;
+
+function smtpUrlOf(text: string): URL | undefined {
+  try {
+    const url = new URL(text.trim());
+    return url.protocol === 'smtp:' || url.protocol === 'smtps:' ? url : undefined;
+  } catch {
+    return undefined;
   }
-  if (config.NOTIFY_TARGET_CONCURRENCY > config.NOTIFY_CONCURRENCY) problems.push('NOTIFY_TARGET_CONCURRENCY: must not exceed NOTIFY_CONCURRENCY');
-  if (config.NOTIFY_RETRY_MAX_MS < config.NOTIFY_RETRY_BASE_MS) problems.push('NOTIFY_RETRY_MAX_MS: must not be below NOTIFY_RETRY_BASE_MS');
-  const secretGiven = config.NOTIFY_WEBHOOK_SECRET.trim() !== '';
-  if (secretGiven && parseWebhookSecrets(config.NOTIFY_WEBHOOK_SECRET) === undefined) {
-    problems.push('NOTIFY_WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 bytes in base64 (several may be given, space-separated)');
-  }
-  const recipients = parseRecipients(config.NOTIFY_RECIPIENTS);
-  if (!recipients.ok) problems.push(...recipients.problems);
-  const channels = new Set(recipients.ok ? allTargets(recipients.value).map((target) => target.channel) : []);
-  if (channels.has('webhook') && !secretGiven) problems.push('NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel');
-  if (channels.has('email')) {
-    if (config.SMTP_URL.trim() === '') problems.push('SMTP_URL: required when an audience uses the email channel');
-    else if (!/^smtps?:\/\/[^/]+/i.test(config.SMTP_URL)) problems.push('SMTP_URL: must be an smtp:// or smtps:// URL');
-  }
-  if (config.NODE_ENV === 'production' && !config.AUTH_JWKS_URL) {
-    problems.push('AUTH_JWKS_URL: must be set in production (HS256 development tokens are refused)');
-  }
-  return problems;
 }
 
 /** Reads and validates the environment; a bad setting stops the service with every problem listed. */
 export function loadNotificationConfig(env: NodeJS.ProcessEnv = process.env): NotificationConfig {
-  let config: NotificationConfig;
-  const problems: string[] = [];
-  try {
-    config = loadConfig(NotificationConfig, env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-    config = withTextSettings(env);
-  }
-  problems.push(...crossCheck(config));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
-}
-
-/** The defaults plus the text settings as given, so that one bad number does not hide the other problems. */
-function withTextSettings(env: NodeJS.ProcessEnv): NotificationConfig {
-  const config = new NotificationConfig();
-  const fields = config as unknown as Record<string, unknown>;
-  for (const [key, fallback] of Object.entries(fields)) {
-    const value = env[key];
-    if (typeof fallback === 'string' && value !== undefined && value !== '') fields[key] = value;
-  }
-  return config;
+  return loadConfig(NotificationConfig, env);
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, TokenVerifier } from '#platform';
+import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, kafkaSettings, TokenVerifier } from '#platform';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertsController } from './alerts/alerts.controller.js';
 import { AlertsService } from './alerts/alerts.service.js';
@@ -21,6 +21,7 @@ import { NotificationIntake } from './notifying/notification-intake.service.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { OutboxRepository } from './outbox/outbox.repository.js';
 import { ContactRepository } from './recipients/contact.repository.js';
+import { SubjectErasuresConsumer } from './privacy/subject-erasures.consumer.js';
 
 export const NOTIFICATION_MIGRATIONS = [CreateNotification1764400000000, TuneNotificationQueues1764400000001, NotificationTraceContext1764400000002];
 export const NOTIFICATION_MIGRATIONS_TABLE = 'notification_migrations';
@@ -37,11 +38,10 @@ export class NotificationModule {
       module: NotificationModule,
       imports: [
         KafkaModule.forRoot({
-          brokers: config.brokers,
+          ...kafkaSettings(config),
           clientId: 'support-notification',
           source: '/support/notification',
           consumes: true,
-          topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
         }),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
@@ -51,7 +51,7 @@ export class NotificationModule {
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
-      controllers: [AlertsController, NotificationConsumer],
+      controllers: [AlertsController, NotificationConsumer, SubjectErasuresConsumer],
       providers: [
         { provide: NotificationConfig, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
@@ -64,17 +64,12 @@ export class NotificationModule {
               from: config.NOTIFY_FROM,
               attemptTimeoutMs: config.NOTIFY_ATTEMPT_TIMEOUT_MS,
               concurrency: config.NOTIFY_CONCURRENCY,
+              requireTls: !config.development,
             }),
         },
         {
           provide: TokenVerifier,
-          useFactory: (): TokenVerifier =>
-            new TokenVerifier({
-              secret: config.AUTH_JWT_SECRET,
-              issuer: config.AUTH_JWT_ISSUER,
-              audience: config.AUTH_JWT_AUDIENCE,
-              ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
-            }),
+          useFactory: (): TokenVerifier => new TokenVerifier(config.tokenVerifierOptions),
         },
         OutboxRepository,
         ContactRepository,

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { ConsumerGroups } from '#contracts';
-import { bootstrapService, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit, consumerSettings } from '#platform';
 import { loadRoutingConfig } from './routing.config.js';
 import { RoutingModule } from './routing.module.js';
 import { loadRuleSet } from './rules/rule-set.loader.js';
 
-const config = loadRoutingConfig();
+const config = configOrExit('routing', () => loadRoutingConfig());
 // A bad rule file stops the service here, with every problem listed.
 const ruleSet = loadRuleSet(config.ROUTING_RULES_FILE);
 await bootstrapService({

@@ -1,8 +1,9 @@
 import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
-import { ServiceConfig, loadConfig } from '#platform';
+import { AuthenticatedServiceConfig, loadConfig } from '#platform';
 import { DEFAULT_RULES_FILE } from './rules/rule-set.loader.js';
 
-export class RoutingConfig extends ServiceConfig {
+/** Routing authenticates the staff who preview decisions. */
+export class RoutingConfig extends AuthenticatedServiceConfig {
   @IsInt()
   @Min(0)
   @Max(65535)

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { KafkaHealthIndicator, KafkaModule, PlatformModule } from '#platform';
+import { KafkaHealthIndicator, KafkaModule, PlatformModule, TokenVerifier, kafkaSettings } from '#platform';
 import { PsmDirectory } from './psm/psm-directory.js';
 import { RoutingConfig } from './routing.config.js';
 import { RoutingConsumer } from './routing/routing.consumer.js';
@@ -16,16 +16,21 @@ export class RoutingModule {
       module: RoutingModule,
       imports: [
         KafkaModule.forRoot({
-          brokers: config.brokers,
+          ...kafkaSettings(config),
           clientId: 'support-routing',
           source: '/support/routing',
           consumes: true,
-          topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
       ],
       controllers: [RulesController, RoutingConsumer],
-      providers: [{ provide: RoutingConfig, useValue: config }, { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) }, PsmDirectory, RoutingService],
+      providers: [
+        { provide: RoutingConfig, useValue: config },
+        { provide: TokenVerifier, useFactory: (): TokenVerifier => new TokenVerifier(config.tokenVerifierOptions) },
+        { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) },
+        PsmDirectory,
+        RoutingService,
+      ],
     };
   }
 }

@@ -34,5 +34,5 @@ export type NotificationOutcome = (typeof NOTIFICATION_OUTCOMES)[number];
 export const AUDIENCES = ['requester', 'psm', 'support', 'phone-desk', 'on-call'] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
-export const ROLES = ['agent', 'phone-desk', 'auditor', 'auditor:global', 'privacy-officer'] as const;
+export const ROLES = ['agent', 'psm', 'lead', 'phone-desk', 'auditor', 'auditor:global', 'privacy-officer', 'privacy-officer:global'] as const;
 export type Role = (typeof ROLES)[number];

@@ -7,4 +7,5 @@ export * from './validation.js';
 export * from './payloads/request.payload.js';
 export * from './payloads/ticket.payload.js';
 export * from './payloads/lifecycle.payload.js';
+export * from './payloads/privacy.payload.js';
 export * from './random-pool.js';

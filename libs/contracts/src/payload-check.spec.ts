@@ -1,6 +1,6 @@
 import { IsNotEmptyObject, IsString, ValidateIf } from 'class-validator';
 import fc from 'fast-check';
-import { lifecycleEvent, phoneDeskAlert, routedTicket, submittedTicket, upstreamRequest } from '#testing';
+import { lifecycleEvent, phoneDeskAlert, routedTicket, subjectErased, submittedTicket, upstreamRequest } from '#testing';
 import { payloadCheck } from './payload-check.js';
 import { TOPIC_PAYLOAD_CLASSES } from './topic-payloads.js';
 import { Topics } from './topics.js';
@@ -60,6 +60,7 @@ function validSamples(): [string, PayloadClass, Record<string, unknown>][] {
       error: null,
     },
     [Topics.psmAssignments]: { orgId: 'org-1', psmId: 'psm-7' },
+    [Topics.subjectsErased]: subjectErased(),
   };
   return Object.entries(samples).flatMap(([topic, sample]) => {
     const type = TOPIC_PAYLOAD_CLASSES[topic as keyof typeof TOPIC_PAYLOAD_CLASSES] as PayloadClass | undefined;

@@ -150,8 +150,8 @@ function compile(type: new () => object): PayloadCheck {
 function propertyIsValid(object: Record<string, unknown>, check: PropertyCheck, targetName: string): boolean {
   const value = object[check.property];
   // class-transformer rebuilds objects it has no @Type for (dropping some keys, turning a Set into
-  // an array): only a nested class's values are checked as they came.
-  if (check.nested.length === 0 && value !== null && typeof value === 'object') return false;
+  // an array): only a nested class's values, and lists of plain values, are checked as they came.
+  if (check.nested.length === 0 && value !== null && typeof value === 'object' && !isListOfPlainValues(value)) return false;
   for (const condition of check.conditions) if (!condition(object, value)) return true;
   for (const call of check.defined) if (!constraintHolds(object, value, call, check.property, targetName)) return false;
   for (const call of check.constraints) if (!constraintHolds(object, value, call, check.property, targetName)) return false;
@@ -202,6 +202,18 @@ function transformsPlainly(type: new () => object, properties: Iterable<string>)
   if (storage.getStrategy(type) !== 'none' || storage.getExposedMetadatas(type).length > 0 || storage.getExcludedMetadatas(type).length > 0) return false;
   // TransformationType.PLAIN_TO_CLASS is 0.
   for (const property of properties) if (storage.findTransformMetadatas(type, property, 0).length > 0) return false;
+  return true;
+}
+
+/** An array of strings, numbers, booleans or nulls (no holes): class-transformer copies it item for item. */
+function isListOfPlainValues(value: object): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let index = 0; index < value.length; index += 1) {
+    if (!(index in value)) return false;
+    const item: unknown = value[index];
+    if (item !== null && typeof item === 'object') return false;
+    if (typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint' || item === undefined) return false;
+  }
   return true;
 }
 

@@ -2,6 +2,7 @@ import type { Topics } from './topics.js';
 import { RequestRejectedPayload, UpstreamRequestPayload } from './payloads/request.payload.js';
 import { PhoneDeskAlertPayload, QueuedTicketPayload, TicketRoutedPayload, TicketSubmittedPayload } from './payloads/ticket.payload.js';
 import { NotificationPayload, PsmAssignmentPayload, TicketLifecyclePayload } from './payloads/lifecycle.payload.js';
+import { SubjectErasedPayload } from './payloads/privacy.payload.js';
 
 /** The payload type of each topic: a publisher and a handler of the same topic cannot disagree. */
 export interface TopicPayloads {
@@ -15,6 +16,7 @@ export interface TopicPayloads {
   [Topics.ticketsLifecycle]: TicketLifecyclePayload;
   [Topics.notifications]: NotificationPayload;
   [Topics.psmAssignments]: PsmAssignmentPayload;
+  [Topics.subjectsErased]: SubjectErasedPayload;
 }
 
 export const TOPIC_PAYLOAD_CLASSES: { readonly [K in keyof TopicPayloads]: new () => TopicPayloads[K] } = {
@@ -28,4 +30,5 @@ export const TOPIC_PAYLOAD_CLASSES: { readonly [K in keyof TopicPayloads]: new (
   'support.tickets.lifecycle.v1': TicketLifecyclePayload,
   'support.notifications.v1': NotificationPayload,
   'support.psm-assignments.v1': PsmAssignmentPayload,
+  'support.subjects.erased.v1': SubjectErasedPayload,
 };

@@ -10,6 +10,7 @@ export const Topics = {
   ticketsLifecycle: 'support.tickets.lifecycle.v1',
   notifications: 'support.notifications.v1',
   psmAssignments: 'support.psm-assignments.v1',
+  subjectsErased: 'support.subjects.erased.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -17,16 +18,19 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
 export interface TopicSpec {
   readonly name: TopicName;
   /** The field of the payload used as the record key. */
-  readonly key: 'requestId' | 'ticketId' | 'orgId';
+  readonly key: 'requestId' | 'ticketId' | 'orgId' | 'subjectRef';
   /** CloudEvents `type` of the events carried. */
   readonly eventType: string;
   readonly compacted: boolean;
+  /** Carries names, addresses, user ids or free text: kept no longer than the personal-data retention. */
+  readonly personalData: boolean;
   readonly description: string;
 }
 
 export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   {
     name: Topics.requests,
+    personalData: true,
     key: 'requestId',
     eventType: 'support.request.v1',
     compacted: false,
@@ -34,6 +38,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.requestsRejected,
+    personalData: true,
     key: 'requestId',
     eventType: 'support.request.rejected.v1',
     compacted: false,
@@ -41,6 +46,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.ticketsSubmitted,
+    personalData: true,
     key: 'ticketId',
     eventType: 'support.ticket.submitted.v1',
     compacted: false,
@@ -48,6 +54,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.ticketsRouted,
+    personalData: false,
     key: 'ticketId',
     eventType: 'support.ticket.routed.v1',
     compacted: false,
@@ -55,6 +62,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.queuePsm,
+    personalData: true,
     key: 'ticketId',
     eventType: 'support.queue.psm.ticket.v1',
     compacted: false,
@@ -62,6 +70,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.queueSupport,
+    personalData: true,
     key: 'ticketId',
     eventType: 'support.queue.support.ticket.v1',
     compacted: false,
@@ -69,6 +78,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.alertsPhoneDesk,
+    personalData: true,
     key: 'ticketId',
     eventType: 'support.alert.raised.v1',
     compacted: false,
@@ -76,6 +86,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.ticketsLifecycle,
+    personalData: true,
     key: 'ticketId',
     eventType: 'support.ticket.lifecycle.v1',
     compacted: false,
@@ -83,6 +94,7 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.notifications,
+    personalData: true,
     key: 'ticketId',
     eventType: 'support.notification.v1',
     compacted: false,
@@ -90,10 +102,19 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
   },
   {
     name: Topics.psmAssignments,
+    personalData: false,
     key: 'orgId',
     eventType: 'support.psm-assignment.v1',
     compacted: true,
     description: 'organisation -> dedicated PSM (null value removes it)',
+  },
+  {
+    name: Topics.subjectsErased,
+    personalData: false,
+    key: 'subjectRef',
+    eventType: 'support.subject.erased.v1',
+    compacted: true,
+    description: 'GDPR erasures of data subjects, applied by every service to its own copies, also when rebuilding',
   },
 ];
 

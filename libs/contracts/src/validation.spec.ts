@@ -240,7 +240,19 @@ describe(parseJson.name, () => {
     const errors = errorsOf(sut);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ field: '', code: 'invalidJson' });
-    expect(errors[0]?.message).toMatch(/^not valid JSON: /);
+    expect(errors[0]?.message).toMatch(/^not valid JSON\b/);
+  });
+
+  test.each([
+    '{"name": Jean Dupont, "email": "jean@example.org"}',
+    '{"requester": {"email": jean.dupont@example.org}}',
+    '{"message": "Je m\'appelle Jean Dupont',
+    'Jean Dupont <jean@example.org>',
+  ])('says where %j is broken, never what it says (the error is stored, logged and exported)', (text) => {
+    const message = errorsOf(parseJson(text))[0]?.message ?? '';
+
+    expect(message).toMatch(/^not valid JSON\b/);
+    expect(message).not.toMatch(/Jean|Dupont|jean|example/);
   });
 
   test.each([

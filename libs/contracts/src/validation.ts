@@ -102,12 +102,39 @@ export function checkPayload<T extends object>(type: new () => T, value: unknown
   return validatePayload(type, value);
 }
 
-/** Parses a Kafka record value or HTTP body text as JSON, reporting a field error instead of throwing. */
+/**
+ * Parses a Kafka record value or HTTP body text as JSON, reporting a field error instead of
+ * throwing. The error names a position, never a snippet: V8's messages quote the text around the
+ * fault, which may be someone's name or address, and these errors are stored, logged and exported.
+ */
 export function parseJson(text: string): ValidationResult<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    const message = error instanceof Error ? error.message : 'invalid JSON';
-    return { ok: false, errors: [{ field: '', code: 'invalidJson', message: `not valid JSON: ${message}` }] };
+    return { ok: false, errors: [{ field: '', code: 'invalidJson', message: jsonErrorMessage(error, text.length) }] };
   }
+}
+
+/** `not valid JSON at position N`, from a JSON.parse error, without any of the parsed text. */
+export function jsonErrorMessage(error: unknown, length: number): string {
+  const message = error instanceof Error ? error.message : '';
+  const position = /\bposition (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return `not valid JSON at position ${position}`;
+  if (/end of (JSON )?input|Unterminated/i.test(message)) return `not valid JSON: the text ends early (length ${length})`;
+  return 'not valid JSON';
+}
+
+/**
+ * The value with every `null` property of its objects removed, at any depth: in the bodies and
+ * records the outside world sends, an optional field given as `null` means the field is absent.
+ * A required field given as `null` is then reported missing. Arrays and other values are kept.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    // defineProperty: a "__proto__" key stays a plain property, for the structural check to refuse.
+    if (child !== null) Object.defineProperty(result, key, { value: withoutNulls(child), enumerable: true, writable: true, configurable: true });
+  }
+  return result;
 }

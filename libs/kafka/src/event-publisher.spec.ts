@@ -422,17 +422,69 @@ describe(EventPublisher.name, () => {
       expect(second.batches).toHaveLength(1);
       expect(logger.warnings.some((warning) => warning.includes('a new producer takes over'))).toBe(true);
     });
+  });
 
-    it('keeps its producer for other failures', async () => {
-      producer.sendBehaviour = async (_batch, call) => {
-        if (call === 1) throw Object.assign(new Error('Request timed out'), { type: 'REQUEST_TIMED_OUT' });
+  describe('after any failed request', () => {
+    it('replaces its producer before sending anything else (kafkajs rolled back the sequence numbers)', async () => {
+      const first = new FakeProducer();
+      const second = new FakeProducer();
+      const producers = [first, second];
+      const kafka = { producer: () => producers.shift() ?? second } as unknown as Kafka;
+      first.sendBehaviour = async () => {
+        throw Object.assign(new Error('Request timed out'), { type: 'REQUEST_TIMED_OUT' });
       };
+      const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 1, sendTimeoutMs: 2_000 });
 
-      await sut.publish(Topics.ticketsSubmitted, submittedEvent()).catch(() => undefined);
-      await sut.publish(Topics.ticketsSubmitted, submittedEvent());
+      const failed = await publisher.publish(Topics.ticketsSubmitted, submittedEvent()).catch((error: unknown) => error);
+      await publisher.publish(Topics.ticketsSubmitted, submittedEvent());
 
-      expect(producer.disconnectCalls).toBe(0);
-      expect(producer.batches).toHaveLength(2);
+      expect(failed).toMatchObject({ code: KafkaErrorCode.unavailable });
+      expect(first.batches).toHaveLength(1);
+      expect(first.disconnectCalls).toBe(1);
+      expect(second.batches).toHaveLength(1);
+    });
+
+    it('sends the callers of a request the broker refused a record of one by one: only the caller at fault fails', async () => {
+      const producers = [new FakeProducer(), new FakeProducer(), new FakeProducer(), new FakeProducer()];
+      const used: FakeProducer[] = [];
+      const kafka = {
+        producer: () => {
+          const next = producers.shift() ?? new FakeProducer();
+          used.push(next);
+          return next;
+        },
+      } as unknown as Kafka;
+      const poison = submittedEvent();
+      for (const candidate of producers) {
+        candidate.sendBehaviour = async (batch) => {
+          const keys = batch.topicMessages?.flatMap((entry) => entry.messages.map((message) => message.key)) ?? [];
+          if (keys.includes(poison.key)) throw new Error('produce failed', { cause: Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }) });
+        };
+      }
+      const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 20, sendTimeoutMs: 2_000 });
+      const innocent = [submittedEvent(), submittedEvent()];
+
+      const results = await Promise.allSettled([
+        publisher.publish(Topics.ticketsSubmitted, innocent[0] ?? submittedEvent()),
+        publisher.publish(Topics.ticketsSubmitted, poison),
+        publisher.publish(Topics.ticketsSubmitted, innocent[1] ?? submittedEvent()),
+      ]);
+
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.recordRefused } });
+      // The shared request, then each caller alone; a new producer after each failure.
+      expect(used.flatMap((candidate) => candidate.batches).map((batch) => batch.topicMessages?.[0]?.messages.length)).toEqual([3, 1, 1, 1]);
+      expect(used).toHaveLength(3);
+    });
+
+    it('refuses a record larger than the broker takes before sending it, failing no one else', async () => {
+      const huge = submittedEvent({ payload: { ...submittedTicket(), message: 'x'.repeat(1_100_000) } });
+
+      const [refused, fine] = await Promise.allSettled([sut.publish(Topics.ticketsSubmitted, huge), sut.publish(Topics.ticketsSubmitted, submittedEvent())]);
+
+      expect(refused).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.recordRefused } });
+      expect(fine.status).toBe('fulfilled');
+      expect(producer.batches).toHaveLength(1);
     });
   });
 });

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { topicSpec, toCloudEventHeaders } from '#contracts';
 import type { TopicName, TopicPayloads } from '#contracts';
-import { KafkaErrorCode, KafkaPublishError, isStaleProducer, messageOf } from './kafka.errors.js';
+import { KafkaErrorCode, KafkaPublishError, messageOf, publishFailureOf } from './kafka.errors.js';
 import { keyPartitioner } from './key-partitioner.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import { childTraceparent, currentTrace } from './trace-context.js';
@@ -51,6 +51,8 @@ export interface EventPublisherOptions {
   readonly lingerMs?: number;
   /** A group reaching this many records is sent without waiting for the linger time. */
   readonly maxBatchRecords?: number;
+  /** ...or this many bytes: a produce request stays well below the broker's limits. */
+  readonly maxBatchBytes?: number;
   /** Upper bound for one acknowledged write, connection included. */
   readonly sendTimeoutMs?: number;
 }
@@ -58,25 +60,46 @@ export interface EventPublisherOptions {
 interface Pending {
   readonly records: TopicMessages[];
   readonly count: number;
+  readonly bytes: number;
   readonly enqueuedAt: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
 
 /**
+ * The largest record we hand to the broker: its default `max.message.bytes` (1,048,588) less room
+ * for the batch framing. A bigger record is refused before it is sent, as the broker would.
+ */
+export const MAX_RECORD_BYTES = 1_000_000;
+
+/**
  * Awaited, idempotent (acks=all) publishing. Sends made within `lingerMs` of each other, or while
  * a produce request is in flight, are grouped into the next single produce request (group commit),
  * so many concurrent callers cost one round trip. Only one request is in flight at a time, which
  * keeps per-partition order without relying on the client's idempotence window.
+ *
+ * A failed request poisons its producer: kafkajs numbers the records of every partition of a
+ * request before sending, and on any error rolls all those sequence numbers back, including the
+ * partitions the broker did append. The next request would then reuse them, and the broker would
+ * take a batch of the same size as a duplicate of the earlier one: acknowledged, not written. So
+ * every failure replaces the producer (a new producer id, fresh sequences) before anything else
+ * is sent. When the broker refused one caller's record, the group's other callers are sent again
+ * one by one, so that only the caller at fault fails; a record written by the failed request and
+ * again by its retry is the same event (same `ce_id`), which every consumer deduplicates.
+ *
+ * Records that risk refusal (rejections, dead letters) go through a publisher of their own
+ * (`QuarantinePublisher`), never in a request with acknowledged tickets.
  */
 export class EventPublisher implements EventSink {
   private readonly logger = new Logger(EventPublisher.name);
   private producer: Producer;
   private readonly lingerMs: number;
   private readonly maxBatchRecords: number;
+  private readonly maxBatchBytes: number;
   private readonly sendTimeoutMs: number;
   private queue: Pending[] = [];
   private queuedRecords = 0;
+  private queuedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
   private connected: Promise<void> | undefined;
@@ -88,6 +111,7 @@ export class EventPublisher implements EventSink {
   ) {
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatchRecords = options.maxBatchRecords ?? 1000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 512 * 1024;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 10_000;
     this.producer = this.newProducer();
   }
@@ -106,7 +130,7 @@ export class EventPublisher implements EventSink {
     return producer;
   }
 
-  /** A new producer id: the broker has forgotten the old one's sequence numbers (see isStaleProducer). */
+  /** A new producer id and fresh sequence numbers (see the class comment). */
   private async replaceProducer(): Promise<void> {
     const stale = this.producer;
     this.producer = this.newProducer();
@@ -121,7 +145,7 @@ export class EventPublisher implements EventSink {
 
   /** Publishes one event and resolves once it is durably written. */
   async publish<T extends TopicName>(topic: T, event: OutgoingEvent<TopicPayloads[T]>): Promise<void> {
-    await this.enqueue([{ topic, messages: [toKafkaMessage(this.options.source, topic, event)] }], 1);
+    await this.enqueue([{ topic, messages: [toKafkaMessage(this.options.source, topic, event)] }]);
   }
 
   /** Publishes events to several topics in one produce request; all succeed or the call throws. */
@@ -134,12 +158,12 @@ export class EventPublisher implements EventSink {
       byTopic.set(topic, messages);
     }
     const records = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    await this.enqueue(records, events.length);
+    await this.enqueue(records);
   }
 
   /** Publishes an already-built record, e.g. a record moved unchanged to a dead-letter topic. */
   async publishRaw(topic: string, record: RawRecord): Promise<void> {
-    await this.enqueue([{ topic, messages: [{ key: record.key, value: record.value, headers: record.headers }] }], 1);
+    await this.enqueue([{ topic, messages: [{ key: record.key, value: record.value, headers: record.headers }] }]);
   }
 
   /** Connects eagerly; failures are not fatal since every send connects on demand. */
@@ -160,15 +184,31 @@ export class EventPublisher implements EventSink {
     return this.connected !== undefined;
   }
 
-  private enqueue(records: TopicMessages[], count: number): Promise<void> {
+  private enqueue(records: TopicMessages[]): Promise<void> {
     if (this.closed) {
       return Promise.reject(new KafkaPublishError(KafkaErrorCode.unavailable, 'publisher is closed'));
     }
+    let count = 0;
+    let bytes = 0;
+    for (const { topic, messages } of records) {
+      for (const message of messages) {
+        const size = recordSize(message);
+        // The broker would refuse it, and fail every caller sharing its request.
+        if (size > MAX_RECORD_BYTES) {
+          return Promise.reject(
+            new KafkaPublishError(KafkaErrorCode.recordRefused, `a record of ${size} bytes for ${topic} exceeds ${MAX_RECORD_BYTES} bytes`),
+          );
+        }
+        count += 1;
+        bytes += size;
+      }
+    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, count, enqueuedAt: performance.now(), resolve, reject });
+      this.queue.push({ records, count, bytes, enqueuedAt: performance.now(), resolve, reject });
       this.queuedRecords += count;
+      this.queuedBytes += bytes;
       if (this.inFlight) return;
-      if (this.queuedRecords >= this.maxBatchRecords) this.flush();
+      if (this.queuedRecords >= this.maxBatchRecords || this.queuedBytes >= this.maxBatchBytes) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });
   }
@@ -179,9 +219,7 @@ export class EventPublisher implements EventSink {
       this.timer = undefined;
     }
     if (this.inFlight || this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    this.queuedRecords = 0;
+    const batch = this.takeBatch();
     this.inFlight = true;
     void this.send(batch).finally(() => {
       this.inFlight = false;
@@ -190,7 +228,41 @@ export class EventPublisher implements EventSink {
     });
   }
 
+  /** The next request: queued callers in order, up to the record and byte bounds (at least one caller). */
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let records = 0;
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as Pending;
+      if (batch.length > 0 && (records + next.count > this.maxBatchRecords || bytes + next.bytes > this.maxBatchBytes)) break;
+      this.queue.shift();
+      batch.push(next);
+      records += next.count;
+      bytes += next.bytes;
+    }
+    this.queuedRecords -= records;
+    this.queuedBytes -= bytes;
+    return batch;
+  }
+
   private async send(batch: Pending[]): Promise<void> {
+    const failure = await this.sendOnce(batch);
+    if (failure === undefined) return;
+    // Only the broker's verdict on a record can be pinned on one caller; a broker that is down fails everyone.
+    if (failure.code !== KafkaErrorCode.recordRefused || batch.length === 1) {
+      for (const pending of batch) pending.reject(failure);
+      return;
+    }
+    this.logger.warn(`the broker refused a record of a request shared by ${batch.length} callers: sending each caller's records alone`);
+    for (const pending of batch) {
+      const own = await this.sendOnce([pending]);
+      if (own !== undefined) pending.reject(own);
+    }
+  }
+
+  /** One produce request; resolves its callers on success, returns the failure otherwise (with a new producer in place). */
+  private async sendOnce(batch: readonly Pending[]): Promise<KafkaPublishError | undefined> {
     const topicMessages = mergeByTopic(batch);
     const count = batch.reduce((sum, pending) => sum + pending.count, 0);
     try {
@@ -201,27 +273,21 @@ export class EventPublisher implements EventSink {
         })(),
         this.sendTimeoutMs,
       );
-      const now = performance.now();
-      kafkaMetrics.publishBatchSize.observe(count);
-      for (const { topic, messages } of topicMessages) kafkaMetrics.published.inc({ topic }, messages.length);
-      for (const pending of batch) {
-        kafkaMetrics.publishLatency.observe((now - pending.enqueuedAt) / 1000);
-        pending.resolve();
-      }
     } catch (error) {
-      const failure =
-        error instanceof KafkaPublishError
-          ? error
-          : new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: ${messageOf(error)}`, { cause: error });
+      const failure = publishFailureOf(error);
       kafkaMetrics.publishFailures.inc({ code: failure.code });
-      this.logger.warn(`${count} record(s) not written: ${failure.message}`);
-      // The batch still fails (callers retry), but the next one goes out under a new producer id.
-      if (isStaleProducer(error)) {
-        this.logger.warn('the broker no longer knows this producer id: a new producer takes over');
-        await this.replaceProducer();
-      }
-      for (const pending of batch) pending.reject(failure);
+      this.logger.warn(`${count} record(s) not written: ${failure.message}; a new producer takes over (the old one's sequence numbers are unusable)`);
+      await this.replaceProducer();
+      return failure;
     }
+    const now = performance.now();
+    kafkaMetrics.publishBatchSize.observe(count);
+    for (const { topic, messages } of topicMessages) kafkaMetrics.published.inc({ topic }, messages.length);
+    for (const pending of batch) {
+      kafkaMetrics.publishLatency.observe((now - pending.enqueuedAt) / 1000);
+      pending.resolve();
+    }
+    return undefined;
   }
 
   private ensureConnected(): Promise<void> {
@@ -231,6 +297,27 @@ export class EventPublisher implements EventSink {
     });
     return this.connected;
   }
+}
+
+/**
+ * The publisher of records that risk being refused (rejections of malformed input, dead letters):
+ * a producer of its own, so that such a record never shares a produce request with acknowledged
+ * tickets (see `EventPublisher`).
+ */
+export class QuarantinePublisher extends EventPublisher {}
+
+/** What a record costs in a produce request, about: key, value, headers and their framing. */
+export function recordSize(message: Message): number {
+  let size = 64 + byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    size += 8 + name.length + (typeof value === 'string' || Buffer.isBuffer(value) ? byteLength(value) : 0);
+  }
+  return size;
+}
+
+function byteLength(value: string | Buffer | null | undefined): number {
+  if (value === null || value === undefined) return 0;
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
 
 /** The Kafka record of an event: JSON value, CloudEvents binary-mode headers. */

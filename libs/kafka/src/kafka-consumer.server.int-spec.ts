@@ -13,7 +13,8 @@ import { EventPublisher } from './event-publisher.js';
 import { KafkaErrorCode, KafkaPublishError, NonRetriableEventError } from './kafka.errors.js';
 import { createKafka } from './kafka.client.js';
 import type { KafkaEvent } from './kafka-event.js';
-import { DeadLetterHeaders, KafkaConsumerServer } from './kafka-consumer.server.js';
+import { DeadLetterHeaders } from './dead-letter.js';
+import { KafkaConsumerServer } from './kafka-consumer.server.js';
 import { ensureTopics } from './topic-admin.js';
 
 const suffix = uniqueSuffix();

@@ -3,10 +3,12 @@ import { Server } from '@nestjs/microservices';
 import type { CustomTransportStrategy, MessageHandler } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { deadLetterTopic, parseJson } from '#contracts';
+import { checkPayload, deadLetterTopic, parseJson } from '#contracts';
 import type { ConsumerStatus } from './consumer-status.js';
 import type { EventPublisher, EventSink, RawRecord } from './event-publisher.js';
+import { deadLetterRecord } from './dead-letter.js';
 import { KafkaErrorCode, errorCodeOf, isInfrastructureError, isRetriable, messageOf } from './kafka.errors.js';
+import type { DependencyFailureTest } from './kafka.errors.js';
 import { KAFKA_HANDLER_OPTION_KEYS, KafkaEventContext, toKafkaEvent } from './kafka-event.js';
 import type { KafkaEvent, KafkaHandlerOptions } from './kafka-event.js';
 import { kafkaMetrics } from './kafka.metrics.js';
@@ -16,22 +18,15 @@ import { doublingDelayMs, restartDelayMs } from './restart-policy.js';
 import { TransactionScope } from './transaction-scope.js';
 import { TransactionalProducers } from './transactional-producers.js';
 
-export const DeadLetterHeaders = {
-  topic: 'dlq_original_topic',
-  partition: 'dlq_original_partition',
-  offset: 'dlq_original_offset',
-  group: 'dlq_consumer_group',
-  code: 'dlq_error_code',
-  message: 'dlq_error_message',
-  attempts: 'dlq_attempts',
-  failedAt: 'dlq_failed_at',
-} as const;
-
 export interface KafkaConsumerServerOptions {
   readonly kafka: Kafka;
   /** Used exactly as given: no suffix is appended. */
   readonly groupId: string;
   readonly publisher: EventPublisher;
+  /** Where dead letters go: a publisher of their own, never sharing a request with the handlers' records (default: publisher). */
+  readonly deadLetters?: EventPublisher;
+  /** Failures of the service's other dependencies (its database) that are waited out, never dead-lettered. */
+  readonly dependencyFailure?: DependencyFailureTest;
   readonly status: ConsumerStatus;
   /** Called once when the consumer has died for good; the service must then exit. */
   readonly onFatal: (error: Error) => void;
@@ -448,7 +443,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
         await work();
         return { kind: 'ok' };
       } catch (error) {
-        const infrastructure = isInfrastructureError(error);
+        const infrastructure = isInfrastructureError(error, this.options.dependencyFailure);
         if (infrastructure) waited += 1;
         else counted += 1;
         if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts)) return { kind: 'failed', error, attempts: counted + waited };
@@ -487,6 +482,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     message: KafkaMessage,
     options: KafkaHandlerOptions,
   ): { event: KafkaEvent } | { error: { code: string; message: string; retriable: false } } {
+    if (message.value === null && options.payload) {
+      return { error: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value`, retriable: false } };
+    }
     if (message.value === null || options.rawValue) {
       const raw = message.value === null ? null : message.value.toString('utf8');
       return { event: toKafkaEvent(topic, partition, message, raw) };
@@ -495,41 +493,36 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     if (!parsed.ok) {
       return { error: { code: KafkaErrorCode.invalidJson, message: parsed.errors[0]?.message ?? 'not valid JSON', retriable: false } };
     }
+    if (options.payload) {
+      const checked = checkPayload(options.payload, parsed.value);
+      if (!checked.ok) {
+        const reasons = checked.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
+        return { error: { code: KafkaErrorCode.invalidEvent, message: `invalid ${topic} payload: ${reasons}`, retriable: false } };
+      }
+    }
     return { event: toKafkaEvent(topic, partition, message, parsed.value) };
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
     const dead = this.deadLetterOf(topic, partition, message, error, attempts);
-    await this.options.publisher.publishRaw(dead.topic, dead.record);
+    await (this.options.deadLetters ?? this.options.publisher).publishRaw(dead.topic, dead.record);
     this.deadLettered(dead);
   }
 
   private deadLetterOf(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): DeadLetter {
     const { groupId } = this.options;
     const code = errorCodeOf(error);
-    const reason = messageOf(error).slice(0, 1000);
-    const headers: Record<string, string | Buffer> = {};
-    for (const [name, value] of Object.entries(message.headers ?? {})) {
-      if (value === undefined) continue;
-      const single = Array.isArray(value) ? value[value.length - 1] : value;
-      if (single !== undefined) headers[name] = single;
-    }
-    Object.assign(headers, {
-      [DeadLetterHeaders.topic]: topic,
-      [DeadLetterHeaders.partition]: String(partition),
-      [DeadLetterHeaders.offset]: message.offset,
-      [DeadLetterHeaders.group]: groupId,
-      [DeadLetterHeaders.code]: code,
-      [DeadLetterHeaders.message]: reason,
-      [DeadLetterHeaders.attempts]: String(attempts),
-      [DeadLetterHeaders.failedAt]: new Date().toISOString(),
-    });
+    const reason = messageOf(error);
+    const record = deadLetterRecord(
+      { topic, partition, offset: message.offset, key: message.key, value: message.value, ...(message.headers ? { headers: message.headers } : {}) },
+      { groupId, code, reason, attempts, failedAt: new Date() },
+    );
     return {
       topic: deadLetterTopic(topic, groupId),
-      record: { key: message.key, value: message.value, headers },
+      record,
       source: { topic, partition, offset: message.offset },
       code,
-      reason,
+      reason: reason.slice(0, 200),
       attempts,
     };
   }

@@ -30,9 +30,14 @@ export interface KafkaHandlerOptions {
    * batch, in one transaction, so read_committed readers see each input's outputs exactly once.
    */
   readonly transactional?: boolean;
+  /**
+   * The payload class every record's value is checked against before the handler sees it (set by
+   * `@KafkaHandler`); a record that fails goes to the dead-letter topic with the reasons.
+   */
+  readonly payload?: new () => object;
 }
 
-export const KAFKA_HANDLER_OPTION_KEYS: readonly (keyof KafkaHandlerOptions)[] = ['batch', 'rawValue', 'transactional'];
+export const KAFKA_HANDLER_OPTION_KEYS: readonly (keyof KafkaHandlerOptions)[] = ['batch', 'rawValue', 'transactional', 'payload'];
 
 /** `@Ctx()` of a Kafka handler. */
 export class KafkaEventContext extends BaseRpcContext<[KafkaEvent | readonly KafkaEvent[], EventSink]> {

@@ -1,19 +1,35 @@
 // Before kafkajs: see the module.
 import { kafkaJsEncoderTuning } from './kafkajs-encoder.js';
+import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaConfig, LogEntry, logCreator } from 'kafkajs';
+import type { KafkaConfig, LogEntry, SASLOptions, logCreator } from 'kafkajs';
 
-/**
- * The only place that constructs a kafkajs client. Everything Kafka goes through this library so
- * that the client can be swapped without touching the services.
- */
+/** TLS and SASL to the brokers (KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_*). */
+export interface KafkaSecurity {
+  readonly ssl: boolean;
+  /** PEM of a private CA; the system's CAs otherwise. */
+  readonly caFile?: string;
+  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+}
+
 export interface KafkaConnectionOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   /** Connection timeout in ms; short by default so an unreachable broker is noticed fast. */
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
+  readonly security?: KafkaSecurity;
+}
+
+/** kafkajs's `ssl` and `sasl` settings of our security options; nothing for a plaintext, unauthenticated broker. */
+export function kafkaSecurityConfig(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (!security) return {};
+  const ssl: KafkaConfig['ssl'] = security.ssl ? (security.caFile ? { ca: [readFileSync(security.caFile, 'utf8')] } : true) : undefined;
+  const sasl: SASLOptions | undefined = security.sasl
+    ? { mechanism: security.sasl.mechanism, username: security.sasl.username, password: security.sasl.password }
+    : undefined;
+  return { ...(ssl === undefined ? {} : { ssl }), ...(sasl === undefined ? {} : { sasl }) };
 }
 
 const logger = new Logger('kafkajs');
@@ -46,6 +62,10 @@ const nestLogCreator: logCreator = () => (entry: LogEntry) => {
 
 let warnedAboutEncoder = false;
 
+/**
+ * The only place that constructs a kafkajs client for the services. Everything Kafka goes through
+ * this library so that the client can be swapped without touching the services.
+ */
 export function createKafka(options: KafkaConnectionOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   if (kafkaJsEncoderTuning !== 'full' && !warnedAboutEncoder) {
@@ -60,6 +80,7 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     logLevel: logLevel.WARN,
     logCreator: nestLogCreator,
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
+    ...kafkaSecurityConfig(options.security),
   };
   return new Kafka(config);
 }

@@ -1,4 +1,4 @@
-import { KafkaErrorCode, KafkaPublishError, NonRetriableEventError, isInfrastructureError, isStaleProducer } from './kafka.errors.js';
+import { KafkaErrorCode, KafkaPublishError, NonRetriableEventError, isInfrastructureError, publishFailureOf } from './kafka.errors.js';
 
 describe(isInfrastructureError.name, () => {
   test.each([
@@ -9,37 +9,42 @@ describe(isInfrastructureError.name, () => {
       error: new Error('query failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) }),
       infrastructure: true,
     },
-    {
-      name: 'PostgreSQL shutting down (TypeORM driverError)',
-      error: Object.assign(new Error('QueryFailedError'), { driverError: { code: '57P01' } }),
-      infrastructure: true,
-    },
-    { name: 'a pool that cannot connect', error: new Error('timeout exceeded when trying to connect'), infrastructure: true },
-    {
-      name: 'a deadlock, which the next attempt gets past',
-      error: Object.assign(new Error('deadlock detected'), { driverError: { code: '40P01' } }),
-      infrastructure: true,
-    },
-    {
-      name: 'a serialization failure',
-      error: Object.assign(new Error('could not serialize access'), { driverError: { code: '40001' } }),
-      infrastructure: true,
-    },
+    { name: 'a record the broker refused', error: new KafkaPublishError(KafkaErrorCode.recordRefused, 'too large'), infrastructure: false },
     { name: 'an invalid payload', error: new NonRetriableEventError('INVALID_EVENT', 'bad'), infrastructure: false },
-    { name: 'a unique violation', error: Object.assign(new Error('duplicate key'), { driverError: { code: '23505' } }), infrastructure: false },
     { name: 'a handler bug', error: new TypeError('cannot read properties of undefined'), infrastructure: false },
   ])('$name: $infrastructure', ({ error, infrastructure }) => {
     expect(isInfrastructureError(error)).toBe(infrastructure);
   });
+
+  it('asks the service whether a failure is one of its other dependencies', () => {
+    const databaseDown = Object.assign(new Error('terminating connection'), { code: '57P01' });
+
+    expect(isInfrastructureError(databaseDown)).toBe(false);
+    expect(isInfrastructureError(databaseDown, (error) => error === databaseDown)).toBe(true);
+  });
 });
 
-describe(isStaleProducer.name, () => {
-  it('recognises the broker forgetting a producer, also inside an aggregate of partition errors', () => {
-    const outOfOrder = Object.assign(new Error('out of order'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
-    expect(isStaleProducer(new Error('send failed', { cause: outOfOrder }))).toBe(true);
-    expect(
-      isStaleProducer(Object.assign(new Error('aggregate'), { errors: [new Error('x'), Object.assign(new Error('y'), { type: 'UNKNOWN_PRODUCER_ID' })] })),
-    ).toBe(true);
-    expect(isStaleProducer(Object.assign(new Error('timeout'), { type: 'REQUEST_TIMED_OUT' }))).toBe(false);
+describe(publishFailureOf.name, () => {
+  test.each(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP'])('blames the record for %s', (type) => {
+    const sut = publishFailureOf(new Error('send failed', { cause: Object.assign(new Error('refused'), { type }) }));
+
+    expect(sut).toMatchObject({ code: KafkaErrorCode.recordRefused, retriable: false });
+    expect(isInfrastructureError(sut)).toBe(false);
+  });
+
+  test.each(['NOT_ENOUGH_REPLICAS', 'NOT_LEADER_FOR_PARTITION', 'REQUEST_TIMED_OUT', 'TOPIC_AUTHORIZATION_FAILED'])(
+    'waits out %s: the broker, not the record',
+    (type) => {
+      const sut = publishFailureOf(Object.assign(new Error('failed'), { type }));
+
+      expect(sut).toMatchObject({ code: KafkaErrorCode.unavailable, retriable: true });
+      expect(isInfrastructureError(sut)).toBe(true);
+    },
+  );
+
+  it('keeps a timeout as it is', () => {
+    const timeout = new KafkaPublishError(KafkaErrorCode.publishTimeout, 'no ack');
+
+    expect(publishFailureOf(timeout)).toBe(timeout);
   });
 });

@@ -2,6 +2,8 @@
 export const KafkaErrorCode = {
   unavailable: 'KAFKA_UNAVAILABLE',
   publishTimeout: 'KAFKA_PUBLISH_TIMEOUT',
+  /** The broker refused a record itself (too large, invalid): that record's fault, never waited out. */
+  recordRefused: 'KAFKA_RECORD_REFUSED',
   invalidJson: 'INVALID_JSON',
   invalidEvent: 'INVALID_EVENT',
   handlerFailed: 'HANDLER_FAILED',
@@ -21,6 +23,11 @@ export class KafkaPublishError extends Error {
   ) {
     super(message, options);
     this.name = 'KafkaPublishError';
+  }
+
+  /** A refused record is refused again: no point in another attempt. */
+  get retriable(): boolean {
+    return this.code !== KafkaErrorCode.recordRefused;
   }
 }
 
@@ -57,28 +64,53 @@ export class NonRetriableEventError extends Error {
   }
 }
 
-const INFRASTRUCTURE_KAFKA_CODES = new Set<string>([KafkaErrorCode.unavailable, KafkaErrorCode.publishTimeout]);
 /**
- * Socket errors; PostgreSQL's shutdowns (57P01-57P03); and its transient conflicts, a deadlock
- * (40P01) or a serialization failure (40001), which another attempt gets past.
+ * Broker errors about a record itself. Retrying cannot help, so they are the record's fault; every
+ * other failure to write (no connection, no leader, too few in-sync replicas, a timeout) is the
+ * broker's, waited out without counting against the record.
  */
-const INFRASTRUCTURE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '40P01', '40001']);
-const INFRASTRUCTURE_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /the database system is (starting up|shutting down)/i];
+const RECORD_REFUSAL_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
 
-/**
- * A failure of a dependency (the broker, the database) or a transient conflict in it, not of the
- * record: retrying it is not a sign of a poison message, so it never sends a record to the
- * dead-letter topic.
- */
-export function isInfrastructureError(error: unknown): boolean {
+/** What a failed produce request means for its callers: the record's fault, a timeout, or the broker unavailable. */
+export function publishFailureOf(error: unknown): KafkaPublishError {
+  if (error instanceof KafkaPublishError) return error;
+  const type = kafkaErrorType(error);
+  if (type !== undefined && RECORD_REFUSAL_TYPES.has(type)) {
+    return new KafkaPublishError(KafkaErrorCode.recordRefused, `the broker refused a record (${type})`, { cause: error });
+  }
+  return new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: ${messageOf(error)}`, { cause: error });
+}
+
+const INFRASTRUCTURE_KAFKA_CODES = new Set<string>([KafkaErrorCode.unavailable, KafkaErrorCode.publishTimeout]);
+/** Socket errors, whoever the peer is. */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Recognises the failures of another dependency (a database) that waiting gets past. */
+export type DependencyFailureTest = (error: unknown) => boolean;
+
+/** Visits an error and its causes (`cause`, TypeORM's `driverError`), a few levels deep. */
+export function someCause(error: unknown, test: (candidate: object) => boolean): boolean {
   const visit = (current: unknown, depth: number): boolean => {
     if (depth > 5 || current === null || typeof current !== 'object') return false;
-    if (current instanceof KafkaPublishError && INFRASTRUCTURE_KAFKA_CODES.has(current.code)) return true;
-    if ('code' in current && typeof current.code === 'string' && INFRASTRUCTURE_CODES.has(current.code)) return true;
-    if (current instanceof Error && INFRASTRUCTURE_MESSAGES.some((pattern) => pattern.test(current.message))) return true;
+    if (test(current)) return true;
     return ('cause' in current && visit(current.cause, depth + 1)) || ('driverError' in current && visit(current.driverError, depth + 1));
   };
   return visit(error, 0);
+}
+
+/**
+ * A failure of a dependency (the broker, a socket, or what `dependencyFailure` recognises), not of
+ * the record: retrying it is not a sign of a poison message, so it never sends a record to the
+ * dead-letter topic.
+ */
+export function isInfrastructureError(error: unknown, dependencyFailure?: DependencyFailureTest): boolean {
+  const ours = someCause(
+    error,
+    (current) =>
+      (current instanceof KafkaPublishError && INFRASTRUCTURE_KAFKA_CODES.has(current.code)) ||
+      ('code' in current && typeof current.code === 'string' && SOCKET_CODES.has(current.code)),
+  );
+  return ours || (dependencyFailure?.(error) ?? false);
 }
 
 export function errorCodeOf(error: unknown): string {
@@ -113,25 +145,6 @@ export function kafkaErrorType(error: unknown): string | undefined {
     current = 'cause' in current ? current.cause : undefined;
   }
   return undefined;
-}
-
-/**
- * Errors after which an idempotent producer's id and sequence numbers are no longer good for the
- * broker (typically after the broker lost its producer state, e.g. a restart): only a new producer
- * id helps, and kafkajs does not ask for one by itself.
- */
-const STALE_PRODUCER_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING', 'INVALID_PRODUCER_EPOCH']);
-
-export function isStaleProducer(error: unknown): boolean {
-  const types = new Set<string>();
-  const visit = (current: unknown, depth: number): void => {
-    if (depth > 5 || current === null || typeof current !== 'object') return;
-    if ('type' in current && typeof current.type === 'string') types.add(current.type);
-    if ('cause' in current) visit(current.cause, depth + 1);
-    if ('errors' in current && Array.isArray(current.errors)) for (const inner of current.errors) visit(inner, depth + 1);
-  };
-  visit(error, 0);
-  return [...types].some((type) => STALE_PRODUCER_TYPES.has(type));
 }
 
 /** Errors that mean another producer with the same transactional id has taken over (fencing). */

@@ -15,13 +15,21 @@ import { createRequire } from 'node:module';
  *
  * The constructor can only be replaced before kafkajs's modules capture the class: this module
  * must be imported before `kafkajs` (the two modules of this library that import kafkajs at run
- * time import this one first). If kafkajs was loaded already, or its encoder is not the one this
- * was written for (the client is pinned; it has had no release since 2023), only the growth is
- * changed, or nothing, and `kafkaJsEncoderTuning` says so.
+ * time import this one first). If kafkajs was loaded already, only the growth is changed; if it is
+ * not exactly the pinned version, or its encoder is not the one this was written for, nothing is;
+ * `kafkaJsEncoderTuning` says which.
  */
 
 /** What was changed: `full` (creation and growth), `growth` (kafkajs was loaded first) or `none`. */
 export type EncoderTuning = 'full' | 'growth' | 'none';
+
+/** The only kafkajs this was checked against: any other version is left untouched. */
+export const PINNED_KAFKAJS_VERSION = '2.2.4';
+
+/** Whether the installed kafkajs is the one whose encoder this replaces (a newer one might read past `offset`). */
+export function tuningAllowedFor(kafkaJsVersion: string | undefined): boolean {
+  return kafkaJsVersion === PINNED_KAFKAJS_VERSION;
+}
 
 const INITIAL_BYTES = 64;
 
@@ -69,6 +77,7 @@ function tune(): EncoderTuning {
   let encoderPath: string;
   let Encoder: EncoderClass;
   try {
+    if (!tuningAllowedFor((require('kafkajs/package.json') as { version?: string }).version)) return 'none';
     encoderPath = require.resolve('kafkajs/src/protocol/encoder');
     Encoder = require(encoderPath) as EncoderClass;
   } catch {

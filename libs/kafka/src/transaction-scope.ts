@@ -1,7 +1,8 @@
 import type { Message } from 'kafkajs';
 import type { TopicName, TopicPayloads } from '#contracts';
-import { toKafkaMessage } from './event-publisher.js';
+import { MAX_RECORD_BYTES, recordSize, toKafkaMessage } from './event-publisher.js';
 import type { EventSink, OutgoingEvent, RawRecord, TopicEvent } from './event-publisher.js';
+import { KafkaErrorCode, KafkaPublishError } from './kafka.errors.js';
 
 /** One record to write in a transaction. */
 export interface StagedRecord {
@@ -20,11 +21,20 @@ export class TransactionScope implements EventSink {
   constructor(private readonly source: string) {}
 
   async publish<T extends TopicName>(topic: T, event: OutgoingEvent<TopicPayloads[T]>): Promise<void> {
-    this.staged.push({ topic, message: toKafkaMessage(this.source, topic, event) });
+    this.stage(topic, toKafkaMessage(this.source, topic, event));
   }
 
   async publishAll(events: readonly TopicEvent[]): Promise<void> {
-    for (const { topic, event } of events) this.staged.push({ topic, message: toKafkaMessage(this.source, topic, event) });
+    for (const { topic, event } of events) this.stage(topic, toKafkaMessage(this.source, topic, event));
+  }
+
+  /** A record the broker would refuse fails its handler here, not the whole transaction later. */
+  private stage(topic: string, message: Message): void {
+    const size = recordSize(message);
+    if (size > MAX_RECORD_BYTES) {
+      throw new KafkaPublishError(KafkaErrorCode.recordRefused, `a record of ${size} bytes for ${topic} exceeds ${MAX_RECORD_BYTES} bytes`);
+    }
+    this.staged.push({ topic, message });
   }
 
   /** A record built elsewhere, e.g. a dead letter. */

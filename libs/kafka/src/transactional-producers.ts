@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { KafkaErrorCode, KafkaTransactionError, isProducerFenced, kafkaErrorType, messageOf } from './kafka.errors.js';
+import { recordSize } from './event-publisher.js';
 import { keyPartitioner } from './key-partitioner.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import type { StagedRecord } from './transaction-scope.js';
@@ -193,7 +194,7 @@ function requests(records: readonly StagedRecord[], maxBytes: number): TopicMess
   let current = new Map<string, Message[]>();
   let bytes = 0;
   for (const record of records) {
-    const size = approximateSize(record.message);
+    const size = recordSize(record.message);
     if (bytes > 0 && bytes + size > maxBytes) {
       result.push(toTopicMessages(current));
       current = new Map();
@@ -210,17 +211,4 @@ function requests(records: readonly StagedRecord[], maxBytes: number): TopicMess
 
 function toTopicMessages(byTopic: Map<string, Message[]>): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function approximateSize(message: Message): number {
-  let size = 64 + byteLength(message.key) + byteLength(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    size += name.length + (typeof value === 'string' || Buffer.isBuffer(value) ? byteLength(value) : 0);
-  }
-  return size;
-}
-
-function byteLength(value: string | Buffer | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }

@@ -5,16 +5,19 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { deadLetterTopic } from '#contracts';
-import { ConsumerStatus, EventPublisher, KafkaConsumerServer, childTraceparent, withTrace } from '#kafka';
+import { deadLetterTopic, jsonErrorMessage } from '#contracts';
+import { ConsumerStatus, EventPublisher, KafkaConsumerServer, QuarantinePublisher, childTraceparent, withTrace } from '#kafka';
 import type { KafkaConsumerServerOptions } from '#kafka';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
+import { ConfigError } from './config.js';
+import { isTransientDatabaseError } from './database-errors.js';
 import { JsonLogger } from './json.logger.js';
 import { KAFKA_CLIENT, TopicProvisioner } from './kafka.module.js';
 import { ApplicationError, PROBLEM_CONTENT_TYPE, ProblemDetailsFilter } from './problem.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const MAX_PATH_PARAMETER_LENGTH = 4_096;
 
 export interface ServiceBootstrapOptions {
   readonly name: string;
@@ -30,6 +33,20 @@ export interface ServiceBootstrapOptions {
   readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
   /** Hook for per-service HTTP setup (security headers, extra content types). */
   readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
+}
+
+/**
+ * Loads a service's configuration, or stops the process with one line listing every problem
+ * (exit code 1) instead of a stack trace: what an operator needs to fix, and nothing else.
+ */
+export function configOrExit<T>(service: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    new JsonLogger(service).fatal(`cannot start: ${error.problems.length} configuration problem(s): ${error.problems.join('; ')}`, 'Config');
+    process.exit(1);
+  }
 }
 
 const httpDuration = new Histogram({
@@ -50,7 +67,12 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   collectDefaultMetrics({ register });
   register.setDefaultLabels({ service: options.name });
 
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 64 * 1024, trustProxy: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    trustProxy: false,
+    // Path parameters such as a data subject's id (an email of up to 320 characters, percent-encoded).
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger, bufferLogs: true });
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
@@ -118,6 +140,8 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     const server = new KafkaConsumerServer({
       kafka: app.get<Kafka>(KAFKA_CLIENT),
       publisher: app.get(EventPublisher),
+      deadLetters: app.get(QuarantinePublisher),
+      dependencyFailure: isTransientDatabaseError,
       status: app.get(ConsumerStatus),
       ensureTopics: (topics) => provisioner.ensure(topics),
       onFatal: (error) => {
@@ -161,7 +185,7 @@ function strictJsonParser(_request: unknown, body: Buffer, done: (error: Error |
   try {
     done(null, JSON.parse(text) as unknown);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : 'invalid JSON';
-    done(new ApplicationError('INVALID_BODY', 400, `the body is not valid JSON: ${reason}`, [{ field: '', code: 'invalidJson', message: reason }]));
+    const reason = jsonErrorMessage(error, text.length);
+    done(new ApplicationError('INVALID_BODY', 400, `the body is ${reason}`, [{ field: '', code: 'invalidJson', message: reason }]));
   }
 }

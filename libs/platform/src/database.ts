@@ -14,10 +14,15 @@ export interface DatabaseOptions {
   readonly migrationsTableName: string;
   readonly poolSize?: number;
   /**
-   * A role every pooled connection takes at start (`SET ROLE`), with fewer rights than the owner
-   * that runs the migrations (for instance: may insert into a table but not update or delete).
+   * Where the service's own connections log in, when not as the owner that runs the migrations: a
+   * role with fewer rights (for instance: may insert into a table but not update or delete it),
+   * which, logged in as itself, cannot take the owner's rights back.
    */
-  readonly sessionRole?: string;
+  readonly serviceUrl?: string;
+  /** Run as the owner after the migrations, before the service connects (e.g. to set up its role's login). */
+  readonly afterMigrations?: (owner: DataSource) => Promise<void>;
+  /** Every statement of the pool is cancelled after this long. */
+  readonly statementTimeoutMs?: number;
 }
 
 const logger = new Logger('Database');
@@ -50,27 +55,27 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     extra: {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
-      ...(options.sessionRole ? { options: `-c role=${options.sessionRole}` } : {}),
+      ...(options.statementTimeoutMs === undefined ? {} : { options: `-c statement_timeout=${Math.round(options.statementTimeoutMs)}` }),
     },
   });
 }
 
 /**
- * Runs the migrations, then gives the service its DataSource. With a session role, migrations run
- * on a short-lived connection of the owner and the service's pool works as the restricted role.
+ * Runs the migrations, then gives the service its DataSource. With a service URL, migrations run
+ * on a short-lived connection of the owner and the service's pool logs in as the restricted role.
  */
 export async function migratedDataSource(options: DatabaseOptions): Promise<DataSource> {
-  if (options.sessionRole) {
-    const { sessionRole: _role, ...ownerOptions } = options;
+  if (options.serviceUrl !== undefined) {
     // Two connections: one holds the advisory lock while the other migrates.
-    const owner = createDataSource({ ...ownerOptions, poolSize: 2 });
+    const owner = createDataSource({ ...options, poolSize: 2 });
     await owner.initialize();
     try {
       await runMigrations(owner, options.migrationsTableName);
+      await options.afterMigrations?.(owner);
     } finally {
       await owner.destroy();
     }
-    const dataSource = createDataSource(options);
+    const dataSource = createDataSource({ ...options, url: options.serviceUrl });
     await dataSource.initialize();
     return dataSource;
   }

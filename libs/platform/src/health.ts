@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Injectable, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Injectable, Logger, Res } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -16,11 +16,14 @@ export type HealthIndicatorTokens = readonly (new (...args: never[]) => HealthIn
 
 export interface ReadinessReport {
   readonly status: 'ok' | 'unavailable';
-  readonly checks: Record<string, { status: 'up' | 'down'; reason?: string }>;
+  /** Up or down per dependency; why one is down goes to the log, never to the (unauthenticated) answer. */
+  readonly checks: Record<string, { status: 'up' | 'down' }>;
 }
 
 @Injectable()
 export class HealthService {
+  private readonly logger = new Logger(HealthService.name);
+
   constructor(
     private readonly moduleRef: ModuleRef,
     @Inject(HEALTH_INDICATORS) private readonly tokens: HealthIndicatorTokens,
@@ -35,7 +38,8 @@ export class HealthService {
           await withDeadline(indicator.check(), timeoutMs);
           checks[indicator.name] = { status: 'up' };
         } catch (error) {
-          checks[indicator.name] = { status: 'down', reason: error instanceof Error ? error.message : String(error) };
+          checks[indicator.name] = { status: 'down' };
+          this.logger.warn(`not ready: ${indicator.name}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }),
     );

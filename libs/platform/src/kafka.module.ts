@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { TOPIC_CATALOGUE } from '#contracts';
-import { ConsumerStatus, EventPublisher, createKafka, ensureTopics } from '#kafka';
+import { ConsumerStatus, EventPublisher, QuarantinePublisher, createKafka, ensureTopics } from '#kafka';
+import type { KafkaSecurity } from '#kafka';
 import type { Kafka } from 'kafkajs';
 import type { HealthIndicator } from './health.js';
+import type { ServiceConfig } from './service.config.js';
 
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
@@ -18,6 +20,19 @@ export interface KafkaModuleOptions {
   readonly lingerMs?: number;
   readonly sendTimeoutMs?: number;
   readonly topicPartitions?: number;
+  readonly security?: KafkaSecurity;
+  /** retention.ms of the topics with personal data this service creates. */
+  readonly personalDataRetentionMs?: number;
+}
+
+/** The Kafka settings every service takes from its configuration. */
+export function kafkaSettings(config: ServiceConfig): Pick<KafkaModuleOptions, 'brokers' | 'security' | 'topicPartitions' | 'personalDataRetentionMs'> {
+  return {
+    brokers: config.brokers,
+    security: config.kafkaSecurity,
+    topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
+    personalDataRetentionMs: config.personalDataRetentionMs,
+  };
 }
 
 @Injectable()
@@ -40,10 +55,13 @@ export class KafkaHealthIndicator implements HealthIndicator {
 
 @Injectable()
 class PublisherCloser implements OnApplicationShutdown {
-  constructor(private readonly publisher: EventPublisher) {}
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly quarantine: QuarantinePublisher,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.publisher.close();
+    await Promise.all([this.publisher.close(), this.quarantine.close()]);
   }
 }
 
@@ -52,13 +70,17 @@ class PublisherCloser implements OnApplicationShutdown {
 export class TopicProvisioner {
   constructor(@Inject(KAFKA_OPTIONS) private readonly options: KafkaModuleOptions) {}
 
-  async ensure(extraTopics: string[] = []): Promise<void> {
+  /** The catalogue's topics and the given dead-letter topics (copies of records: personal data). */
+  async ensure(deadLetterTopics: string[] = []): Promise<void> {
     await ensureTopics({
       brokers: [...this.options.brokers],
       partitions: this.options.topicPartitions ?? 6,
       specs: TOPIC_CATALOGUE,
-      extraTopics,
+      extraTopics: deadLetterTopics,
+      extraTopicsPersonalData: true,
+      ...(this.options.personalDataRetentionMs === undefined ? {} : { personalDataRetentionMs: this.options.personalDataRetentionMs }),
       clientId: `${this.options.clientId}-admin`,
+      ...(this.options.security ? { security: this.options.security } : {}),
     });
   }
 }
@@ -70,7 +92,11 @@ export class KafkaModule {
       global: true,
       providers: [
         { provide: KAFKA_OPTIONS, useValue: options },
-        { provide: KAFKA_CLIENT, useFactory: (): Kafka => createKafka({ brokers: options.brokers, clientId: options.clientId }) },
+        {
+          provide: KAFKA_CLIENT,
+          useFactory: (): Kafka =>
+            createKafka({ brokers: options.brokers, clientId: options.clientId, ...(options.security ? { security: options.security } : {}) }),
+        },
         {
           provide: EventPublisher,
           inject: [KAFKA_CLIENT],
@@ -81,12 +107,17 @@ export class KafkaModule {
               ...(options.sendTimeoutMs === undefined ? {} : { sendTimeoutMs: options.sendTimeoutMs }),
             }),
         },
+        {
+          provide: QuarantinePublisher,
+          inject: [KAFKA_CLIENT],
+          useFactory: (kafka: Kafka): QuarantinePublisher => new QuarantinePublisher(kafka, { source: options.source }),
+        },
         { provide: ConsumerStatus, useValue: new ConsumerStatus() },
         KafkaHealthIndicator,
         TopicProvisioner,
         PublisherCloser,
       ],
-      exports: [KAFKA_OPTIONS, KAFKA_CLIENT, EventPublisher, ConsumerStatus, KafkaHealthIndicator, TopicProvisioner],
+      exports: [KAFKA_OPTIONS, KAFKA_CLIENT, EventPublisher, QuarantinePublisher, ConsumerStatus, KafkaHealthIndicator, TopicProvisioner],
     };
   }
 }

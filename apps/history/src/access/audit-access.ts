@@ -20,14 +20,14 @@ export function assertSameOrganisation(scope: AccessScope, orgId: string | undef
 }
 
 function organisationScope(principal: UserPrincipal, role: string): AccessScope {
-  if (!principal.orgId) throw forbidden(AccessErrorCode.organisationRequired, `a ${role} token without auditor:global must name its organisation (claim org)`);
+  if (!principal.orgId) throw forbidden(AccessErrorCode.organisationRequired, `a ${role} token without ${role}:global must name its organisation (claim org)`);
   return { kind: 'organisation', orgId: principal.orgId, actor: principal.userId };
 }
 
 /**
- * Auditors (`auditor`: own organisation; `auditor:global`: all) and privacy officers. A privacy
- * officer whose token names an organisation acts for that organisation only; the vendor's own
- * officer (no organisation) acts for all.
+ * Auditors (`auditor`: own organisation; `auditor:global`: all) and privacy officers
+ * (`privacy-officer` with an organisation: that organisation's subjects; `privacy-officer:global`:
+ * anyone's). Scope is granted by an explicit role, never by a claim that is missing.
  */
 @Injectable()
 export class AuditAccess {
@@ -39,7 +39,13 @@ export class AuditAccess {
   }
 
   async privacyOfficer(authorization: string | undefined): Promise<AccessScope> {
-    const principal = await this.verifier.requireRole(authorization, 'privacy-officer');
-    return principal.orgId ? { kind: 'organisation', orgId: principal.orgId, actor: principal.userId } : { kind: 'global', actor: principal.userId };
+    const principal = await this.verifier.requireRole(authorization, 'privacy-officer', 'privacy-officer:global');
+    return principal.roles.includes('privacy-officer:global') ? { kind: 'global', actor: principal.userId } : organisationScope(principal, 'privacy-officer');
+  }
+
+  /** Whole-store operations (verifying every tenant's chain): global auditors only. */
+  async globalAuditor(authorization: string | undefined): Promise<AccessScope> {
+    const principal = await this.verifier.requireRole(authorization, 'auditor:global');
+    return { kind: 'global', actor: principal.userId };
   }
 }

@@ -14,9 +14,9 @@ export class AuditController {
   ) {}
 
   @Get('audit/verify')
-  @ApiOkResponse({ description: 'ok with the head seq and hash, or the first broken entry; role auditor or auditor:global' })
+  @ApiOkResponse({ description: 'ok with the head seq and hash, or the first broken entry; it walks the whole store: role auditor:global' })
   async verify(@Headers('authorization') authorization: string | undefined): Promise<VerifyOutcome> {
-    return this.audit.verify(await this.access.auditor(authorization));
+    return this.audit.verify(await this.access.globalAuditor(authorization));
   }
 
   @Get('export')

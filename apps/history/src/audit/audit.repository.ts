@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AUDIT_DATA_SOURCE } from './audit-data-source.js';
 import type { ChainHead } from '../recording/history.repository.js';
 
 /** A stored event as the chain vouches for it. */
@@ -39,7 +40,7 @@ const CHAIN_COLUMNS = `e.seq, e.ce_id, e.ticket_id, e.topic, e.type, e.source, e
 /** Reads of the chain, page by page (keyset on seq: each page is one short query, memory stays flat). */
 @Injectable()
 export class AuditRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(AUDIT_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async head(): Promise<ChainHead> {
     const rows = await this.dataSource.query<{ last_seq: string; last_hash: Buffer }[]>(`SELECT last_seq, last_hash FROM history.chain_head WHERE id = 1`);

@@ -42,7 +42,11 @@ export interface ExportStream {
 export class AuditService {
   constructor(private readonly audit: AuditRepository) {}
 
-  /** An organisation's auditor learns whether and where the chain broke, not whose event it was. */
+  /**
+   * Walks the whole store, every organisation's events: for global auditors (the controller
+   * checks). Were an organisation's auditor ever given it, they would learn whether and where the
+   * chain broke, not whose event it was.
+   */
   async verify(scope: AccessScope): Promise<VerifyOutcome> {
     const head = await this.audit.head();
     const outcome = await verifyChain(head, this.chainPages(head.lastSeq));

@@ -64,6 +64,11 @@ export class EventSealer {
     return { event, payload: split.payload, personal: split.personal, subjectRef, requesterRef };
   }
 
+  /** The event as stored for an erased subject: without its personal fields, which are never written. */
+  withoutPersonalData(prepared: PreparedEvent): PreparedEvent {
+    return { ...prepared, personal: null, subjectRef: null };
+  }
+
   /** Everything but the chain position: personal data encrypted, payload serialised (no lock needed). */
   encrypt(prepared: PreparedEvent, key: DataKey | undefined, recordedAt: string): UnchainedEntry {
     const { event } = prepared;

@@ -1,11 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { HISTORY_APP_ROLE } from '../history.config.js';
 import { EventSealer } from '../audit/event-sealer.js';
 import { GENESIS_HASH } from '../audit/hash-chain.js';
 import { ensureSubjectKeys } from '../privacy/subject-keys.js';
 import type { SubjectVault } from '../privacy/subject-vault.js';
-
-/** The database role the history service works as: it may add events, never change or remove them. */
-export const HISTORY_APP_ROLE = 'support_history_app';
 
 interface LegacyRow {
   seq: string;
@@ -140,7 +138,9 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
           if (item.requesterRef !== null && row.ticket_id !== null) ticketSubjects.set(row.ticket_id, item.requesterRef);
           return { row, item };
         });
-        const keys = await ensureSubjectKeys(runner, vault, new Set(prepared.flatMap(({ item }) => (item.subjectRef ? [item.subjectRef] : []))));
+        const { keys } = await ensureSubjectKeys(runner, vault, new Set(prepared.flatMap(({ item }) => (item.subjectRef ? [item.subjectRef] : []))), {
+          ledger: false,
+        });
         for (const { row, item } of prepared) {
           seq = BigInt(row.seq);
           const sealed = sealer.seal(item, seq, previous, row.recorded_at.toISOString(), item.subjectRef ? keys.get(item.subjectRef) : undefined);

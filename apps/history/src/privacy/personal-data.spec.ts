@@ -8,6 +8,7 @@ describe(splitPersonalData.name, () => {
       subject: 'Accès',
       message: 'Je suis bloquée',
       requester: { userId: 'user-7', orgId: 'org-1', email: 'lea@example.org', name: 'Léa' },
+      workspaceTesting: { granted: true, grantedBy: 'user-7', recordedAt: '2026-11-25T10:00:00.000Z' },
     });
     const sut = splitPersonalData(Topics.ticketsSubmitted, ticket as unknown as Record<string, unknown>);
     expect(sut.personal).toEqual({
@@ -16,12 +17,14 @@ describe(splitPersonalData.name, () => {
       'requester.userId': 'user-7',
       'requester.email': 'lea@example.org',
       'requester.name': 'Léa',
+      'workspaceTesting.grantedBy': 'user-7',
     });
     expect(sut.payload).not.toHaveProperty('message');
     expect(sut.payload).not.toHaveProperty('subject');
     expect(sut.payload.requester).toEqual({ orgId: 'org-1' });
+    expect(sut.payload.workspaceTesting).toEqual({ granted: true, recordedAt: '2026-11-25T10:00:00.000Z' });
     expect(sut.subjectId).toBe('user-7');
-    expect(JSON.stringify(sut.payload)).not.toMatch(/lea@example\.org|Léa|bloquée/);
+    expect(JSON.stringify(sut.payload)).not.toMatch(/lea@example\.org|Léa|bloquée|user-7/);
   });
 
   it('files a ticket without an account under the requester’s email, and leaves the input untouched', () => {
@@ -44,8 +47,20 @@ describe(splitPersonalData.name, () => {
       'ticket.requester.userId',
       'ticket.requester.email',
       'ticket.requester.name',
+      'ticket.workspaceTesting.grantedBy',
     ]);
+    expect(JSON.stringify(sut.payload)).not.toContain('user-');
     expect(sut.subjectId).toBe('user-2');
+  });
+
+  it('keeps the reasons of a rejection with its raw value: field names come from the record itself', () => {
+    const sut = splitPersonalData(Topics.requestsRejected, {
+      requestId: null,
+      rawValue: '{"jean.dupont@example.org": 1}',
+      errors: [{ field: 'jean.dupont@example.org', code: 'unknownField', message: 'property jean.dupont@example.org is not allowed' }],
+    });
+    expect(JSON.stringify(sut.payload)).not.toContain('jean.dupont');
+    expect(sut.personal).toHaveProperty('errors');
   });
 
   it('finds the requester inside a rejected raw value when it is JSON, and keeps the raw value out of the payload', () => {
@@ -58,7 +73,7 @@ describe(splitPersonalData.name, () => {
     expect(sut.subjectId).toBe('raw@example.org');
     expect(sut.payload).not.toHaveProperty('rawValue');
     expect(unreadable.subjectId).toBeNull();
-    expect(unreadable.personal).toEqual({ rawValue: '{not json' });
+    expect(unreadable.personal).toEqual({ rawValue: '{not json', errors: [] });
   });
 
   it('treats a lifecycle note as personal, about the ticket’s requester', () => {

@@ -1,11 +1,17 @@
 import { Topics } from '#contracts';
 
-/** Personal fields of each recorded topic (dotted paths into the payload). */
+const TICKET_PERSONAL_FIELDS = ['subject', 'message', 'requester.userId', 'requester.email', 'requester.name', 'workspaceTesting.grantedBy'] as const;
+
+/**
+ * Personal fields of each recorded topic (dotted paths into the payload): every copy of a user id,
+ * an address, a name or free text, wherever a payload carries one.
+ */
 export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  [Topics.ticketsSubmitted]: ['subject', 'message', 'requester.userId', 'requester.email', 'requester.name'],
-  [Topics.queuePsm]: ['ticket.subject', 'ticket.message', 'ticket.requester.userId', 'ticket.requester.email', 'ticket.requester.name'],
-  [Topics.queueSupport]: ['ticket.subject', 'ticket.message', 'ticket.requester.userId', 'ticket.requester.email', 'ticket.requester.name'],
-  [Topics.requestsRejected]: ['rawValue'],
+  [Topics.ticketsSubmitted]: TICKET_PERSONAL_FIELDS,
+  [Topics.queuePsm]: TICKET_PERSONAL_FIELDS.map((path) => `ticket.${path}`),
+  [Topics.queueSupport]: TICKET_PERSONAL_FIELDS.map((path) => `ticket.${path}`),
+  // Field names in the errors come from the rejected record itself.
+  [Topics.requestsRejected]: ['rawValue', 'errors'],
   [Topics.ticketsLifecycle]: ['note'],
   // A receiver's error text may quote the address it refused.
   [Topics.notifications]: ['error'],
@@ -107,6 +113,15 @@ export function mergePersonalData(topic: string, payload: Record<string, unknown
     if (value !== undefined) merged = withValue(merged, path.split('.'), value);
   }
   return merged;
+}
+
+/** The requester's user id and email, when the event names both: the address is an alias of the account. */
+export function requesterIdentities(topic: string, payload: Record<string, unknown>): { readonly userId: string; readonly email: string } | null {
+  const requesterPath = REQUESTER_PATH[topic];
+  if (requesterPath === undefined) return null;
+  const userId = nonEmptyString(read(payload, `${requesterPath}.userId`));
+  const email = nonEmptyString(read(payload, `${requesterPath}.email`));
+  return userId !== null && email !== null ? { userId, email } : null;
 }
 
 /** Events with personal data that do not name the requester: their subject is the ticket's requester. */

@@ -17,6 +17,7 @@ export const HISTORY_RECORDED_TOPICS: readonly TopicName[] = [
   Topics.alertsPhoneDesk,
   Topics.ticketsLifecycle,
   Topics.notifications,
+  Topics.subjectsErased,
 ];
 
 /** Every ticket-related topic is recorded; batches are stored in one transaction each. */
@@ -61,6 +62,12 @@ export class HistoryConsumer {
 
   @EventPattern(Topics.notifications, BATCH)
   async notifications(@Payload() events: KafkaEvent[]): Promise<void> {
+    await this.recorder.record(events);
+  }
+
+  /** Recorded and applied: an erasure made through another instance, or read again when rebuilding. */
+  @EventPattern(Topics.subjectsErased, BATCH)
+  async erasures(@Payload() events: KafkaEvent[]): Promise<void> {
     await this.recorder.record(events);
   }
 }

@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Topics } from '#contracts';
+import type { SubjectErasedPayload } from '#contracts';
 import { EventSealer } from '../audit/event-sealer.js';
 import type { IncomingEvent, PreparedEvent, UnchainedEntry } from '../audit/event-sealer.js';
-import { needsTicketSubject } from '../privacy/personal-data.js';
-import { ensureSubjectKeys } from '../privacy/subject-keys.js';
+import { applyErasure } from '../privacy/erasure-ledger.js';
+import type { AppliedErasure } from '../privacy/erasure-ledger.js';
+import { needsTicketSubject, requesterIdentities } from '../privacy/personal-data.js';
+import { ensureSubjectKeys, erasedAmong } from '../privacy/subject-keys.js';
 import type { Queryable } from '../privacy/subject-keys.js';
 import { SubjectVault } from '../privacy/subject-vault.js';
 import { applyProjection, planProjection } from './ticket-projection.js';
@@ -20,6 +24,29 @@ export async function lockChainHead(db: Queryable): Promise<ChainHead> {
   const row = rows[0];
   if (!row) throw new Error('history.chain_head has no row: migrations have not run');
   return { lastSeq: BigInt(row.last_seq), lastHash: row.last_hash };
+}
+
+/**
+ * An erasure committed between the moment an append read its subjects' keys and the moment it took
+ * the chain lock. The append is rolled back (its new keys with it) and done again, when the ledger
+ * is visible to it. A serialization failure in all but name, hence its SQLSTATE: waited out, never
+ * counted against the records.
+ */
+export class ErasureConflict extends Error {
+  readonly code = '40001';
+
+  constructor(refs: number) {
+    super(`${refs} subject(s) of the batch were erased while it was prepared; it is prepared again`);
+    this.name = 'ErasureConflict';
+  }
+}
+
+/** What one append transaction did. */
+interface AppendOutcome {
+  /** ce_id of each event stored, with its place in the chain. */
+  readonly stored: Map<string, string>;
+  /** The erasures of the batch, by ce_id, as applied. */
+  readonly erasures: Map<string, AppliedErasure>;
 }
 
 /** Batches of concurrent callers waiting to be appended together. */
@@ -90,7 +117,7 @@ export class HistoryRepository {
   private async commitGroup(group: readonly PendingAppend[]): Promise<void> {
     if (group.length > 1) {
       try {
-        const stored = new Set(await this.appendNow(group.flatMap((member) => member.events)));
+        const { stored } = await this.appendNow(group.flatMap((member) => member.events));
         for (const member of group) {
           let count = 0;
           for (const event of member.events) if (stored.delete(event.ceId)) count += 1;
@@ -103,7 +130,7 @@ export class HistoryRepository {
     }
     for (const member of group) {
       try {
-        member.resolve((await this.appendNow(member.events)).length);
+        member.resolve((await this.appendNow(member.events)).stored.size);
       } catch (error) {
         member.reject(error);
       }
@@ -111,26 +138,42 @@ export class HistoryRepository {
   }
 
   /**
-   * The transaction of one append; returns the ids of the events stored. Dedup, keys and
-   * encryption are done before the chain lock is taken, so that concurrent appends hold it only to
-   * project, hash, insert and commit.
+   * Records an erasure made through the API, in a transaction of its own, and applies it: what it
+   * destroyed and its place in the chain. Its Kafka record, consumed later, is the same event (same
+   * `ce_id` and source) and is not stored again.
    */
-  private async appendNow(events: readonly IncomingEvent[]): Promise<string[]> {
-    const stored = await this.dataSource.transaction(async (manager) => {
+  async appendErasure(event: IncomingEvent): Promise<{ readonly keysDestroyed: number; readonly seq: string | null }> {
+    const { stored, erasures } = await this.appendNow([event]);
+    return { keysDestroyed: erasures.get(event.ceId)?.keysDestroyed ?? 0, seq: stored.get(event.ceId) ?? null };
+  }
+
+  /**
+   * The transaction of one append. Dedup, keys and encryption are done before the chain lock is
+   * taken, so that concurrent appends hold it only to project, hash, insert and commit.
+   */
+  private async appendNow(events: readonly IncomingEvent[]): Promise<AppendOutcome> {
+    const outcome = await this.dataSource.transaction(async (manager): Promise<AppendOutcome & { entries: UnchainedEntry[] }> => {
       const fresh = await this.unseen(manager, events);
-      if (fresh.length === 0) return [];
-      const { prepared, entries } = await this.prepare(manager, fresh);
+      if (fresh.length === 0) return { stored: new Map(), erasures: new Map(), entries: [] };
+      const { prepared, entries, keyed, aliases } = await this.prepare(manager, fresh);
       const projection = planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef })));
       // Every write to the ticket rows happens under the chain lock, which every writer (appends,
       // erasures) takes first: a group mixing topics locks its tickets in an order of its own, and
       // two appends, or an append and an erasure, holding rows the other wants would deadlock.
       const head = await lockChainHead(manager);
+      const erasedMeanwhile = await erasedAmong(manager, keyed);
+      if (erasedMeanwhile.size > 0) throw new ErasureConflict(erasedMeanwhile.size);
+      const erasures = new Map<string, AppliedErasure>();
+      for (const event of fresh) {
+        if (event.topic === Topics.subjectsErased) erasures.set(event.ceId, await applyErasure(manager, event.payload as unknown as SubjectErasedPayload));
+      }
+      await saveAliases(manager, aliases);
       await applyProjection(manager, projection);
-      await this.chain(manager, head, entries);
-      return entries.map(({ entry }) => entry);
+      const stored = await this.chain(manager, head, entries);
+      return { stored, erasures, entries: entries.map(({ entry }) => entry) };
     });
-    for (const entry of stored) historyEventsRecorded.inc({ topic: entry.topic });
-    return stored.map((entry) => entry.ceId);
+    for (const entry of outcome.entries) historyEventsRecorded.inc({ topic: entry.topic });
+    return { stored: outcome.stored, erasures: outcome.erasures };
   }
 
   /** Appends events whose ids are known to be new; the caller holds the chain lock (`lockChainHead`). */
@@ -145,43 +188,66 @@ export class HistoryRepository {
    * encrypted, the entry's canonical form and its row built but for the sequence number and hashes.
    * `recorded_at` is the time the batch was prepared, a few milliseconds before it is chained.
    */
-  private async prepare(db: Queryable, events: readonly IncomingEvent[]): Promise<{ prepared: PreparedEvent[]; entries: StagedEntry[] }> {
+  private async prepare(db: Queryable, events: readonly IncomingEvent[]): Promise<PreparedBatch> {
     const ticketSubjects = await this.ticketSubjects(db, events);
     const prepared = events.map((event) => {
       const item = this.sealer.prepare(event, (ticketId) => ticketSubjects.get(ticketId));
       if (item.requesterRef !== null && event.ticketId !== null) ticketSubjects.set(event.ticketId, item.requesterRef);
       return item;
     });
-    const refs = new Set(prepared.flatMap((item) => (item.subjectRef === null ? [] : [item.subjectRef])));
-    const keys = await ensureSubjectKeys(db, this.vault, refs);
+    const identities = prepared.flatMap((item) => {
+      if (item.event.topic !== Topics.ticketsSubmitted) return [];
+      const found = requesterIdentities(item.event.topic, item.event.payload);
+      return found === null ? [] : [{ userRef: this.vault.subjectRef(found.userId), emailRef: this.vault.subjectRef(found.email), email: found.email }];
+    });
+    const refs = new Set([
+      ...prepared.flatMap((item) => (item.subjectRef === null ? [] : [item.subjectRef])),
+      ...identities.map((identity) => identity.userRef),
+    ]);
+    const { keys, erased } = await ensureSubjectKeys(db, this.vault, refs);
     const recordedAt = new Date().toISOString();
     const entries = prepared.map((item) => {
-      const entry = this.sealer.encrypt(item, item.subjectRef === null ? undefined : keys.get(item.subjectRef), recordedAt);
+      // An erased subject's personal data is not stored at all: the event is kept without it.
+      const kept = item.subjectRef !== null && erased.has(item.subjectRef) ? this.sealer.withoutPersonalData(item) : item;
+      const entry = this.sealer.encrypt(kept, kept.subjectRef === null ? undefined : keys.get(kept.subjectRef), recordedAt);
       return { entry, rowTail: rowTail(entry) };
     });
-    return { prepared, entries };
+    const aliases = new Map<string, SubjectAlias>();
+    for (const { userRef, emailRef, email } of identities) {
+      const key = keys.get(userRef);
+      if (key === undefined || userRef === emailRef) continue;
+      aliases.set(`${userRef}|${emailRef}`, { subjectRef: userRef, aliasRef: emailRef, keyId: key.keyId, sealed: this.vault.encrypt(key, email, emailRef) });
+    }
+    return { prepared, entries, keyed: new Set(keys.keys()), aliases: [...aliases.values()] };
   }
 
-  /** Under the chain lock: numbers and hashes the prepared entries, inserts them, moves the head. */
-  private async chain(db: Queryable, head: ChainHead, entries: readonly StagedEntry[]): Promise<void> {
+  /** Under the chain lock: numbers and hashes the prepared entries, inserts them, moves the head; returns each ce_id's seq. */
+  private async chain(db: Queryable, head: ChainHead, entries: readonly StagedEntry[]): Promise<Map<string, string>> {
     let previous = head.lastHash;
     let seq = head.lastSeq;
+    const seqs = new Map<string, string>();
     const rows = entries.map(({ entry, rowTail }) => {
       seq += 1n;
       const sealed = this.sealer.chain(entry, seq, previous);
       previous = sealed.hash;
+      seqs.set(entry.ceId, sealed.seq);
       return `{"seq":"${sealed.seq}","prev_hash":"${sealed.prevHash.toString('base64')}","hash":"${sealed.hash.toString('base64')}",${rowTail}`;
     });
     await insertRows(db, rows);
     await db.query(`UPDATE history.chain_head SET last_seq = $1, last_hash = $2, updated_at = now() WHERE id = 1`, [seq.toString(), previous]);
+    return seqs;
   }
 
+  /** Events not stored before: an event is its `ce_id` within its `ce_source`, as CloudEvents defines. */
   private async unseen(db: Queryable, events: readonly IncomingEvent[]): Promise<IncomingEvent[]> {
-    const rows = await db.query<{ ce_id: string }[]>(`SELECT ce_id FROM history.events WHERE ce_id = ANY($1::text[])`, [events.map((event) => event.ceId)]);
-    const seen = new Set(rows.map((row) => row.ce_id));
+    const rows = await db.query<{ ce_id: string; source: string | null }[]>(`SELECT ce_id, source FROM history.events WHERE ce_id = ANY($1::text[])`, [
+      events.map((event) => event.ceId),
+    ]);
+    const seen = new Set(rows.map((row) => identityOf(row.ce_id, row.source)));
     return events.filter((event) => {
-      if (seen.has(event.ceId)) return false;
-      seen.add(event.ceId);
+      const identity = identityOf(event.ceId, event.source);
+      if (seen.has(identity)) return false;
+      seen.add(identity);
       return true;
     });
   }
@@ -198,6 +264,40 @@ export class HistoryRepository {
     );
     return new Map(rows.map((row) => [row.ticket_id, row.subject_ref]));
   }
+}
+
+function identityOf(ceId: string, source: string | null): string {
+  return `${source ?? ''}\u0000${ceId}`;
+}
+
+/** An address an account's tickets were sent under, sealed under the account's key. */
+interface SubjectAlias {
+  readonly subjectRef: string;
+  readonly aliasRef: string;
+  readonly keyId: string;
+  readonly sealed: Buffer;
+}
+
+interface PreparedBatch {
+  readonly prepared: PreparedEvent[];
+  readonly entries: StagedEntry[];
+  /** The subjects whose keys this batch encrypts with (or made). */
+  readonly keyed: Set<string>;
+  readonly aliases: SubjectAlias[];
+}
+
+async function saveAliases(db: Queryable, aliases: readonly SubjectAlias[]): Promise<void> {
+  if (aliases.length === 0) return;
+  await db.query(
+    `INSERT INTO history.subject_aliases (subject_ref, alias_ref, key_id, alias_sealed)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[]) ON CONFLICT (subject_ref, alias_ref) DO NOTHING`,
+    [
+      aliases.map((alias) => alias.subjectRef),
+      aliases.map((alias) => alias.aliasRef),
+      aliases.map((alias) => alias.keyId),
+      aliases.map((alias) => alias.sealed),
+    ],
+  );
 }
 
 interface StagedEntry {

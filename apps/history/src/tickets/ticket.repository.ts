@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AUDIT_DATA_SOURCE } from '../audit/audit-data-source.js';
 import { DataSource } from 'typeorm';
 import { Topics } from '#contracts';
 import { loadKeys } from '../privacy/subject-keys.js';
@@ -91,6 +92,8 @@ export class TicketRepository {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(SubjectVault) private readonly vault: SubjectVault,
+    /** The auditors' pool, for the whole-store statistics (tests may leave it out). */
+    @Optional() @Inject(AUDIT_DATA_SOURCE) private readonly audit?: DataSource,
   ) {}
 
   /** Keys still in existence; a destroyed one is absent from the map. */
@@ -137,7 +140,7 @@ export class TicketRepository {
     if (filter.orgId !== undefined) conditions.push(`org_id = ${bind(filter.orgId)}`);
     if (filter.from !== undefined) conditions.push(`received_at >= ${bind(filter.from)}::timestamptz`);
     if (filter.to !== undefined) conditions.push(`received_at < ${bind(filter.to)}::timestamptz`);
-    return this.dataSource.query<TicketCountRow[]>(
+    return (this.audit ?? this.dataSource).query<TicketCountRow[]>(
       `SELECT status, channel, queue, priority, ${SLA_BREACHED} AS sla_breached, personal_data_erased_at IS NOT NULL AS erased, count(*)::int AS count
        FROM history.tickets WHERE ${conditions.join(' AND ')} GROUP BY 1, 2, 3, 4, 5, 6`,
       parameters,

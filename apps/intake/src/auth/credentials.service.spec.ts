@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { ApplicationError, AuthErrorCode } from '#platform';
 import { TEST_JWT, userToken } from '#testing';
+import { loadIntakeConfig } from '../intake.config.js';
 import type { IntakeConfig } from '../intake.config.js';
-import { CredentialsService, parseApiKeys } from './credentials.service.js';
+import { parseApiKeys } from './api-keys.js';
+import { CredentialsService } from './credentials.service.js';
 
 const PHONE_KEY = 'phone-desk-key-0001';
 const GATEWAY_KEY = 'email-gateway-key-0002';
@@ -13,17 +15,14 @@ function sha256(text: string): string {
 }
 
 function intakeConfig(overrides: Partial<Record<keyof IntakeConfig, string>> = {}): IntakeConfig {
-  return {
-    AUTH_JWT_SECRET: TEST_JWT.secret,
-    AUTH_JWT_ISSUER: TEST_JWT.issuer,
-    AUTH_JWT_AUDIENCE: TEST_JWT.audience,
-    AUTH_JWKS_URL: '',
+  return loadIntakeConfig({
+    NODE_ENV: 'development',
     INTAKE_API_KEYS: JSON.stringify([
       { name: 'phone-desk-app', sha256: sha256(PHONE_KEY), channels: ['phone'] },
       { name: 'email-gateway', sha256: sha256(GATEWAY_KEY).toUpperCase(), channels: ['email', 'chat'] },
     ]),
     ...overrides,
-  } as unknown as IntakeConfig;
+  });
 }
 
 function base64url(value: unknown): string {

@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { CHANNELS } from '#contracts';
 import type { Channel } from '#contracts';
 import { AuthErrorCode, TokenVerifier, forbidden, unauthorized } from '#platform';
 import type { UserPrincipal } from '#platform';
 import { IntakeConfig } from '../intake.config.js';
+import { parseApiKeys } from './api-keys.js';
+import type { ApiKeyEntry } from './api-keys.js';
 
 export type { UserPrincipal } from '#platform';
 
@@ -13,30 +14,6 @@ export interface UpstreamPrincipal {
   readonly kind: 'upstream';
   readonly name: string;
   readonly channels: readonly Channel[];
-}
-
-interface ApiKeyEntry {
-  readonly name: string;
-  readonly digest: Buffer;
-  readonly channels: readonly Channel[];
-}
-
-export function parseApiKeys(json: string): ApiKeyEntry[] {
-  const parsed: unknown = JSON.parse(json);
-  if (!Array.isArray(parsed)) throw new Error('INTAKE_API_KEYS must be a JSON array');
-  return parsed.map((entry: unknown, index) => {
-    if (entry === null || typeof entry !== 'object') throw new Error(`INTAKE_API_KEYS[${index}] must be an object {name, sha256, channels}`);
-    const candidate = entry as { name?: unknown; sha256?: unknown; channels?: unknown };
-    if (typeof candidate.name !== 'string' || !candidate.name) throw new Error(`INTAKE_API_KEYS[${index}].name is missing`);
-    if (typeof candidate.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(candidate.sha256)) {
-      throw new Error(`INTAKE_API_KEYS[${index}].sha256 must be 64 hex characters`);
-    }
-    const channels = candidate.channels;
-    if (!Array.isArray(channels) || channels.length === 0 || !channels.every((channel) => (CHANNELS as readonly unknown[]).includes(channel))) {
-      throw new Error(`INTAKE_API_KEYS[${index}].channels must list channels among ${CHANNELS.join(', ')}`);
-    }
-    return { name: candidate.name, digest: Buffer.from(candidate.sha256, 'hex'), channels: channels as Channel[] };
-  });
 }
 
 /**
@@ -51,12 +28,7 @@ export class CredentialsService {
 
   constructor(config: IntakeConfig) {
     this.apiKeys = parseApiKeys(config.INTAKE_API_KEYS);
-    this.tokens = new TokenVerifier({
-      secret: config.AUTH_JWT_SECRET,
-      issuer: config.AUTH_JWT_ISSUER,
-      audience: config.AUTH_JWT_AUDIENCE,
-      ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
-    });
+    this.tokens = new TokenVerifier(config.tokenVerifierOptions);
   }
 
   verifyBearer(authorization: string | undefined): Promise<UserPrincipal> {

@@ -1,9 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { messageOf } from '#kafka';
 import { IntakeConfig } from '../intake.config.js';
-import { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyRepository, PURGE_BATCH } from './idempotency.repository.js';
 
-/** Forgets idempotency keys after their retention time, every ten minutes. */
+const PURGE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Every ten minutes, forgets idempotency keys past their tombstone period and upstream request ids
+ * past the duplicate check, in bounded batches.
+ */
 @Injectable()
 export class IdempotencyPurger implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyPurger.name);
@@ -15,7 +21,7 @@ export class IdempotencyPurger implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.purge(), 10 * 60_000);
+    this.timer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -23,12 +29,26 @@ export class IdempotencyPurger implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
   }
 
-  async purge(): Promise<void> {
+  async purge(): Promise<{ keys: number; requestIds: number }> {
+    const keepHours = this.config.INTAKE_IDEMPOTENCY_TTL_HOURS + this.config.INTAKE_IDEMPOTENCY_TOMBSTONE_DAYS * 24;
     try {
-      const purged = await this.repository.purgeOlderThan(this.config.INTAKE_IDEMPOTENCY_TTL_HOURS);
-      if (purged > 0) this.logger.log(`${purged} expired idempotency key(s) forgotten`);
+      const keys = await drain(() => this.repository.purgeKeysOlderThan(keepHours));
+      const requestIds = await drain(() => this.repository.purgePublishedOlderThan(this.config.INTAKE_UPSTREAM_DEDUP_DAYS));
+      if (keys + requestIds > 0) this.logger.log(`forgotten: ${keys} idempotency key(s), ${requestIds} upstream request id(s)`);
+      return { keys, requestIds };
     } catch (error) {
-      this.logger.warn(`idempotency purge failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`intake purge failed: ${messageOf(error)}`);
+      return { keys: 0, requestIds: 0 };
     }
+  }
+}
+
+/** Runs a batched delete until a batch comes back short; returns the total. */
+async function drain(batch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const count = await batch();
+    total += count;
+    if (count < PURGE_BATCH) return total;
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { deterministicUuid, ticketReference, validatePayload } from '#contracts';
+import { deterministicUuid, ticketReference, validatePayload, withoutNulls } from '#contracts';
 import type { TicketRequesterPayload } from '#contracts';
+import { messageOf } from '#kafka';
 import { ApplicationError } from '#platform';
 import { CredentialsService } from '../auth/credentials.service.js';
 import { bodyFingerprint } from '../idempotency/canonical-json.js';
@@ -14,6 +15,7 @@ import type { SubmissionIdentity } from './ticket-intake.service.js';
 
 export const IdempotencyErrorCode = {
   keyReused: 'IDEMPOTENCY_KEY_REUSED',
+  keyExpired: 'IDEMPOTENCY_KEY_EXPIRED',
   storageUnavailable: 'STORAGE_UNAVAILABLE',
 } as const;
 
@@ -41,10 +43,13 @@ export class RequestIntakeService {
   ) {
     this.userLimiter = new RateLimiter(config.INTAKE_RATE_LIMIT_USER_PER_MINUTE);
     this.apiKeyLimiter = new RateLimiter(config.INTAKE_RATE_LIMIT_API_KEY_PER_MINUTE);
+    this.idempotencyTtlHours = config.INTAKE_IDEMPOTENCY_TTL_HOURS;
   }
 
+  private readonly idempotencyTtlHours: number;
+
   async accept(submission: HttpSubmission): Promise<RequestAcceptedView> {
-    const validation = validatePayload(CreateRequestBody, submission.body);
+    const validation = validatePayload(CreateRequestBody, withoutNulls(submission.body));
     if (!validation.ok) throw fieldErrorsProblem(validation.errors);
     const request = validation.value;
     if (submission.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(submission.idempotencyKey)) {
@@ -84,13 +89,21 @@ export class RequestIntakeService {
     const identity = idempotentIdentity(principalId, key);
     const fingerprint = bodyFingerprint(submission.body);
     const record = await this.storage(() =>
-      this.idempotency.claim(principalId, key, {
-        bodySha256: fingerprint,
-        ticketId: identity.ticketId,
-        reference: ticketReference(identity.ticketId),
-        receivedAt: new Date().toISOString(),
-      }),
+      this.idempotency.claim(
+        principalId,
+        key,
+        {
+          bodySha256: fingerprint,
+          ticketId: identity.ticketId,
+          reference: ticketReference(identity.ticketId),
+          receivedAt: new Date().toISOString(),
+        },
+        this.idempotencyTtlHours,
+      ),
     );
+    if (record.expired) {
+      throw new ApplicationError(IdempotencyErrorCode.keyExpired, 422, 'this Idempotency-Key was used before and has expired: send the request with a new key');
+    }
     if (record.bodySha256 !== fingerprint) {
       throw new ApplicationError(IdempotencyErrorCode.keyReused, 422, 'this Idempotency-Key was already used with a different body');
     }
@@ -107,7 +120,7 @@ export class RequestIntakeService {
     try {
       return await work();
     } catch (error) {
-      this.logger.error(`idempotency storage failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`idempotency storage failed: ${messageOf(error)}`);
       throw new ApplicationError(IdempotencyErrorCode.storageUnavailable, 503, 'idempotency keys cannot be checked right now; retry later', undefined, {
         'retry-after': '5',
       });

@@ -1,52 +1,5 @@
+import { decodeHTMLStrict } from 'entities';
 import type { Locale } from '#contracts';
-
-const ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  agrave: 'à',
-  Agrave: 'À',
-  acirc: 'â',
-  Acirc: 'Â',
-  auml: 'ä',
-  ccedil: 'ç',
-  Ccedil: 'Ç',
-  eacute: 'é',
-  Eacute: 'É',
-  egrave: 'è',
-  Egrave: 'È',
-  ecirc: 'ê',
-  Ecirc: 'Ê',
-  euml: 'ë',
-  icirc: 'î',
-  iuml: 'ï',
-  ocirc: 'ô',
-  Ocirc: 'Ô',
-  ouml: 'ö',
-  ugrave: 'ù',
-  ucirc: 'û',
-  uuml: 'ü',
-  yuml: 'ÿ',
-  oelig: 'œ',
-  OElig: 'Œ',
-  aelig: 'æ',
-  laquo: '«',
-  raquo: '»',
-  euro: '€',
-  hellip: '…',
-  ndash: '–',
-  mdash: '—',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  copy: '©',
-  reg: '®',
-  deg: '°',
-};
 
 /** Reduces HTML to plain text: scripts and styles dropped, tags removed, entities decoded. */
 export function htmlToText(input: string): string {
@@ -59,10 +12,13 @@ export function htmlToText(input: string): string {
       .replace(/<!--[\s\S]*?-->/g, '')
       // Only what looks like a tag: a lone "<" in plain text ("rows < 10") is kept.
       .replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?\/?>/g, '')
-      .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (entity: string, body: string) => {
+      .replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, (entity: string, body: string) => {
         if (body.startsWith('#x') || body.startsWith('#X')) return safeCodePoint(Number.parseInt(body.slice(2), 16)) ?? entity;
         if (body.startsWith('#')) return safeCodePoint(Number.parseInt(body.slice(1), 10)) ?? entity;
-        return ENTITIES[body] ?? ENTITIES[body.toLowerCase()] ?? entity;
+        // Named entities are the HTML standard's, with their case (&Euml; is Ë, &euml; is ë); in
+        // plain text a non-breaking space is a space.
+        const decoded = decodeHTMLStrict(entity);
+        return decoded === '\u00a0' ? ' ' : decoded;
       })
   );
 }
@@ -74,14 +30,30 @@ function safeCodePoint(code: number): string | undefined {
 
 /** Plain text, no control characters (C0 and C1) but newlines and tabs, trimmed, at most two blank lines in a row. */
 export function normaliseText(input: string): string {
-  return htmlToText(input)
+  const text = htmlToText(input)
     .normalize('NFC')
     .replace(/\r\n?/g, '\n')
-
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '')
-    .replace(/[ \t]+\n/g, '\n')
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '');
+  return text
+    .split('\n')
+    .map(withoutTrailingBlanks)
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/**
+ * The line without its trailing spaces and tabs, in one pass: a regex such as /[ \t]+\n/ retries
+ * from every blank of a long run that no newline ends, which is quadratic in the run's length.
+ */
+function withoutTrailingBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0) {
+    const code = line.charCodeAt(end - 1);
+    if (code !== 0x20 && code !== 0x09) break;
+    end -= 1;
+  }
+  return end === line.length ? line : line.slice(0, end);
 }
 
 const FRENCH = new Set([

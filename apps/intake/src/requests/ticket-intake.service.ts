@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Topics, deterministicUuid, ticketReference } from '#contracts';
 import type { Channel, FieldError, RequestFields, TicketRequesterPayload, TicketSubmittedPayload } from '#contracts';
-import { EventPublisher, KafkaPublishError } from '#kafka';
+import { EventPublisher, KafkaErrorCode, KafkaPublishError } from '#kafka';
 import type { OutgoingEvent } from '#kafka';
 import { ApplicationError } from '#platform';
 import { inferLocale, normaliseText } from './text-normaliser.js';
@@ -10,6 +10,7 @@ import { inferLocale, normaliseText } from './text-normaliser.js';
 export const IntakeErrorCode = {
   validation: 'VALIDATION_FAILED',
   kafkaUnavailable: 'KAFKA_UNAVAILABLE',
+  ticketRefused: 'TICKET_REFUSED',
 } as const;
 
 export interface SubmissionIdentity {
@@ -98,18 +99,18 @@ export class TicketIntakeService {
     try {
       await this.publisher.publish(Topics.ticketsSubmitted, event);
     } catch (error) {
-      if (error instanceof KafkaPublishError) {
-        throw new ApplicationError(
-          IntakeErrorCode.kafkaUnavailable,
-          503,
-          'the ticket could not be stored durably; nothing was recorded, retry later',
-          undefined,
-          {
-            'retry-after': '5',
-          },
-        );
+      if (!(error instanceof KafkaPublishError)) throw error;
+      if (error.code === KafkaErrorCode.recordRefused) {
+        throw new ApplicationError(IntakeErrorCode.ticketRefused, 422, 'the ticket cannot be stored: Kafka refused its record');
       }
-      throw error;
+      // A request that timed out or lost its connection may still have been written: nobody knows.
+      throw new ApplicationError(
+        IntakeErrorCode.kafkaUnavailable,
+        503,
+        'the ticket could not be confirmed as stored: the outcome is unknown; retry with the same Idempotency-Key (without one, a retry may create a second ticket)',
+        undefined,
+        { 'retry-after': '5' },
+      );
     }
     return ticket;
   }

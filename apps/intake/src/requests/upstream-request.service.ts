@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Topics, UpstreamRequestPayload, deterministicUuid, parseJson, validatePayload } from '#contracts';
+import { REQUEST_ID_PATTERN, Topics, UpstreamRequestPayload, deterministicUuid, parseJson, validatePayload, withoutNulls } from '#contracts';
 import type { FieldError, RequestRejectedPayload } from '#contracts';
-import { EventPublisher } from '#kafka';
-import type { KafkaEvent, TopicEvent } from '#kafka';
+import { EventPublisher, QuarantinePublisher } from '#kafka';
+import type { KafkaEvent, OutgoingEvent, TopicEvent } from '#kafka';
 import { IdempotencyRepository } from '../idempotency/idempotency.repository.js';
+import { IntakeConfig } from '../intake.config.js';
 import { TicketIntakeService, identityForRequestId } from './ticket-intake.service.js';
 
 type Checked =
@@ -11,27 +13,42 @@ type Checked =
   | { readonly event: KafkaEvent<string | null>; readonly value: unknown; readonly errors: FieldError[] };
 
 /**
+ * The largest rejection payload, JSON included: far below the broker's record limit, so that a
+ * rejection of a record near that limit (or of one whose text grows when escaped: a control
+ * character becomes six) still fits, with its headers.
+ */
+export const REJECTION_MAX_BYTES = 512 * 1024;
+
+/**
  * Upstream apps are trusted for identity: their requester fields are taken as given. Every invalid
  * event is published to the rejection topic with all its errors; nothing is dropped silently.
  * A batch is handled at once: one lookup of the request ids already published, one acknowledged
- * write of every ticket and rejection, one record of the ids published.
+ * write of the tickets, one of the rejections (through the quarantine publisher: a rejection is
+ * the kind of record a broker may refuse, and must never fail a ticket's write), one record of
+ * the ids published.
  */
 @Injectable()
 export class UpstreamRequestService {
   private readonly logger = new Logger(UpstreamRequestService.name);
+  private readonly maxSkewMs: number;
 
   constructor(
     private readonly tickets: TicketIntakeService,
     private readonly publisher: EventPublisher,
+    private readonly quarantine: QuarantinePublisher,
     private readonly published: IdempotencyRepository,
-  ) {}
+    config: IntakeConfig,
+  ) {
+    this.maxSkewMs = config.INTAKE_MAX_RECEPTION_SKEW_MS;
+  }
 
   async handle(events: readonly KafkaEvent<string | null>[]): Promise<void> {
+    const now = Date.now();
     const checked = events.map((event) => check(event));
     const valid = checked.flatMap((item) => ('request' in item ? [item] : []));
     // A duplicate of a requestId already turned into a ticket (or earlier in this batch) produces nothing more.
     const seen = await this.published.publishedRequestIds(valid.map((item) => item.request.requestId));
-    const publications: TopicEvent[] = [];
+    const tickets: TopicEvent[] = [];
     const marks: { requestId: string; ticketId: string }[] = [];
     const rejected: Extract<Checked, { errors: FieldError[] }>[] = checked.flatMap((item) => ('errors' in item ? [item] : []));
     for (const { event, request } of valid) {
@@ -47,53 +64,98 @@ export class UpstreamRequestService {
         requester: { email, name: name ?? null, orgId: orgId ?? null, userId: userId ?? null },
         consentGivenBy: userId ?? null,
         identity,
-        receivedAt: new Date(Number(event.timestamp)).toISOString(),
+        receivedAt: receptionTime(Number(event.timestamp), now, this.maxSkewMs),
         ...(event.cloudEvent.correlationId ? { correlationId: event.cloudEvent.correlationId } : {}),
       });
       if ('errors' in built) {
         rejected.push({ event, value: request, errors: built.errors });
         continue;
       }
-      publications.push({ topic: Topics.ticketsSubmitted, event: built.event });
+      tickets.push({ topic: Topics.ticketsSubmitted, event: built.event });
       marks.push({ requestId: request.requestId, ticketId: identity.ticketId });
     }
-    for (const { event, value, errors } of rejected) {
-      publications.push({ topic: Topics.requestsRejected, event: rejection(event, value, errors) });
-      this.logger.warn(
-        `request at ${event.topic}[${event.partition}]@${event.offset} rejected: ${errors.map((error) => `${error.field || '(value)'} ${error.code}`).join(', ')}`,
-      );
-    }
-    await this.publisher.publishAll(publications);
+    const rejections: TopicEvent[] = rejected.map(({ event, value, errors }) => {
+      // Field names may come from the record itself: the log line gives codes and positions only.
+      this.logger.warn(`request at ${event.topic}[${event.partition}]@${event.offset} rejected: ${errors.map((error) => error.code).join(', ')}`);
+      return { topic: Topics.requestsRejected, event: rejection(event, value, errors) };
+    });
+    await Promise.all([this.publisher.publishAll(tickets), this.quarantine.publishAll(rejections)]);
     await this.published.markPublished(marks);
   }
+}
+
+/**
+ * When a request was received: its record's producer timestamp, but never later than now, nor
+ * earlier than now by more than the allowed skew (an upstream cannot backdate SLAs and alerts).
+ */
+export function receptionTime(producedAt: number, now: number, maxSkewMs: number): string {
+  const time = Number.isFinite(producedAt) ? Math.min(now, Math.max(now - maxSkewMs, producedAt)) : now;
+  return new Date(time).toISOString();
 }
 
 function check(event: KafkaEvent<string | null>): Checked {
   if (event.value === null) return { event, value: undefined, errors: [{ field: '', code: 'emptyValue', message: 'the record has no value' }] };
   const parsed = parseJson(event.value);
   if (!parsed.ok) return { event, value: undefined, errors: parsed.errors };
-  const validation = validatePayload(UpstreamRequestPayload, parsed.value);
+  const validation = validatePayload(UpstreamRequestPayload, withoutNulls(parsed.value));
   return validation.ok ? { event, request: validation.value } : { event, value: parsed.value, errors: validation.errors };
 }
 
-function rejection(event: KafkaEvent<string | null>, value: unknown, errors: FieldError[]): TopicEvent['event'] {
-  const requestId = requestIdOf(value);
-  const payload: RequestRejectedPayload = {
-    requestId,
+function rejection(event: KafkaEvent<string | null>, value: unknown, errors: FieldError[]): OutgoingEvent<RequestRejectedPayload> {
+  const raw = event.value ?? '';
+  const base: Omit<RequestRejectedPayload, 'rawValue'> = {
+    requestId: requestIdOf(value),
     errors,
-    rawValue: event.value ?? '',
     sourceTopic: event.topic,
     sourcePartition: String(event.partition),
     sourceOffset: event.offset,
     rejectedAt: new Date().toISOString(),
   };
-  return { key: requestId, id: deterministicUuid('request.rejected', event.topic, String(event.partition), event.offset), payload };
+  return {
+    // The upstream record's own key: the rejection lands where the upstream app looks for its request.
+    key: event.key,
+    id: deterministicUuid('request.rejected', event.topic, String(event.partition), event.offset),
+    payload: boundedRejection(base, raw),
+  };
 }
 
+/**
+ * The rejection with as much of the raw value as fits in REJECTION_MAX_BYTES once serialised; a
+ * cut value says so, with the size and SHA-256 of the whole (which stays at its source offset).
+ */
+export function boundedRejection(base: Omit<RequestRejectedPayload, 'rawValue'>, raw: string): RequestRejectedPayload {
+  const whole: RequestRejectedPayload = { ...base, rawValue: raw };
+  const overhead = Buffer.byteLength(JSON.stringify({ ...base, rawValue: '', rawValueTruncated: true, rawValueBytes: 0, rawValueSha256: '0'.repeat(64) })) + 32;
+  if (Buffer.byteLength(JSON.stringify(whole)) <= REJECTION_MAX_BYTES) return whole;
+  const budget = REJECTION_MAX_BYTES - overhead;
+  // The longest prefix whose JSON text fits: escaping makes the size per character vary (1 to 6 bytes).
+  let low = 0;
+  let high = raw.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (Buffer.byteLength(JSON.stringify(wellFormedPrefix(raw, middle))) <= budget) low = middle;
+    else high = middle - 1;
+  }
+  return {
+    ...base,
+    rawValue: wellFormedPrefix(raw, low),
+    rawValueTruncated: true,
+    rawValueBytes: Buffer.byteLength(raw),
+    rawValueSha256: createHash('sha256').update(raw).digest('hex'),
+  };
+}
+
+/** The first `length` UTF-16 units, one fewer when that would split a surrogate pair. */
+function wellFormedPrefix(text: string, length: number): string {
+  const code = text.charCodeAt(length - 1);
+  return code >= 0xd800 && code <= 0xdbff ? text.slice(0, length - 1) : text.slice(0, length);
+}
+
+/** The rejected value's requestId when it is id-like; anything else might be personal data. */
 function requestIdOf(value: unknown): string | null {
   if (value !== null && typeof value === 'object' && 'requestId' in value) {
     const requestId = value.requestId;
-    if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128) return requestId;
+    if (typeof requestId === 'string' && REQUEST_ID_PATTERN.test(requestId)) return requestId;
   }
   return null;
 }

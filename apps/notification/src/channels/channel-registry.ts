@@ -10,6 +10,7 @@ export interface ChannelSettings {
   readonly from: string;
   readonly attemptTimeoutMs: number;
   readonly concurrency: number;
+  readonly requireTls: boolean;
 }
 
 /** The channels configured for this instance, behind one `deliver`. */
@@ -30,6 +31,7 @@ export class ChannelRegistry {
             from: settings.from,
             timeoutMs: settings.attemptTimeoutMs,
             maxConnections: Math.min(10, settings.concurrency),
+            requireTls: settings.requireTls,
           })
         : null,
     );
@@ -45,6 +47,9 @@ export class ChannelRegistry {
       case 'email':
         if (!this.email) throw notConfigured('email', 'SMTP_URL');
         return this.email.deliver(delivery, target, signal);
+      default:
+        // A target of no known channel is never reported as sent.
+        throw new DeliveryError(DeliveryErrorCode.channelNotConfigured, `unknown channel ${String((target as { channel?: unknown }).channel)}`, false);
     }
   }
 

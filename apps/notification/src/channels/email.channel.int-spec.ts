@@ -38,7 +38,7 @@ describe(EmailChannel.name, () => {
 
   beforeAll(async () => {
     await smtp.start();
-    sut = new EmailChannel({ smtpUrl: smtp.url, from: 'Support <support@example.com>', timeoutMs: 5_000, maxConnections: 2 });
+    sut = new EmailChannel({ smtpUrl: smtp.url, from: 'Support <support@example.com>', timeoutMs: 5_000, maxConnections: 2, requireTls: false });
   });
 
   afterAll(async () => {
@@ -83,7 +83,7 @@ describe(EmailChannel.name, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const down = new EmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'support@example.com', timeoutMs: 2_000, maxConnections: 1 });
+    const down = new EmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'support@example.com', timeoutMs: 2_000, maxConnections: 1, requireTls: false });
 
     await expect(down.deliver(delivery(), { to: 'someone@example.org' }, signal())).rejects.toMatchObject({ retriable: true });
     down.close();

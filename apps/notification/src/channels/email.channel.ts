@@ -10,6 +10,8 @@ export interface EmailChannelOptions {
   readonly from: string;
   readonly timeoutMs: number;
   readonly maxConnections: number;
+  /** STARTTLS is required on smtp:// (production): no mail, and no password, in clear. */
+  readonly requireTls: boolean;
 }
 
 /** The domain of the From address, for Message-IDs. */
@@ -41,6 +43,7 @@ export class EmailChannel implements NotificationChannel<{ readonly channel: 'em
         connectionTimeout: options.timeoutMs,
         greetingTimeout: options.timeoutMs,
         socketTimeout: options.timeoutMs,
+        ...(options.requireTls ? { requireTLS: true } : {}),
       },
       { from: options.from },
     );

@@ -64,14 +64,17 @@ export class NotificationSender {
   }
 
   private configuredTarget(delivery: Delivery): StaffTarget | RequesterTarget | undefined {
-    const directory: Partial<Record<string, StaffTarget | RequesterTarget>> = {
-      requester: this.directory.requester,
-      support: this.directory.support,
-      'phone-desk': this.directory['phone-desk'],
-      'on-call': this.directory['on-call'],
-      psm: this.directory.psm.byId[delivery.recipient ?? ''] ?? this.directory.psm.default,
-    };
-    return directory[delivery.audience];
+    switch (delivery.audience) {
+      case 'psm':
+        return (delivery.recipient === null ? undefined : this.directory.psm.byId.get(delivery.recipient)) ?? this.directory.psm.default;
+      case 'requester':
+      case 'support':
+      case 'phone-desk':
+      case 'on-call':
+        return this.directory[delivery.audience];
+      default:
+        return undefined;
+    }
   }
 
   private async resolve(delivery: Delivery, configured: StaffTarget | RequesterTarget): Promise<ResolvedTarget | { skip: string }> {

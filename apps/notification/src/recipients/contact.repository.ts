@@ -40,6 +40,24 @@ export class ContactRepository {
     return row.erased_at ? { kind: 'erased' } : { kind: 'known', email: row.email };
   }
 
+  /**
+   * Erasure of these tickets' requester: their address is forgotten, and a ticket not seen yet is
+   * recorded as erased, so that its submitted event, arriving later, never stores the address.
+   */
+  async eraseTickets(ticketIds: readonly string[], now: Date): Promise<number> {
+    if (ticketIds.length === 0) return 0;
+    const rows = await this.dataSource.query<{ count: number }[]>(
+      `WITH erased AS (
+         INSERT INTO notification.contacts (ticket_id, email, locale, recorded_at, erased_at)
+         SELECT ticket_id, NULL, 'en', $2::timestamptz, $2::timestamptz FROM unnest($1::text[]) AS t(ticket_id)
+         ON CONFLICT (ticket_id) DO UPDATE SET email = NULL, erased_at = COALESCE(notification.contacts.erased_at, EXCLUDED.erased_at)
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM erased`,
+      [ticketIds, now],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
   /** Erases addresses kept longer than needed (their ticket was never routed, or never settled). */
   async eraseRecordedBefore(cutoff: Date, now: Date): Promise<number> {
     const rows = await updateReturning<{ ticket_id: string }>(

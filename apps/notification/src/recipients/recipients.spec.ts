@@ -18,7 +18,10 @@ describe(parseRecipients.name, () => {
       ok: true,
       value: {
         requester: { channel: 'email' },
-        psm: { default: { channel: 'email', to: 'psm-team@example.com' }, byId: { 'psm-anna': { channel: 'webhook', url: 'https://crm.example.com/hooks' } } },
+        psm: {
+          default: { channel: 'email', to: 'psm-team@example.com' },
+          byId: new Map([['psm-anna', { channel: 'webhook', url: 'https://crm.example.com/hooks' }]]),
+        },
         support: { channel: 'log' },
         'phone-desk': { channel: 'webhook', url: 'https://desk.example.com/alerts' },
         'on-call': { channel: 'log' },
@@ -29,7 +32,7 @@ describe(parseRecipients.name, () => {
   it('accepts one target for every PSM', () => {
     const sut = parseRecipients(JSON.stringify({ psm: { channel: 'webhook', url: 'http://127.0.0.1:8080/psm' } }));
 
-    expect(sut.ok && sut.value.psm).toEqual({ default: { channel: 'webhook', url: 'http://127.0.0.1:8080/psm' }, byId: {} });
+    expect(sut.ok && sut.value.psm).toEqual({ default: { channel: 'webhook', url: 'http://127.0.0.1:8080/psm' }, byId: new Map() });
   });
 
   it('lists every problem with its path', () => {
@@ -64,5 +67,20 @@ describe(parseRecipients.name, () => {
       ok: false,
       problems: ['NOTIFY_RECIPIENTS: must be a JSON object keyed by audience (requester, psm, support, phone-desk, on-call)'],
     });
+  });
+});
+
+describe('parseRecipients with PSM ids that are names of Object.prototype', () => {
+  it('keeps them as plain ids: a PSM called __proto__ or constructor has its own target, others the default', () => {
+    const sut = parseRecipients(
+      JSON.stringify({
+        psm: { default: { channel: 'email', to: 'psm-team@example.com' }, byId: { constructor: { channel: 'webhook', url: 'https://crm.example.com/c' } } },
+      }),
+    );
+
+    const byId = sut.ok ? sut.value.psm.byId : new Map();
+    expect(byId.get('constructor')).toEqual({ channel: 'webhook', url: 'https://crm.example.com/c' });
+    expect(byId.get('__proto__')).toBeUndefined();
+    expect(byId.get('toString')).toBeUndefined();
   });
 });

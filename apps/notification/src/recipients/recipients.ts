@@ -25,7 +25,8 @@ export type RequesterTarget = LogTarget | WebhookTarget | { readonly channel: 'e
 
 export interface RecipientDirectory {
   readonly requester: RequesterTarget;
-  readonly psm: { readonly default: StaffTarget; readonly byId: Readonly<Record<string, StaffTarget>> };
+  /** byId is a Map: PSM ids come from the CRM topic, and `__proto__` must be an id like any other. */
+  readonly psm: { readonly default: StaffTarget; readonly byId: ReadonlyMap<string, StaffTarget> };
   readonly support: StaffTarget;
   readonly 'phone-desk': StaffTarget;
   readonly 'on-call': StaffTarget;
@@ -36,7 +37,7 @@ const LOG: LogTarget = { channel: 'log' };
 /** Development default: every audience on the log channel, so the service runs with no settings. */
 export const LOG_EVERYWHERE: RecipientDirectory = {
   requester: LOG,
-  psm: { default: LOG, byId: {} },
+  psm: { default: LOG, byId: new Map() },
   support: LOG,
   'phone-desk': LOG,
   'on-call': LOG,
@@ -109,7 +110,7 @@ function parsePsm(value: unknown, path: string, problems: string[]): RecipientDi
   // Shorthand: one target for every PSM.
   if (isObject(value) && 'channel' in value) {
     const target = parseTarget(value, path, problems, false);
-    return target && { default: target, byId: {} };
+    return target && { default: target, byId: new Map() };
   }
   if (!isObject(value)) {
     problems.push(`${path}: must be a target or {"default": <target>, "byId": {"<psmId>": <target>}}`);
@@ -117,13 +118,13 @@ function parsePsm(value: unknown, path: string, problems: string[]): RecipientDi
   }
   unknownKeys(value, ['default', 'byId'], path, problems);
   const fallback = value.default === undefined ? LOG : parseTarget(value.default, `${path}.default`, problems, false);
-  const byId: Record<string, StaffTarget> = {};
+  const byId = new Map<string, StaffTarget>();
   if (value.byId !== undefined) {
     if (!isObject(value.byId)) problems.push(`${path}.byId: must be an object of PSM id -> target`);
     else {
       for (const [psmId, target] of Object.entries(value.byId)) {
         const parsed = parseTarget(target, `${path}.byId.${psmId}`, problems, false);
-        if (parsed) byId[psmId] = parsed;
+        if (parsed) byId.set(psmId, parsed);
       }
     }
   }
@@ -158,5 +159,5 @@ export function parseRecipients(text: string, name = 'NOTIFY_RECIPIENTS'): Parse
 
 /** Every configured target, to check that the channels they use are configured too. */
 export function allTargets(directory: RecipientDirectory): (StaffTarget | RequesterTarget)[] {
-  return [directory.requester, directory.psm.default, ...Object.values(directory.psm.byId), directory.support, directory['phone-desk'], directory['on-call']];
+  return [directory.requester, directory.psm.default, ...directory.psm.byId.values(), directory.support, directory['phone-desk'], directory['on-call']];
 }

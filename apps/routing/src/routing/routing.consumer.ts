@@ -1,8 +1,9 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { Topics } from '#contracts';
-import { KafkaEventContext } from '#kafka';
-import type { KafkaEvent, KafkaHandlerOptions } from '#kafka';
+import type { TicketSubmittedPayload } from '#contracts';
+import { KafkaEventContext, KafkaHandler } from '#kafka';
+import type { KafkaEvent } from '#kafka';
 import { RoutingService } from './routing.service.js';
 
 @Controller()
@@ -13,8 +14,8 @@ export class RoutingConsumer {
    * Transactional: each fetched batch's routed, queue and alert events are committed together with
    * the consumed offset, so a crash never leaves a routed event without its queue event, nor twice.
    */
-  @EventPattern<string>(Topics.ticketsSubmitted, { transactional: true, batch: true } satisfies KafkaHandlerOptions)
-  async onSubmitted(@Payload() events: KafkaEvent[], @Ctx() context: KafkaEventContext): Promise<void> {
+  @KafkaHandler(Topics.ticketsSubmitted, { transactional: true, batch: true })
+  async onSubmitted(@Payload() events: KafkaEvent<TicketSubmittedPayload>[], @Ctx() context: KafkaEventContext): Promise<void> {
     await this.routing.route(events, context.publisher);
   }
 }

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { TicketSubmittedPayload, Topics, deterministicUuid, validatePayload } from '#contracts';
-import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload } from '#contracts';
-import { KafkaErrorCode, NonRetriableEventError, childTraceparent } from '#kafka';
+import { Topics, deterministicUuid } from '#contracts';
+import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import { childTraceparent } from '#kafka';
 import type { EventSink, KafkaEvent, TopicEvent } from '#kafka';
 import { PsmDirectory } from '../psm/psm-directory.js';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RoutingInput } from '../rules/routing-policy.js';
-import { isPlainlyValidTicket } from './submitted-ticket.precheck.js';
 import { routingMetrics } from './routing.metrics.js';
 
 export interface RoutingOutputs {
@@ -80,16 +79,15 @@ export class RoutingService {
   }
 
   /**
-   * Routes a batch of submitted tickets and publishes all their outputs at once into `sink` (the
-   * consumer's transaction). One invalid ticket fails the whole call with a non-retriable error; the
-   * transport then routes the batch record by record, so only that ticket is dead-lettered.
+   * Routes a batch of submitted tickets (validated by the transport) and publishes all their
+   * outputs at once into `sink` (the consumer's transaction).
    */
-  async route(events: readonly KafkaEvent[], sink: EventSink): Promise<RoutingOutputs[]> {
+  async route(events: readonly KafkaEvent<TicketSubmittedPayload>[], sink: EventSink): Promise<RoutingOutputs[]> {
     const routedAt = new Date().toISOString();
     const outputs: RoutingOutputs[] = [];
     const publications: TopicEvent[] = [];
     for (const event of events) {
-      const ticket = this.validTicket(event);
+      const ticket = event.value;
       const planned = this.plan(ticket, routedAt);
       outputs.push(planned);
       publications.push(...this.publications(event, ticket, planned));
@@ -100,16 +98,6 @@ export class RoutingService {
       if (alert) routingMetrics.alerts.inc({ target: alert.target });
     }
     return outputs;
-  }
-
-  private validTicket(event: KafkaEvent): TicketSubmittedPayload {
-    if (isPlainlyValidTicket(event.value)) return event.value;
-    const validation = validatePayload(TicketSubmittedPayload, event.value);
-    if (!validation.ok) {
-      const reasons = validation.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
-      throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid submitted ticket: ${reasons}`);
-    }
-    return validation.value;
   }
 
   /** The routed event, the queue event and the alert, with ids derived from the ticket id. */

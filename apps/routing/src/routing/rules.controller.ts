@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RoutingDecisionPayload, validatePayload } from '#contracts';
-import { ApplicationError } from '#platform';
+import { ApplicationError, TokenVerifier } from '#platform';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { PreviewBody } from './preview.body.js';
@@ -13,6 +13,7 @@ export class RulesController {
   constructor(
     private readonly policy: RoutingPolicy,
     private readonly routing: RoutingService,
+    private readonly tokens: TokenVerifier,
   ) {}
 
   @Get('rules')
@@ -21,11 +22,14 @@ export class RulesController {
     return { version: this.policy.ruleSet.version, ruleSet: this.policy.ruleSet };
   }
 
+  /** Staff only: with an orgId it names the organisation's dedicated PSM. */
   @Post('routing/preview')
   @HttpCode(200)
+  @ApiBearerAuth()
   @ApiBody({ description: 'a POST /v1/requests body, plus optional "at" (ISO-8601) and "orgId"' })
-  @ApiOkResponse({ type: RoutingDecisionPayload })
-  preview(@Body() body: unknown): RoutingDecisionPayload {
+  @ApiOkResponse({ type: RoutingDecisionPayload, description: 'the decision the rules would take now; role agent, lead, auditor or auditor:global' })
+  async preview(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<RoutingDecisionPayload> {
+    await this.tokens.requireRole(authorization, 'agent', 'lead', 'auditor', 'auditor:global');
     const validation = validatePayload(PreviewBody, body);
     if (!validation.ok) throw new ApplicationError('VALIDATION_FAILED', 400, `the request has ${validation.errors.length} invalid field(s)`, validation.errors);
     const request = validation.value;

@@ -4,12 +4,15 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
+  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Length,
+  Matches,
   MaxLength,
+  Min,
   Validate,
   ValidateIf,
   ValidateNested,
@@ -87,11 +90,18 @@ export class RequestFields {
   locale?: Locale;
 }
 
+/**
+ * An upstream request id: id-like (letters, digits, `._:-`), never an address or a name, since it
+ * becomes a record key and the correlation id of every event and log line of the request.
+ */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
 /** A raw request produced by an upstream app to `support.requests.v1`. */
 export class UpstreamRequestPayload extends RequestFields {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @Matches(REQUEST_ID_PATTERN, { message: 'requestId must be 1 to 128 letters, digits, dots, underscores, colons or dashes, starting with a letter or digit' })
   requestId!: string;
 
   @IsObject()
@@ -123,9 +133,27 @@ export class RequestRejectedPayload {
   @Type(() => FieldErrorPayload)
   errors!: FieldErrorPayload[];
 
-  /** The record value exactly as received (UTF-8, possibly not JSON). */
+  /**
+   * The record value as received (UTF-8, possibly not JSON), cut when the rejection would not fit
+   * in a Kafka record: then `rawValueTruncated` is true and `rawValueBytes`/`rawValueSha256`
+   * describe the whole original value, which stays at `sourceTopic`/`sourcePartition`/`sourceOffset`.
+   */
   @IsString()
   rawValue!: string;
+
+  @IsOptional()
+  @IsBoolean()
+  rawValueTruncated?: boolean;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  rawValueBytes?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/)
+  rawValueSha256?: string;
 
   @IsString()
   sourceTopic!: string;

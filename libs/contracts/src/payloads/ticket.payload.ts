@@ -4,21 +4,28 @@ import { ALERT_TARGETS, CHANNELS, LOCALES, PRIORITIES, QUEUES, REQUEST_TYPES, UR
 import type { AlertTarget, Channel, Locale, Priority, Queue, RequestType, Urgency } from '../enums.js';
 import { MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH } from './request.payload.js';
 
+/** Every text of a ticket is bounded: a valid ticket, and all that routing derives from it, fits in a Kafka record. */
+export const ID_MAX_LENGTH = 128;
+
 export class TicketRequesterPayload {
   @IsOptional()
   @IsString()
+  @MaxLength(ID_MAX_LENGTH)
   userId!: string | null;
 
   @IsOptional()
   @IsString()
+  @MaxLength(ID_MAX_LENGTH)
   orgId!: string | null;
 
   @IsOptional()
   @IsString()
+  @MaxLength(254)
   email!: string | null;
 
   @IsOptional()
   @IsString()
+  @MaxLength(200)
   name!: string | null;
 }
 
@@ -28,6 +35,7 @@ export class WorkspaceTestingConsentPayload {
 
   /** userId of the person who ticked (or left ticked) the box. */
   @IsString()
+  @MaxLength(ID_MAX_LENGTH)
   grantedBy!: string;
 
   @IsISO8601()
@@ -38,14 +46,17 @@ export class WorkspaceTestingConsentPayload {
 export class TicketSubmittedPayload {
   @IsString()
   @IsNotEmpty()
+  @MaxLength(ID_MAX_LENGTH)
   ticketId!: string;
 
   @IsString()
   @IsNotEmpty()
+  @MaxLength(ID_MAX_LENGTH)
   reference!: string;
 
   @IsString()
   @IsNotEmpty()
+  @MaxLength(ID_MAX_LENGTH)
   requestId!: string;
 
   @IsIn(CHANNELS)
