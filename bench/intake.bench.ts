@@ -7,10 +7,11 @@ import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
 import { createServer } from 'node:net';
 import { benchInfrastructure, machine, printTable, startService, stopService, writeResult } from './bench-support.js';
+import { DEVELOPMENT } from '#platform';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const API_KEY = 'dev-upstream-key';
+const API_KEY = DEVELOPMENT.upstreamApiKey;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {

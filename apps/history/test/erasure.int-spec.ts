@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Topics } from '#contracts';
 import { EventPublisher, createKafka } from '#kafka';
-import { isolatedDatabase, submittedTicket, testBrokers, testDatabaseUrl } from '#testing';
+import type { KafkaEvent } from '#kafka';
+import { KafkaTestClient, eventually, isolatedDatabase, submittedTicket, testBrokers, testDatabaseUrl } from '#testing';
 import type { IsolatedDatabase } from '#testing';
 import type { AccessScope } from '../src/access/audit-access.js';
 import { AuditRepository } from '../src/audit/audit.repository.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import { ErasureRepository } from '../src/privacy/erasure.repository.js';
+import { ErasureLedgerLoader } from '../src/privacy/erasure-ledger.loader.js';
 import { ErasureService } from '../src/privacy/erasure.service.js';
 import { TicketsService } from '../src/tickets/tickets.service.js';
 import { openHistoryStore, ticketStory } from './history-store.js';
@@ -141,4 +143,128 @@ describe(ErasureService.name, () => {
     expect(fromA).toMatchObject({ status: 403, code: 'SUBJECT_OF_OTHER_ORGANISATION' });
     expect(fromC).toMatchObject({ status: 404, code: 'SUBJECT_NOT_FOUND' });
   });
+
+  describe('that sticks', () => {
+    it('keeps a late event of an erased subject unreadable: a queue copy, a note, a new ticket', async () => {
+      const secret = `Late-${randomUUID().slice(0, 8)}`;
+      const userId = `user-${secret}`;
+      const requester = { userId, orgId: 'org-erase', email: `${secret.toLowerCase()}@example.org`, name: `Name ${secret}` };
+      const ticket = submittedTicket({ message: `First ${secret}`, requester });
+      const story = ticketStory(ticket);
+      await store.recorder.record(story.slice(0, 2));
+
+      await sut.erase(DPO, userId);
+      // In flight when the erasure was made (the queue copy, a claim with a note), or sent after it.
+      const later = submittedTicket({ message: `Second ${secret}`, requester });
+      await store.recorder.record([...story.slice(2), ...ticketStory(later)]);
+
+      const first = await tickets.getTicket(AUDITOR, ticket.ticketId);
+      const second = await tickets.getTicket(AUDITOR, later.ticketId);
+      expect(first.personalData).toMatchObject({ status: 'erased', requester: null, message: null });
+      expect(second.personalData).toMatchObject({ status: 'erased', requester: null, message: null });
+      expect((await dumpHistorySchema(database.url)).toLowerCase()).not.toContain(secret.toLowerCase());
+      expect(await audit.verify(AUDITOR)).toMatchObject({ ok: true });
+    });
+
+    it('keeps an erased subject erased in a store rebuilt from the topics', async () => {
+      const secret = `Rebuilt-${randomUUID().slice(0, 8)}`;
+      const requester = { userId: null, orgId: 'org-erase', email: `${secret.toLowerCase()}@example.org`, name: `Name ${secret}` };
+      const ticket = submittedTicket({ channel: 'email', subject: `Subject ${secret}`, requester });
+      await store.recorder.record(ticketStory(ticket));
+      await sut.erase(DPO, requester.email);
+
+      // Another store, from scratch: it reads the erasures first, then the whole history again.
+      const rebuiltDatabase = await isolatedDatabase(testDatabaseUrl(), 'history_rebuilt');
+      const rebuilt = await openHistoryStore(rebuiltDatabase.url);
+      const kafka = createKafka({ brokers: testBrokers(), clientId: 'erasure-rebuild-test' });
+      try {
+        await new ErasureLedgerLoader(kafka, rebuilt.dataSource).onModuleInit();
+        await rebuilt.recorder.record(ticketStory(ticket));
+
+        const view = await new TicketsService(rebuilt.tickets, rebuilt.vault).getTicket(AUDITOR, ticket.ticketId);
+        expect(view.personalData).toMatchObject({ status: 'erased', requester: null, subject: null });
+        expect((await dumpHistorySchema(rebuiltDatabase.url)).toLowerCase()).not.toContain(secret.toLowerCase());
+      } finally {
+        await rebuilt.close();
+        await rebuiltDatabase.drop();
+      }
+    });
+
+    it('covers the addresses an account sent tickets under, and says what it covered', async () => {
+      const secret = `Alias-${randomUUID().slice(0, 8)}`;
+      const userId = `user-${secret}`;
+      const address = `${secret.toLowerCase()}@example.org`;
+      const chat = submittedTicket({ channel: 'chat', requestType: null, message: `Chat ${secret}`, requester: { userId, orgId: 'org-erase', email: address, name: 'Al' } });
+      const mail = submittedTicket({ channel: 'email', message: `Mail ${secret}`, requester: { userId: null, orgId: null, email: address.toUpperCase(), name: null } });
+      await store.recorder.record([...ticketStory(chat), ...ticketStory(mail)]);
+
+      const outcome = await sut.erase(DPO, userId);
+
+      expect(outcome.subjects).toEqual([userId, address]);
+      expect(outcome.tickets).toBe(2);
+      expect([...outcome.ticketReferences].sort()).toEqual([chat.reference, mail.reference].sort());
+      expect((await tickets.getTicket(AUDITOR, mail.ticketId)).personalData).toMatchObject({ status: 'erased', message: null });
+      expect((await dumpHistorySchema(database.url)).toLowerCase()).not.toContain(secret.toLowerCase());
+    });
+
+    it('is an event on Kafka, keyed by the pseudonym, naming no one, that other services erase their copies from', async () => {
+      const userId = `user-${randomUUID()}`;
+      const ticket = submittedTicket({ requester: { userId, orgId: 'org-erase', email: 'kafka-erasure@example.org', name: 'K' } });
+      await store.recorder.record(ticketStory(ticket));
+      const client = new KafkaTestClient(testBrokers());
+      try {
+        const seen = await client.collect([Topics.subjectsErased]);
+
+        const outcome = await sut.erase(DPO, userId);
+
+        await eventually(() => expect(seen.map((record) => record.headers.ce_id)).toContain(outcome.erasureId), { timeoutMs: 15_000 });
+        const record = seen.find((candidate) => candidate.headers.ce_id === outcome.erasureId);
+        expect(record?.key).toBe(store.vault.subjectRef(userId));
+        expect(record?.headers.ce_source).toBe('/support/history');
+        expect(JSON.parse(record?.value ?? '{}')).toMatchObject({ erasureId: outcome.erasureId, ticketIds: [ticket.ticketId], requestedBy: 'dpo-1' });
+        expect(`${record?.key} ${record?.value} ${JSON.stringify(record?.headers)}`).not.toMatch(/kafka-erasure|user-/);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('stores the workspace-testing consent without the requester’s id in clear', async () => {
+      const userId = `consent-${randomUUID()}`;
+      const ticket = submittedTicket({ channel: 'form', requester: { userId, orgId: 'org-erase', email: 'consent@example.org', name: 'C' } });
+      await store.recorder.record(ticketStory({ ...ticket, workspaceTesting: { granted: true, grantedBy: userId, recordedAt: ticket.receivedAt } }));
+
+      const view = await tickets.getTicket(AUDITOR, ticket.ticketId);
+
+      expect(view.allowWorkspaceTesting).toBe(true);
+      expect(await dumpHistorySchema(database.url)).not.toContain(userId);
+      await sut.erase(DPO, userId);
+      expect(await dumpHistorySchema(database.url)).not.toContain(userId);
+    });
+
+    it('takes subject ids of up to 320 characters, and refuses longer ones', async () => {
+      const longest = `${'p'.repeat(308)}@example.org`;
+
+      const known = await sut.erase(DPO, longest).catch((error: unknown) => error);
+      const tooLong = await sut.erase(DPO, `x${longest}`).catch((error: unknown) => error);
+
+      expect(longest).toHaveLength(320);
+      expect(known).toMatchObject({ status: 404, code: 'SUBJECT_NOT_FOUND' });
+      expect(tooLong).toMatchObject({ status: 400, code: 'INVALID_SUBJECT' });
+    });
+  });
+
+  it('stores an event once per source and id: another producer reusing the id does not suppress it', async () => {
+    const ticket = submittedTicket();
+    const [submitted] = ticketStory(ticket);
+    const id = randomUUID();
+    const genuine = { ...(submitted as KafkaEvent), cloudEvent: { id, source: '/support/intake' } };
+    const forged = { ...(submitted as KafkaEvent), offset: '1', cloudEvent: { id, source: '/someone/else' } };
+
+    const first = await store.recorder.record([forged]);
+    const second = await store.recorder.record([genuine]);
+    const again = await store.recorder.record([genuine]);
+
+    expect([first, second, again]).toEqual([1, 1, 0]);
+  });
 });
+

@@ -189,7 +189,9 @@ describe('history HTTP API', () => {
       method: 'DELETE',
       headers: { authorization: `Bearer ${tokens.auditorA}` },
     });
-    const verify = await json<{ ok: boolean }>('/v1/audit/verify', tokens.auditorA);
+    // Verification walks every organisation's events: global auditors only.
+    const verify = await get('/v1/audit/verify', tokens.auditorA);
+    const verifyGlobal = await json<{ ok: boolean }>('/v1/audit/verify', tokens.global);
 
     expect(list.items.length).toBe(2);
     expect(new Set(list.items.map((item) => item.orgId))).toEqual(new Set([orgA]));
@@ -203,7 +205,41 @@ describe('history HTTP API', () => {
     expect(exported.map((row) => row.ticketId)).not.toContain(ticketB.ticketId);
     expect(erase.status).toBe(404);
     expect(eraseAsAuditor.status).toBe(403);
-    expect(verify.ok).toBe(true);
+    expect(verify.status).toBe(403);
+    expect(verifyGlobal.ok).toBe(true);
+  });
+
+  it('gives vendor-wide erasure to privacy-officer:global only, never to an officer token that names no organisation', async () => {
+    const officerNoOrg = await userToken({ sub: 'po-x', roles: ['privacy-officer'] });
+    const officerGlobal = await userToken({ sub: 'po-global', roles: ['privacy-officer:global'] });
+    const subject = `nobody-${suffix}@example.org`;
+
+    const noOrg = await fetch(`${history.url}/v1/subjects/${subject}`, { method: 'DELETE', headers: { authorization: `Bearer ${officerNoOrg}` } });
+    const global = await fetch(`${history.url}/v1/subjects/${subject}`, { method: 'DELETE', headers: { authorization: `Bearer ${officerGlobal}` } });
+
+    expect(noOrg.status).toBe(403);
+    expect(((await noOrg.json()) as Problem).code).toBe('ACCESS_ORGANISATION_REQUIRED');
+    // Reached the store (nothing held about this subject), which only a global officer may.
+    expect(global.status).toBe(404);
+    expect(((await global.json()) as Problem).code).toBe('SUBJECT_NOT_FOUND');
+  });
+
+  it('takes a subject id of 320 characters in the path, percent-encoded, and answers problem+json', async () => {
+    const officerGlobal = await userToken({ sub: 'po-global', roles: ['privacy-officer:global'] });
+    const subject = `${'é'.repeat(100)}${'p'.repeat(208)}@example.org`;
+
+    const response = await fetch(`${history.url}/v1/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE', headers: { authorization: `Bearer ${officerGlobal}` } });
+
+    expect(subject).toHaveLength(320);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('says only up or down on /health/ready: no addresses of its dependencies', async () => {
+    const body = (await (await get('/health/ready', undefined)).json()) as { status: string; checks: Record<string, Record<string, unknown>> };
+
+    expect(body.status).toBe('ok');
+    for (const check of Object.values(body.checks)) expect(Object.keys(check)).toEqual(['status']);
   });
 
   it('exports CSV with a header and one row per event, without personal data', async () => {

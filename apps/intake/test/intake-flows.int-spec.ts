@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { Topics, deterministicUuid, topicSpec } from '#contracts';
 import { ProblemDetailsFilter } from '#platform';
-import { KafkaTestClient, ServiceProcess, eventually, freePort, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
+import { KafkaTestClient, ServiceProcess, eventually, freePort, subjectErased, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
 import type { ReadRecord } from '#testing';
 import { loadIntakeConfig } from '../src/intake.config.js';
 import { IntakeModule } from '../src/intake.module.js';
@@ -31,6 +32,16 @@ function emailBody(message: string): string {
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': GATEWAY_KEY, ...headers }, body });
+}
+
+async function sql<T = unknown>(text: string, parameters: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query(text, parameters)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
 
 function ofTicket(records: readonly ReadRecord[], ticketId: string): ReadRecord[] {
@@ -95,6 +106,29 @@ describe('Intake against the real broker and database', () => {
       expect(((await response.json()) as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
     });
 
+    it('refuses a key reused after its time to live: 422, rather than a 202 for a ticket dropped downstream as a duplicate', async () => {
+      const key = randomUUID();
+      await post(first.url, emailBody('long ago'), { 'idempotency-key': key });
+      await sql(`UPDATE intake.idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [key]);
+
+      const sameBody = await post(second.url, emailBody('long ago'), { 'idempotency-key': key });
+      const otherBody = await post(second.url, emailBody('a new request'), { 'idempotency-key': key });
+
+      expect([sameBody.status, otherBody.status]).toEqual([422, 422]);
+      expect(((await sameBody.json()) as Problem).code).toBe('IDEMPOTENCY_KEY_EXPIRED');
+    });
+
+    it('gives every concurrent first use of a key the first caller’s answer, never a 503', async () => {
+      const key = randomUUID();
+      const body = emailBody('many at once');
+
+      const responses = await Promise.all(Array.from({ length: 12 }, (_, index) => post(index % 2 === 0 ? first.url : second.url, body, { 'idempotency-key': key })));
+      const answers = (await Promise.all(responses.map((response) => response.json()))) as Accepted[];
+
+      expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 12 }, () => 202));
+      expect(new Set(answers.map((answer) => answer.ticketId)).size).toBe(1);
+    });
+
     it('keeps keys of different callers apart', async () => {
       const key = randomUUID();
       const token = await userToken({ sub: `user-${randomUUID()}` });
@@ -143,6 +177,42 @@ describe('Intake against the real broker and database', () => {
       });
     });
 
+    it('refuses a requestId that is not id-like (it becomes a key and a correlation id), keeping the upstream key', async () => {
+      const key = `key-${randomUUID()}`;
+
+      await kafka.produce(Topics.requests, [{ key, value: JSON.stringify(upstreamRequest({ requestId: 'jean.dupont@example.org' })) }]);
+
+      const rejection = await eventually(() => {
+        const found = rejected.find((record) => record.key === key);
+        if (!found) throw new Error('not rejected yet');
+        return found;
+      });
+      const payload = JSON.parse(rejection.value ?? '{}') as { requestId: string | null; errors: { field: string; code: string }[] };
+      expect(payload.requestId).toBeNull();
+      expect(payload.errors).toContainEqual(expect.objectContaining({ field: 'requestId', code: 'matches' }));
+      expect(rejection.headers.ce_correlationid ?? '').not.toContain('dupont');
+    });
+
+    it('parks records near the broker’s limit on the rejection topic, cut to fit, and keeps the partition flowing', async () => {
+      const nearLimit = `{"requestId":"big-${randomUUID()}","channel":"email","message":"${'x'.repeat(1_000_000)}","requester":{"email":"a@example.org"}}`;
+      const controls = '\u0001'.repeat(180_000);
+      const after = upstreamRequest();
+      const keys = [`near-limit-${randomUUID()}`, `controls-${randomUUID()}`];
+
+      // One partition, in this order: the ticket behind them shows that they did not block it.
+      await kafka.produce(Topics.requests, [{ key: keys[0] ?? null, value: nearLimit, partition: 0 }]);
+      await kafka.produce(Topics.requests, [{ key: keys[1] ?? null, value: controls, partition: 0 }]);
+      await kafka.produce(Topics.requests, [{ key: after.requestId, value: JSON.stringify(after), partition: 0 }]);
+
+      await eventually(() => expect(ofTicket(submitted, deterministicUuid('ticket', after.requestId))).toHaveLength(1), { timeoutMs: 30_000 });
+      for (const [index, raw] of [nearLimit, controls].entries()) {
+        const rejection = rejected.find((record) => record.key === keys[index]);
+        const payload = JSON.parse(rejection?.value ?? '{}') as { rawValueTruncated?: boolean; rawValueBytes?: number; rawValueSha256?: string; rawValue: string };
+        expect(payload).toMatchObject({ rawValueTruncated: true, rawValueBytes: Buffer.byteLength(raw), rawValueSha256: createHash('sha256').update(raw).digest('hex') });
+        expect(raw.startsWith(payload.rawValue)).toBe(true);
+      }
+    });
+
     it('turns duplicates of a requestId into one ticket', async () => {
       const request = upstreamRequest();
       const value = JSON.stringify(request);
@@ -161,6 +231,28 @@ describe('Intake against the real broker and database', () => {
       await eventually(() => expect(ofTicket(submitted, deterministicUuid('ticket', `${request.requestId}-after`))).toHaveLength(1));
       expect(ofTicket(submitted, ticketId)).toHaveLength(1);
     });
+  });
+
+  it('forgets what it keeps about the tickets of an erased subject', async () => {
+    const key = randomUUID();
+    const accepted = (await (await post(first.url, emailBody('to be erased'), { 'idempotency-key': key })).json()) as Accepted;
+    const request = upstreamRequest();
+    await kafka.produce(Topics.requests, [{ key: request.requestId, value: JSON.stringify(request) }]);
+    const upstreamTicket = deterministicUuid('ticket', request.requestId);
+    await eventually(() => expect(ofTicket(submitted, upstreamTicket)).toHaveLength(1));
+
+    await kafka.produce(Topics.subjectsErased, [{ key: 'c'.repeat(64), value: JSON.stringify(subjectErased({ subjectRef: 'c'.repeat(64), ticketIds: [accepted.ticketId, upstreamTicket] })) }]);
+
+    await eventually(
+      async () => {
+        const left = await sql<{ count: number }>(
+          `SELECT (SELECT count(*) FROM intake.idempotency_keys WHERE ticket_id = ANY($1)) + (SELECT count(*) FROM intake.upstream_requests WHERE ticket_id = ANY($1)) AS count`,
+          [[accepted.ticketId, upstreamTicket]],
+        );
+        expect(Number(left[0]?.count)).toBe(0);
+      },
+      { timeoutMs: 20_000 },
+    );
   });
 
   it('limits requests per user: 429 with Retry-After', async () => {
@@ -213,7 +305,10 @@ describe('Intake when Kafka does not answer', () => {
 
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
-    expect(((await response.json()) as Problem).code).toBe('KAFKA_UNAVAILABLE');
+    const problem = (await response.json()) as Problem;
+    expect(problem.code).toBe('KAFKA_UNAVAILABLE');
+    // A write that timed out may still land: the client must not be told that nothing was recorded.
+    expect(problem.detail).toMatch(/outcome is unknown; retry with the same Idempotency-Key/);
   });
 
   it('reports itself not ready', async () => {

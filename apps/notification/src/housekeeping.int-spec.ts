@@ -28,7 +28,7 @@ describe(Housekeeping.name, () => {
     await runMigrations(dataSource, NOTIFICATION_MIGRATIONS_TABLE);
     deliveries = new DeliveryRepository(dataSource);
     contacts = new ContactRepository(dataSource);
-    sut = new Housekeeping(deliveries, contacts, clock, loadNotificationConfig({ NOTIFY_RETENTION_DAYS: '30' }));
+    sut = new Housekeeping(deliveries, contacts, clock, loadNotificationConfig({ NODE_ENV: 'development', NOTIFY_RETENTION_DAYS: '30' }));
   });
 
   afterAll(async () => {

@@ -30,7 +30,7 @@ export class NotificationApp {
   ) {}
 
   static async start(options: NotificationAppOptions): Promise<NotificationApp> {
-    const config = loadNotificationConfig({ KAFKA_BROKERS: testBrokers().join(','), ...options.env });
+    const config = loadNotificationConfig({ NODE_ENV: 'development', KAFKA_BROKERS: testBrokers().join(','), ...options.env });
     const logger = new JsonLogger('notification-test', process.env.TEST_SERVICE_LOG_LEVEL ?? 'error');
     const app = await NestFactory.create<NestFastifyApplication>(
       NotificationModule.forRoot(config, options.clock ? { clock: options.clock } : {}),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix } from '#testing';
+import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix, userToken } from '#testing';
 import { PsmDirectory } from '../src/psm/psm-directory.js';
 import { TopicTail } from './topic-tail.js';
 
@@ -29,15 +29,28 @@ describe(PsmDirectory.name, () => {
     await kafka.produce(Topics.psmAssignments, [{ key: orgId, value: psmId === null ? null : JSON.stringify({ orgId, psmId }) }]);
   }
 
-  async function previewAssignee(): Promise<string | null> {
-    const response = await fetch(`${routing.url}/v1/routing/preview`, {
+  async function preview(authorization?: string): Promise<Response> {
+    return fetch(`${routing.url}/v1/routing/preview`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ channel: 'chat', message: 'How do I document a processing activity?', orgId }),
     });
+  }
+
+  async function previewAssignee(): Promise<string | null> {
+    const response = await preview(`Bearer ${await userToken({ sub: 'agent-1', roles: ['agent'] })}`);
     expect(response.status).toBe(200);
     return ((await response.json()) as RoutingDecisionPayload).assignee;
   }
+
+  it('previews for staff only: it names organisations and their PSMs', async () => {
+    const anonymous = await preview();
+    const requester = await preview(`Bearer ${await userToken({ sub: 'user-1', org: orgId })}`);
+    const lead = await preview(`Bearer ${await userToken({ sub: 'lead-1', roles: ['lead'] })}`);
+    const auditor = await preview(`Bearer ${await userToken({ sub: 'auditor-1', org: orgId, roles: ['auditor'] })}`);
+
+    expect([anonymous.status, requester.status, lead.status, auditor.status]).toEqual([401, 403, 200, 200]);
+  });
 
   /** Submits a chat ticket of the organisation and returns its routing decision as published. */
   async function routeChatTicket(): Promise<TicketRoutedPayload> {

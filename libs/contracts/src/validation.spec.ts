@@ -1,5 +1,5 @@
 import { submittedTicket, upstreamRequest } from '#testing';
-import { MAX_NESTING_DEPTH, parseJson, validatePayload } from './validation.js';
+import { MAX_NESTING_DEPTH, parseJson, validatePayload, withoutNulls } from './validation.js';
 import type { FieldError, ValidationResult } from './validation.js';
 import { MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH, UpstreamRequestPayload } from './payloads/request.payload.js';
 import { TicketSubmittedPayload } from './payloads/ticket.payload.js';
@@ -264,5 +264,21 @@ describe(parseJson.name, () => {
     const sut = parseJson(text);
 
     expect(sut).toEqual({ ok: true, value });
+  });
+});
+
+describe(withoutNulls.name, () => {
+  it('drops null properties at every depth, keeping arrays and other values', () => {
+    expect(withoutNulls({ a: null, b: 1, c: { d: null, e: 'x', f: [null, 1] }, g: false })).toEqual({ b: 1, c: { e: 'x', f: [null, 1] }, g: false });
+    expect(withoutNulls(null)).toBeNull();
+    expect(withoutNulls([{ a: null }])).toEqual([{ a: null }]);
+  });
+
+  it('keeps a "__proto__" key a plain property, for the structural check to refuse', () => {
+    const sut = withoutNulls(JSON.parse('{"__proto__": {"polluted": true}, "channel": "chat"}')) as Record<string, unknown>;
+
+    expect(Object.getPrototypeOf(sut)).toBe(Object.prototype);
+    expect(Object.keys(sut)).toEqual(['__proto__', 'channel']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { kafkaJsEncoderTuning } from './kafkajs-encoder.js';
+import { PINNED_KAFKAJS_VERSION, kafkaJsEncoderTuning, tuningAllowedFor } from './kafkajs-encoder.js';
 
 interface EncodedBuffer {
   readonly buf: Buffer;
@@ -56,5 +56,15 @@ describe('kafkajs encoder buffers', () => {
 
     expect(sut.length).toBe(6255);
     expect(createHash('sha256').update(sut).digest('hex')).toBe('8a36797be3f8c6fdeea5958ef1ce34ff892ba95325a522ecb5c9b547d471aa20');
+  });
+});
+
+describe('kafkajs encoder patch', () => {
+  it('applies to the pinned kafkajs only: any other version is left as it is', () => {
+    const installed = (load('kafkajs/package.json') as { version: string }).version;
+
+    expect(installed).toBe(PINNED_KAFKAJS_VERSION);
+    expect(tuningAllowedFor(installed)).toBe(true);
+    for (const other of ['2.2.5', '2.3.0', '3.0.0', '2.2.4-beta.1', undefined]) expect(tuningAllowedFor(other)).toBe(false);
   });
 });

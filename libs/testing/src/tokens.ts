@@ -1,9 +1,11 @@
 import { SignJWT } from 'jose';
+import { DEVELOPMENT } from '#platform';
 
-export const TEST_JWT = { secret: 'development-only-secret-change-me-0123456789', issuer: 'support-routing-dev', audience: 'support-intake' } as const;
+/** Tests sign tokens as development does (the services under test run with NODE_ENV=development). */
+export const TEST_JWT = DEVELOPMENT.jwt;
 
-/** The development upstream key (its SHA-256 is the default INTAKE_API_KEYS entry). */
-export const DEV_UPSTREAM_KEY = 'dev-upstream-key';
+/** The development upstream key (its SHA-256 is the development INTAKE_API_KEYS entry). */
+export const DEV_UPSTREAM_KEY = DEVELOPMENT.upstreamApiKey;
 
 export interface TokenClaims {
   sub: string;

@@ -114,18 +114,21 @@ function byTicket<T extends { readonly ticketId: string }>(changes: ReadonlyMap<
   return [...changes.values()].sort((left, right) => (left.ticketId < right.ticketId ? -1 : left.ticketId > right.ticketId ? 1 : 0));
 }
 
+// A ticket of a subject erased before it arrived (late, replayed, rebuilt) is marked erased at once.
 const UPSERT_SUBMITTED = `
   INSERT INTO history.tickets (ticket_id, reference, request_id, status, channel, request_type, urgency, org_id,
-                               subject_ref, allow_workspace_testing, received_at, updated_at)
+                               subject_ref, allow_workspace_testing, received_at, personal_data_erased_at, updated_at)
   SELECT t.ticket_id, t.reference, t.request_id, 'received', t.channel, t.request_type, t.urgency, t.org_id,
-         t.subject_ref, t.allow_workspace_testing, t.received_at, now()
+         t.subject_ref, t.allow_workspace_testing, t.received_at, e.erased_at, now()
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::timestamptz[])
        AS t(ticket_id, reference, request_id, channel, request_type, urgency, org_id, subject_ref, allow_workspace_testing, received_at)
+  LEFT JOIN history.erased_subjects e ON e.subject_ref = t.subject_ref
   ON CONFLICT (ticket_id) DO UPDATE SET
     reference = EXCLUDED.reference, request_id = EXCLUDED.request_id, channel = EXCLUDED.channel,
     request_type = EXCLUDED.request_type, urgency = EXCLUDED.urgency, org_id = EXCLUDED.org_id,
     subject_ref = EXCLUDED.subject_ref, allow_workspace_testing = EXCLUDED.allow_workspace_testing,
-    received_at = EXCLUDED.received_at, updated_at = now()`;
+    received_at = EXCLUDED.received_at,
+    personal_data_erased_at = COALESCE(history.tickets.personal_data_erased_at, EXCLUDED.personal_data_erased_at), updated_at = now()`;
 
 const UPSERT_ROUTED = `
   INSERT INTO history.tickets (ticket_id, reference, status, channel, request_type, org_id, queue, assignee, priority,

@@ -273,3 +273,25 @@ describe('text normalisation corner cases', () => {
     expect(htmlToText('acc&egrave;s refus&eacute; &agrave; &ccedil;a')).toBe('accès refusé à ça');
   });
 });
+
+describe('text normalisation of hostile input', () => {
+  it('decodes named entities with their case, as HTML does (&Euml; is Ë, not ë)', () => {
+    expect(htmlToText('NO&Euml;L &Icirc;LE &Uuml;ber &AElig; &frac12; &euml;')).toBe('NOËL ÎLE Über Æ ½ ë');
+  });
+
+  it('trims a long run of blanks that no newline ends in linear time', () => {
+    const time = (length: number): number => {
+      const input = `a${' \t'.repeat(length / 2)}b`;
+      const started = performance.now();
+      for (let round = 0; round < 5; round += 1) normaliseText(input);
+      return performance.now() - started;
+    };
+    time(1_000);
+    const small = time(5_000);
+    const large = time(40_000);
+
+    // Quadratic would be 64 times slower for 8 times the length; linear about 8 (noise allowed).
+    expect(large).toBeLessThan(Math.max(small, 1) * 24);
+    expect(normaliseText(`x  \t \ny${' '.repeat(10_000)}`)).toBe('x\ny');
+  });
+});
