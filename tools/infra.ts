@@ -10,6 +10,7 @@ import {
   isComponent,
   isProfile,
   parseBrokers,
+  personalDataRetentionMs,
   stopInfrastructure,
   topicPartitions,
   type Profile,
@@ -99,7 +100,13 @@ async function topics(): Promise<void> {
     if (Date.now() > deadline) throw new InfraError(`topics: no broker answers at ${brokers.join(',')} after 60 s`);
     await sleep(1_000);
   }
-  const result = await ensureTopics({ brokers, partitions, specs: TOPIC_CATALOGUE, clientId: 'support-infra-topics' });
+  const result = await ensureTopics({
+    brokers,
+    partitions,
+    specs: TOPIC_CATALOGUE,
+    clientId: 'support-infra-topics',
+    personalDataRetentionMs: personalDataRetentionMs(),
+  });
   print(`topics: ${result.created.length} created, ${result.existing.length} already present (${partitions} partitions for new ones)`);
   for (const name of result.created) print(`  created ${name}`);
 }

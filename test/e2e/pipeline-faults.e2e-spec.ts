@@ -223,7 +223,16 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
         { key: null, value: `{"requestId": "${poisonMarker}-json-${start}", ` },
         { key: null, value: JSON.stringify({ requestId: `${poisonMarker}-payload-${start}`, channel: 'fax' }) },
       ]);
+      // Records whose rejection or dead letter would not fit in a Kafka record unless cut: each alone
+      // in its produce request (together they would exceed the broker's limit for the test's producer).
+      await kafka.produce(Topics.requests, [
+        { key: `${poisonMarker}-near-limit-${start}`, value: `{"requestId":"${poisonMarker}-near-limit-${start}","message":"${'x'.repeat(1_000_000)}"}` },
+      ]);
+      await kafka.produce(Topics.requests, [{ key: `${poisonMarker}-controls-${start}`, value: '\u0001'.repeat(180_000) }]);
       await kafka.produce(Topics.ticketsSubmitted, [{ key: `${poisonMarker}-${start}`, value: `not json ${poisonMarker}-${start}` }]);
+      await kafka.produce(Topics.ticketsSubmitted, [
+        { key: `${poisonMarker}-oversized-${start}`, value: `{"ticketId":"${poisonMarker}-oversized-${start}","message":"${'y'.repeat(1_000_000)}"}` },
+      ]);
     });
     // Kills while the burst is being produced; each service comes back in the background
     // (a restarted member waits out the dead one's session before it owns partitions again).
@@ -243,9 +252,10 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
 
     const recorded = await checkRecorded(accepted);
     const rejected = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM history.events WHERE topic = $1`, [Topics.requestsRejected]);
+    // Two bad tickets per batch (one not JSON, one oversized), each parked by routing and by history.
     const dlq = await eventually(() => {
       const parked = dlqTail.records.filter((record) => record.value?.includes(poisonMarker));
-      expect(parked.length).toBe(poisonBatches * 2);
+      expect(parked.length).toBe(poisonBatches * 4);
       return parked;
     });
     // Stopped now: the next test restarts the broker, and a tail left running would outlive the suite.
@@ -259,8 +269,10 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     expect(kills.map((kill) => kill.name)).toEqual([...SERVICES]);
     expect(Math.max(...kills.map((kill) => kill.at))).toBeLessThan(producedIn);
     expect(recorded).toEqual({ inHistory: BURST, duplicated: 0, outOfOrder: 0, wrongAlerts: 0 });
-    expect(rejected.rows[0]?.count).toBe(poisonBatches * 2);
+    // Four bad requests per batch: not JSON, an invalid payload, one near the broker's limit, 180 KB of control characters.
+    expect(rejected.rows[0]?.count).toBe(poisonBatches * 4);
     expect(new Set(dlq.map((record) => record.topic)).size).toBe(2);
+    expect(dlq.filter((record) => record.headers.dlq_value_truncated === 'true')).toHaveLength(poisonBatches * 2);
     expect(verifies).toBe(true);
   }, 300_000);
 

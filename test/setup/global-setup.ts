@@ -53,6 +53,8 @@ export default async function globalSetup(globalConfig?: { rootDir?: string }): 
     const result = await infra.ensureInfrastructure({ profile: 'test', log });
     process.env['KAFKA_BROKERS'] = result.kafkaBrokers.join(',');
     process.env['DATABASE_URL'] = result.databaseUrl;
+    // The local broker also listens with SASL/SCRAM, for the test of the KAFKA_SASL_* settings.
+    if (result.kafka === 'local') process.env['KAFKA_SASL_TEST_BROKERS'] = infra.localSaslBrokers('test').join(',');
     startedNow = result.startedNow;
     log(
       `test infrastructure ready in ${((Date.now() - started) / 1000).toFixed(1)} s (kafka: ${result.kafka}, postgres: ${result.postgres}${startedNow.length > 0 ? `, started ${startedNow.join(' and ')}` : ''})`,

@@ -62,6 +62,8 @@ const LOCAL_POSTGRES_SERVER = 'postgres://postgres@127.0.0.1:5432';
 const LOCK_WAIT_MS = 10 * 60_000;
 const STOP_GRACE_MS = 30_000;
 const DEFAULT_PARTITIONS = 6;
+const DEFAULT_PERSONAL_DATA_RETENTION_DAYS = 7;
+const DAY_MS = 24 * 3_600_000;
 
 const defaultLog = (line: string): void => {
   process.stderr.write(`[infra] ${line}\n`);
@@ -313,10 +315,25 @@ async function ensurePostgres(profile: Profile, log: (line: string) => void, sta
   }
 }
 
-/** Creates the contract's topics that are missing, with KAFKA_TOPIC_PARTITIONS partitions. */
+/** KAFKA_PERSONAL_DATA_RETENTION_DAYS (default 7), as the services read it, in milliseconds. */
+export function personalDataRetentionMs(): number {
+  const raw = process.env['KAFKA_PERSONAL_DATA_RETENTION_DAYS'];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_PERSONAL_DATA_RETENTION_DAYS * DAY_MS;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1) throw new InfraError(`KAFKA_PERSONAL_DATA_RETENTION_DAYS must be a positive integer, got '${raw}'`);
+  return days * DAY_MS;
+}
+
+/** Creates the contract's topics that are missing, with KAFKA_TOPIC_PARTITIONS partitions; topics with personal data get their retention. */
 export async function ensureContractTopics(brokers: string[], log: (line: string) => void = defaultLog): Promise<void> {
   const partitions = topicPartitions();
-  const topics = await ensureTopics({ brokers, partitions, specs: TOPIC_CATALOGUE, clientId: 'support-infra' });
+  const topics = await ensureTopics({
+    brokers,
+    partitions,
+    specs: TOPIC_CATALOGUE,
+    clientId: 'support-infra',
+    personalDataRetentionMs: personalDataRetentionMs(),
+  });
   log(`Kafka: topics ready (${topics.created.length} created, ${topics.existing.length} already present, ${partitions} partitions for new ones)`);
 }
 
@@ -465,4 +482,4 @@ export async function infrastructureStatus(): Promise<ComponentStatus[]> {
 export function formatStatus(status: ComponentStatus): string {
   return `${`${status.scope}/${status.component}`.padEnd(14)} ${status.running ? 'UP  ' : 'DOWN'}  ${status.description}`;
 }
-export { localBrokers } from './kafka-local.js';
+export { LOCAL_SCRAM_USER, localBrokers, localSaslBrokers } from './kafka-local.js';

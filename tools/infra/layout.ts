@@ -13,15 +13,18 @@ export const KAFKA_VERSION = '4.4.0';
 export interface ProfileSettings {
   readonly kafkaPort: number;
   readonly kafkaControllerPort: number;
+  /** A SASL_PLAINTEXT listener (SCRAM-SHA-256/512), for trying and testing KAFKA_SASL_*. */
+  readonly kafkaSaslPort: number;
   readonly embeddedPostgresPort: number;
   readonly databaseName: string;
 }
 
 const SETTINGS: Record<Profile, ProfileSettings> = {
-  dev: { kafkaPort: 9092, kafkaControllerPort: 9093, embeddedPostgresPort: 55432, databaseName: 'support_routing' },
+  dev: { kafkaPort: 9092, kafkaControllerPort: 9093, kafkaSaslPort: 9094, embeddedPostgresPort: 55432, databaseName: 'support_routing' },
   test: {
     kafkaPort: 19192,
     kafkaControllerPort: 19193,
+    kafkaSaslPort: 19194,
     embeddedPostgresPort: 55433,
     databaseName: 'support_routing_test',
   },
@@ -61,6 +64,8 @@ export interface ProfilePaths {
   readonly kafkaDataDir: string;
   readonly kafkaLog: string;
   readonly kafkaProperties: string;
+  /** Written after a format that created the SCRAM users; a data directory without it predates them. */
+  readonly kafkaScramMarker: string;
   readonly kafkaLog4j: string;
   readonly postgresDataDir: string;
   readonly postgresLog: string;
@@ -77,6 +82,7 @@ export function profilePaths(profile: Profile): ProfilePaths {
     kafkaDataDir: join(kafkaDir, 'data'),
     kafkaLog: join(kafkaDir, 'kafka.log'),
     kafkaProperties: join(kafkaDir, 'server.properties'),
+    kafkaScramMarker: join(kafkaDir, 'data', '.scram-users'),
     kafkaLog4j: join(kafkaDir, 'log4j2.properties'),
     postgresDataDir: join(root, 'postgres'),
     postgresLog: join(root, 'postgres.log'),

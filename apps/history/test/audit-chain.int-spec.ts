@@ -7,6 +7,7 @@ import type { IsolatedDatabase } from '#testing';
 import { AuditRepository } from '../src/audit/audit.repository.js';
 import { AuditService } from '../src/audit/audit.service.js';
 import type { AccessScope } from '../src/access/audit-access.js';
+import { HISTORY_APP_ROLE } from '../src/history.config.js';
 import { consumed, openHistoryStore, ticketStory } from './history-store.js';
 import type { HistoryStore } from './history-store.js';
 
@@ -100,6 +101,16 @@ describe('audit chain', () => {
     await expect(store.dataSource.query(`DELETE FROM history.events WHERE seq = 1`)).rejects.toThrow(/permission denied/);
     await expect(store.dataSource.query(`TRUNCATE history.events`)).rejects.toThrow(/permission denied/);
     await expect(store.dataSource.query(`UPDATE history.chain_head SET last_seq = 1`)).rejects.toThrow(/only moves forward/);
+  });
+
+  it('logs in as its own role, which cannot take the owner’s rights back nor drop the guards', async () => {
+    const [who] = await store.dataSource.query<{ session_user: string; current_user: string }[]>(`SELECT session_user, current_user`);
+
+    expect(who).toEqual({ session_user: HISTORY_APP_ROLE, current_user: HISTORY_APP_ROLE });
+    await expect(store.dataSource.query(`RESET ROLE; UPDATE history.events SET type = 'forged' WHERE seq = 1`)).rejects.toThrow(/permission denied/);
+    await expect(store.dataSource.query(`ALTER TABLE history.events DISABLE TRIGGER events_append_only`)).rejects.toThrow(/must be owner/);
+    await expect(store.dataSource.query(`DROP TRIGGER events_append_only ON history.events`)).rejects.toThrow(/must be owner/);
+    await expect(store.dataSource.query(`SET session_replication_role = replica`)).rejects.toThrow(/permission denied/);
   });
 
   it('refuses updates and deletes even to the table owner (append-only trigger)', async () => {

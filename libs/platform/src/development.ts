@@ -13,6 +13,8 @@ export const DEVELOPMENT = {
   historyMasterKey: Buffer.from('support-history-development-key!').toString('base64'),
   /** The local PostgreSQL server's superuser, without a password. */
   databaseUrl: 'postgres://postgres@127.0.0.1:5432/support_routing',
+  /** The SCRAM user of the local broker's SASL listener (tools/infra creates it). */
+  kafkaScram: { username: 'support-local', password: 'development-only-scram-password' },
 } as const;
 
 /** `INTAKE_API_KEYS` in development: the development key, for the phone and email channels. */
