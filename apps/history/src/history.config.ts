@@ -36,6 +36,14 @@ export class HistoryConfig extends DatabaseServiceConfig {
   @Min(100)
   HISTORY_AUDIT_STATEMENT_TIMEOUT_MS = 30_000;
 
+  /**
+   * Personal data that names nobody (a rejected record that is not JSON, or names no requester)
+   * cannot be erased on request: it becomes unreadable this many days after it was received.
+   */
+  @IsInt()
+  @Min(1)
+  HISTORY_UNATTRIBUTED_RETENTION_DAYS = 30;
+
   /** A second, independent deployment (a benchmark, a rebuild of the store) reads the topics under another group. */
   @IsString()
   @IsNotEmpty()

@@ -24,6 +24,7 @@ import { CreateHistory1764300000000 } from './migrations/1764300000000-create-hi
 import { auditChainMigration } from './migrations/1764900000000-audit-chain.js';
 import { ErasureLedger1765000000000 } from './migrations/1765000000000-erasure-ledger.js';
 import { ErasureLedgerLoader } from './privacy/erasure-ledger.loader.js';
+import { UnattributedRetention } from './privacy/unattributed-retention.js';
 import { ErasureRepository } from './privacy/erasure.repository.js';
 import { ErasureService } from './privacy/erasure.service.js';
 import { SubjectsController } from './privacy/subjects.controller.js';
@@ -106,6 +107,7 @@ export class HistoryModule {
         },
         AuditDataSourceCloser,
         ErasureLedgerLoader,
+        UnattributedRetention,
         AuditAccess,
         HistoryRepository,
         EventRecorder,

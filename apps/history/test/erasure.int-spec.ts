@@ -12,7 +12,9 @@ import { ErasureRepository } from '../src/privacy/erasure.repository.js';
 import { ErasureLedgerLoader } from '../src/privacy/erasure-ledger.loader.js';
 import { ErasureService } from '../src/privacy/erasure.service.js';
 import { TicketsService } from '../src/tickets/tickets.service.js';
-import { openHistoryStore, ticketStory } from './history-store.js';
+import { loadHistoryConfig } from '../src/history.config.js';
+import { UnattributedRetention } from '../src/privacy/unattributed-retention.js';
+import { consumed, openHistoryStore, ticketStory } from './history-store.js';
 import type { HistoryStore } from './history-store.js';
 
 const DPO: AccessScope = { kind: 'global', actor: 'dpo-1' };
@@ -194,8 +196,17 @@ describe(ErasureService.name, () => {
       const secret = `Alias-${randomUUID().slice(0, 8)}`;
       const userId = `user-${secret}`;
       const address = `${secret.toLowerCase()}@example.org`;
-      const chat = submittedTicket({ channel: 'chat', requestType: null, message: `Chat ${secret}`, requester: { userId, orgId: 'org-erase', email: address, name: 'Al' } });
-      const mail = submittedTicket({ channel: 'email', message: `Mail ${secret}`, requester: { userId: null, orgId: null, email: address.toUpperCase(), name: null } });
+      const chat = submittedTicket({
+        channel: 'chat',
+        requestType: null,
+        message: `Chat ${secret}`,
+        requester: { userId, orgId: 'org-erase', email: address, name: 'Al' },
+      });
+      const mail = submittedTicket({
+        channel: 'email',
+        message: `Mail ${secret}`,
+        requester: { userId: null, orgId: null, email: address.toUpperCase(), name: null },
+      });
       await store.recorder.record([...ticketStory(chat), ...ticketStory(mail)]);
 
       const outcome = await sut.erase(DPO, userId);
@@ -253,6 +264,41 @@ describe(ErasureService.name, () => {
     });
   });
 
+  it('makes personal data that names nobody unreadable once past its retention, and only that', async () => {
+    const rejection = (rawValue: string, at: Date): KafkaEvent =>
+      consumed(
+        Topics.requestsRejected,
+        {
+          requestId: null,
+          errors: [{ field: '', code: 'invalidJson', message: 'not valid JSON' }],
+          rawValue,
+          sourceTopic: Topics.requests,
+          sourcePartition: '0',
+          sourceOffset: '1',
+          rejectedAt: at.toISOString(),
+        },
+        { id: randomUUID(), time: at.toISOString() },
+      );
+    const now = new Date();
+    const old = rejection(`not json ${randomUUID()}`, new Date(now.getTime() - 40 * 86_400_000));
+    const recent = rejection(`not json ${randomUUID()}`, new Date(now.getTime() - 2 * 86_400_000));
+    await store.recorder.record([old, recent]);
+    const readable = async (event: KafkaEvent): Promise<boolean> => {
+      const rows = await store.dataSource.query<{ readable: boolean }[]>(
+        `SELECT k.wrapped_key IS NOT NULL AS readable FROM history.events e JOIN history.subject_keys k ON k.key_id = e.key_id WHERE e.ce_id = $1`,
+        [event.cloudEvent.id],
+      );
+      return rows[0]?.readable ?? false;
+    };
+    const config = loadHistoryConfig({ NODE_ENV: 'development', HISTORY_UNATTRIBUTED_RETENTION_DAYS: '30' });
+
+    const destroyed = await new UnattributedRetention(store.dataSource, store.vault, config).sweep(now);
+
+    expect(destroyed).toBeGreaterThanOrEqual(1);
+    expect(await readable(old)).toBe(false);
+    expect(await readable(recent)).toBe(true);
+  });
+
   it('stores an event once per source and id: another producer reusing the id does not suppress it', async () => {
     const ticket = submittedTicket();
     const [submitted] = ticketStory(ticket);
@@ -267,4 +313,3 @@ describe(ErasureService.name, () => {
     expect([first, second, again]).toEqual([1, 1, 0]);
   });
 });
-

@@ -10,3 +10,4 @@ export * from './bootstrap.js';
 export * from './platform.module.js';
 export * from './auth/token-verifier.js';
 export * from './service.config.js';
+export * from './background-loop.js';

@@ -40,6 +40,15 @@ export interface SealedEvent {
 }
 
 /**
+ * The subject of personal data that names nobody (a rejected record that is not JSON, or has no
+ * requester): no erasure request can name it, so it is kept per day and its key destroyed once the
+ * day is older than HISTORY_UNATTRIBUTED_RETENTION_DAYS (see UnattributedRetention).
+ */
+export function unattributedSubject(occurredAt: string | Date): string {
+  return `unattributed:${new Date(occurredAt).toISOString().slice(0, 10)}`;
+}
+
+/**
  * Turns events into chain entries: personal fields encrypted under their subject's key, each
  * entry hashed over the previous hash and its own stored form.
  */
@@ -59,7 +68,7 @@ export class EventSealer {
         requesterRef ??
         (event.ticketId !== null
           ? (ticketSubject(event.ticketId) ?? this.vault.subjectRef(`ticket:${event.ticketId}`))
-          : this.vault.subjectRef(`event:${event.ceId}`));
+          : this.vault.subjectRef(unattributedSubject(event.occurredAt)));
     }
     return { event, payload: split.payload, personal: split.personal, subjectRef, requesterRef };
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { messageOf } from '#kafka';
+import { BackgroundLoop } from '#platform';
 import { IntakeConfig } from '../intake.config.js';
 import { IdempotencyRepository, PURGE_BATCH } from './idempotency.repository.js';
 
@@ -13,7 +13,7 @@ const PURGE_INTERVAL_MS = 10 * 60_000;
 @Injectable()
 export class IdempotencyPurger implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyPurger.name);
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop = new BackgroundLoop(IdempotencyPurger.name, () => this.purgeThenWait(), PURGE_INTERVAL_MS);
 
   constructor(
     private readonly repository: IdempotencyRepository,
@@ -21,25 +21,25 @@ export class IdempotencyPurger implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
-    this.timer.unref();
+    this.loop.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
   }
 
+  private async purgeThenWait(): Promise<boolean> {
+    await this.purge();
+    return false;
+  }
+
+  /** One pass; failures are the loop's to log and retry. */
   async purge(): Promise<{ keys: number; requestIds: number }> {
     const keepHours = this.config.INTAKE_IDEMPOTENCY_TTL_HOURS + this.config.INTAKE_IDEMPOTENCY_TOMBSTONE_DAYS * 24;
-    try {
-      const keys = await drain(() => this.repository.purgeKeysOlderThan(keepHours));
-      const requestIds = await drain(() => this.repository.purgePublishedOlderThan(this.config.INTAKE_UPSTREAM_DEDUP_DAYS));
-      if (keys + requestIds > 0) this.logger.log(`forgotten: ${keys} idempotency key(s), ${requestIds} upstream request id(s)`);
-      return { keys, requestIds };
-    } catch (error) {
-      this.logger.warn(`intake purge failed: ${messageOf(error)}`);
-      return { keys: 0, requestIds: 0 };
-    }
+    const keys = await drain(() => this.repository.purgeKeysOlderThan(keepHours));
+    const requestIds = await drain(() => this.repository.purgePublishedOlderThan(this.config.INTAKE_UPSTREAM_DEDUP_DAYS));
+    if (keys + requestIds > 0) this.logger.log(`forgotten: ${keys} idempotency key(s), ${requestIds} upstream request id(s)`);
+    return { keys, requestIds };
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Locale } from '#contracts';
-import { BackgroundLoop } from '../background-loop.js';
+import { BackgroundLoop } from '#platform';
 import { Clock } from '../clock.js';
 import { DeliveryWorker } from '../delivery/delivery.worker.js';
 import { Urgency } from '../delivery/delivery.repository.js';

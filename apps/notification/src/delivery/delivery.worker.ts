@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BackgroundLoop } from '../background-loop.js';
+import { BackgroundLoop } from '#platform';
 import { Clock } from '../clock.js';
 import { NotificationConfig } from '../notification.config.js';
 import { OutboxRelay } from '../outbox/outbox.relay.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventPublisher, childTraceparent } from '#kafka';
-import { BackgroundLoop } from '../background-loop.js';
+import { BackgroundLoop } from '#platform';
 import { NotificationConfig } from '../notification.config.js';
 import { OutboxRepository } from './outbox.repository.js';
 
