@@ -228,7 +228,10 @@ describe('history HTTP API', () => {
     const officerGlobal = await userToken({ sub: 'po-global', roles: ['privacy-officer:global'] });
     const subject = `${'é'.repeat(100)}${'p'.repeat(208)}@example.org`;
 
-    const response = await fetch(`${history.url}/v1/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE', headers: { authorization: `Bearer ${officerGlobal}` } });
+    const response = await fetch(`${history.url}/v1/subjects/${encodeURIComponent(subject)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${officerGlobal}` },
+    });
 
     expect(subject).toHaveLength(320);
     expect(response.status).toBe(404);

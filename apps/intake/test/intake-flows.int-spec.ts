@@ -122,7 +122,9 @@ describe('Intake against the real broker and database', () => {
       const key = randomUUID();
       const body = emailBody('many at once');
 
-      const responses = await Promise.all(Array.from({ length: 12 }, (_, index) => post(index % 2 === 0 ? first.url : second.url, body, { 'idempotency-key': key })));
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, (_, index) => post(index % 2 === 0 ? first.url : second.url, body, { 'idempotency-key': key })),
+      );
       const answers = (await Promise.all(responses.map((response) => response.json()))) as Accepted[];
 
       expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 12 }, () => 202));
@@ -207,8 +209,17 @@ describe('Intake against the real broker and database', () => {
       await eventually(() => expect(ofTicket(submitted, deterministicUuid('ticket', after.requestId))).toHaveLength(1), { timeoutMs: 30_000 });
       for (const [index, raw] of [nearLimit, controls].entries()) {
         const rejection = rejected.find((record) => record.key === keys[index]);
-        const payload = JSON.parse(rejection?.value ?? '{}') as { rawValueTruncated?: boolean; rawValueBytes?: number; rawValueSha256?: string; rawValue: string };
-        expect(payload).toMatchObject({ rawValueTruncated: true, rawValueBytes: Buffer.byteLength(raw), rawValueSha256: createHash('sha256').update(raw).digest('hex') });
+        const payload = JSON.parse(rejection?.value ?? '{}') as {
+          rawValueTruncated?: boolean;
+          rawValueBytes?: number;
+          rawValueSha256?: string;
+          rawValue: string;
+        };
+        expect(payload).toMatchObject({
+          rawValueTruncated: true,
+          rawValueBytes: Buffer.byteLength(raw),
+          rawValueSha256: createHash('sha256').update(raw).digest('hex'),
+        });
         expect(raw.startsWith(payload.rawValue)).toBe(true);
       }
     });
@@ -241,7 +252,9 @@ describe('Intake against the real broker and database', () => {
     const upstreamTicket = deterministicUuid('ticket', request.requestId);
     await eventually(() => expect(ofTicket(submitted, upstreamTicket)).toHaveLength(1));
 
-    await kafka.produce(Topics.subjectsErased, [{ key: 'c'.repeat(64), value: JSON.stringify(subjectErased({ subjectRef: 'c'.repeat(64), ticketIds: [accepted.ticketId, upstreamTicket] })) }]);
+    await kafka.produce(Topics.subjectsErased, [
+      { key: 'c'.repeat(64), value: JSON.stringify(subjectErased({ subjectRef: 'c'.repeat(64), ticketIds: [accepted.ticketId, upstreamTicket] })) },
+    ]);
 
     await eventually(
       async () => {

@@ -12,11 +12,29 @@ const RECORDS = Number(process.env.FUZZ_RECORDS ?? 600);
 const BASES: readonly Record<string, unknown>[] = [
   { channel: 'chat', message: 'How do I export my register?' },
   { channel: 'form', requestType: 'bug', subject: 'Export fails', message: 'The export fails.', allowWorkspaceTesting: true, urgency: 'high', locale: 'fr' },
-  { channel: 'phone', message: 'Connexion impossible', urgency: 'critical', requester: { email: 'dpo@example.com', name: 'Jeanne', orgId: 'org-42', userId: 'u-1' } },
+  {
+    channel: 'phone',
+    message: 'Connexion impossible',
+    urgency: 'critical',
+    requester: { email: 'dpo@example.com', name: 'Jeanne', orgId: 'org-42', userId: 'u-1' },
+  },
   { channel: 'email', subject: 'Question', message: 'Do you offer a DPA?', requester: { email: 'someone@example.org' } },
 ];
 
-const FIELDS = ['channel', 'requestType', 'subject', 'message', 'urgency', 'allowWorkspaceTesting', 'locale', 'requester', 'requestId', 'extra', '__proto__', 'constructor'];
+const FIELDS = [
+  'channel',
+  'requestType',
+  'subject',
+  'message',
+  'urgency',
+  'allowWorkspaceTesting',
+  'locale',
+  'requester',
+  'requestId',
+  'extra',
+  '__proto__',
+  'constructor',
+];
 const REQUESTER_FIELDS = ['email', 'name', 'orgId', 'userId', 'phone', 'role'];
 
 /** Anything a broken or hostile client could put in a field. */
@@ -33,7 +51,8 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.constant(null), fc.integer()), { maxKeys: 4 }),
 );
 
-type Mutation = { readonly kind: 'field'; readonly field: string; readonly value: unknown } | { readonly kind: 'requester'; readonly field: string; readonly value: unknown };
+type Mutation =
+  { readonly kind: 'field'; readonly field: string; readonly value: unknown } | { readonly kind: 'requester'; readonly field: string; readonly value: unknown };
 
 const body: fc.Arbitrary<{ readonly text: string | Buffer; readonly channel: unknown }> = fc.oneof(
   {
@@ -123,7 +142,9 @@ describe('intake under fuzzing', () => {
     });
 
     const broken = outcomes.filter((outcome) => outcome.status === 0 || outcome.status >= 500);
-    const notProblems = outcomes.filter((outcome) => outcome.status >= 400 && (!outcome.contentType.startsWith('application/problem+json') || outcome.answer?.status !== outcome.status));
+    const notProblems = outcomes.filter(
+      (outcome) => outcome.status >= 400 && (!outcome.contentType.startsWith('application/problem+json') || outcome.answer?.status !== outcome.status),
+    );
     const accepted = outcomes.filter((outcome) => outcome.status === 202);
     expect(broken.map((outcome) => ({ ...outcome, body: String((bodies[outcome.index] as { text: unknown }).text).slice(0, 300) }))).toEqual([]);
     expect(notProblems).toEqual([]);
@@ -157,7 +178,9 @@ describe('intake under fuzzing', () => {
           .filter((item) => item.topic === Topics.ticketsSubmitted && item.value?.includes(`fuzz-${run}-`))
           .map((item) => (JSON.parse(item.value ?? '{}') as { requestId?: string }).requestId),
       );
-      const rejectionKeys = new Set(seen.filter((item) => item.topic === Topics.requestsRejected && item.key !== null && keys.has(item.key)).map((item) => item.key));
+      const rejectionKeys = new Set(
+        seen.filter((item) => item.topic === Topics.requestsRejected && item.key !== null && keys.has(item.key)).map((item) => item.key),
+      );
       const dead = seen.filter((item) => item.topic.endsWith('.dlq') && item.key !== null && keys.has(item.key)).length;
       return { tickets: ticketIds.size, rejections: rejectionKeys.size, dead };
     };

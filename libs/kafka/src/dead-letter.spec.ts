@@ -2,13 +2,22 @@ import { createHash } from 'node:crypto';
 import { DEAD_LETTER_HEADERS_MAX_BYTES, DEAD_LETTER_KEY_MAX_BYTES, DEAD_LETTER_VALUE_MAX_BYTES, DeadLetterHeaders, deadLetterRecord } from './dead-letter.js';
 import { MAX_RECORD_BYTES, recordSize } from './event-publisher.js';
 
-const FAILURE = { groupId: 'support-routing', code: 'INVALID_EVENT', reason: 'invalid support.tickets.submitted.v1 payload: message: maxLength', attempts: 1, failedAt: new Date('2026-11-30T10:00:00.000Z') };
+const FAILURE = {
+  groupId: 'support-routing',
+  code: 'INVALID_EVENT',
+  reason: 'invalid support.tickets.submitted.v1 payload: message: maxLength',
+  attempts: 1,
+  failedAt: new Date('2026-11-30T10:00:00.000Z'),
+};
 
 describe(deadLetterRecord.name, () => {
   it('copies a record whole, with where it came from and why it failed', () => {
     const value = Buffer.from('{"ticketId":"t-1"}');
 
-    const sut = deadLetterRecord({ topic: 'support.tickets.submitted.v1', partition: 2, offset: '17', key: Buffer.from('t-1'), value, headers: { ce_id: 'e-1' } }, FAILURE);
+    const sut = deadLetterRecord(
+      { topic: 'support.tickets.submitted.v1', partition: 2, offset: '17', key: Buffer.from('t-1'), value, headers: { ce_id: 'e-1' } },
+      FAILURE,
+    );
 
     expect(sut.value).toEqual(value);
     expect(sut.key).toEqual(Buffer.from('t-1'));

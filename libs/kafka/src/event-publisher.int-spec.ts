@@ -36,7 +36,11 @@ describe(`${EventPublisher.name} against the broker`, () => {
       await admin.disconnect();
     }
     // Long enough a linger for the two calls below to share one produce request.
-    sut = new EventPublisher(createKafka({ brokers: testBrokers(), clientId: `publisher-${suffix}` }), { source: '/test', lingerMs: 50, sendTimeoutMs: 10_000 });
+    sut = new EventPublisher(createKafka({ brokers: testBrokers(), clientId: `publisher-${suffix}` }), {
+      source: '/test',
+      lingerMs: 50,
+      sendTimeoutMs: 10_000,
+    });
   });
 
   afterAll(async () => {
