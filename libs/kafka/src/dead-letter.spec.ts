@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeHeaders } from './kafka-event.js';
 import { DEAD_LETTER_HEADERS_MAX_BYTES, DEAD_LETTER_KEY_MAX_BYTES, DEAD_LETTER_VALUE_MAX_BYTES, DeadLetterHeaders, deadLetterRecord } from './dead-letter.js';
 import { MAX_RECORD_BYTES, recordSize } from './event-publisher.js';
 
@@ -56,5 +57,19 @@ describe(deadLetterRecord.name, () => {
 
     expect(String(sut.headers[DeadLetterHeaders.message])).toHaveLength(1_000);
     expect(sut.headers).not.toHaveProperty(DeadLetterHeaders.valueBytes);
+  });
+});
+
+describe('headers named after Object.prototype', () => {
+  it('stay plain headers of the dead letter and of the decoded event', () => {
+    // An own "__proto__" key, as a decoded record's headers may have (a literal would set the prototype).
+    const headers = Object.defineProperty({ constructor: 'c' }, '__proto__', { value: Buffer.from('p'), enumerable: true }) as Record<string, string | Buffer>;
+    const sut = deadLetterRecord({ topic: 't', partition: 0, offset: '1', key: null, value: Buffer.from('x'), headers }, FAILURE);
+
+    expect(Object.getPrototypeOf(sut.headers)).toBe(Object.prototype);
+    expect(Object.keys(sut.headers)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
+    const decoded = decodeHeaders(JSON.parse('{"__proto__": "p", "ce_id": "e"}') as Record<string, string>);
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(decoded).toEqual(JSON.parse('{"__proto__": "p", "ce_id": "e"}'));
   });
 });

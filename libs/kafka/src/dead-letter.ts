@@ -63,7 +63,8 @@ export function deadLetterRecord(record: FailedRecord, failure: Failure): RawRec
       continue;
     }
     headerBytes += size;
-    headers[name] = single;
+    // defineProperty: a header named "__proto__" (anyone can produce one) stays a header.
+    Object.defineProperty(headers, name, { value: single, enumerable: true, writable: true, configurable: true });
   }
   const value = record.value;
   const key = record.key;

@@ -65,7 +65,13 @@ export function decodeHeaders(headers: Readonly<Record<string, Buffer | string |
     if (value === undefined) continue;
     const single = Array.isArray(value) ? value[value.length - 1] : value;
     if (single === undefined) continue;
-    decoded[name] = typeof single === 'string' ? single : single.toString('utf8');
+    // defineProperty: a header named "__proto__" (anyone can produce one) stays a header.
+    Object.defineProperty(decoded, name, {
+      value: typeof single === 'string' ? single : single.toString('utf8'),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return decoded;
 }
