@@ -2,7 +2,7 @@
 # One image for the four services; docker-compose.yml picks the entry point per service:
 #   command: node dist/apps/<intake|routing|notification|history>/src/main.js
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,9 +11,9 @@ COPY libs ./libs
 COPY apps ./apps
 COPY tools ./tools
 RUN npm run build \
-  && npm prune --omit=dev --no-audit --no-fund
+  && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Owned by root and read-only for the service user: the code cannot be changed at run time.

@@ -12,7 +12,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unsafe-function-type': 'off',
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'separate-type-imports' }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'separate-type-imports' },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       'no-console': 'error',
@@ -20,7 +23,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../../*'], message: 'Import other libraries through their alias (#contracts, #kafka, #platform, #testing).' },
+            {
+              group: ['../../*'],
+              message: 'Import other libraries through their alias (#contracts, #kafka, #platform, #testing).',
+            },
             { group: ['**/apps/*'], message: 'Apps never import each other: services talk only through Kafka.' },
           ],
         },

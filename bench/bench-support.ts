@@ -6,11 +6,22 @@ import { resolve } from 'node:path';
 import { ensureInfrastructure, stopInfrastructure } from '../tools/infra/index.js';
 
 /** Kafka and PostgreSQL for a benchmark: the given ones, else the test profile (stopped afterwards). */
-export async function benchInfrastructure(): Promise<{ brokers: string; databaseUrl: string; release: () => Promise<void> }> {
+export async function benchInfrastructure(): Promise<{
+  brokers: string;
+  databaseUrl: string;
+  release: () => Promise<void>;
+}> {
   if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) {
-    return { brokers: process.env.KAFKA_BROKERS, databaseUrl: process.env.DATABASE_URL, release: async () => undefined };
+    return {
+      brokers: process.env.KAFKA_BROKERS,
+      databaseUrl: process.env.DATABASE_URL,
+      release: async () => undefined,
+    };
   }
-  const infra = await ensureInfrastructure({ profile: 'test', log: (line) => process.stderr.write(`[infra] ${line}\n`) });
+  const infra = await ensureInfrastructure({
+    profile: 'test',
+    log: (line) => process.stderr.write(`[infra] ${line}\n`),
+  });
   return {
     brokers: infra.kafkaBrokers.join(','),
     databaseUrl: infra.databaseUrl,
@@ -24,7 +35,12 @@ export async function benchInfrastructure(): Promise<{ brokers: string; database
  * Starts a service from the build output and waits until it is ready. BENCH_NODE_ARGS adds node
  * options to the service only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it.
  */
-export async function startService(name: string, port: number, env: Record<string, string>, serviceNodeArgs: readonly string[] = []): Promise<ChildProcess> {
+export async function startService(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  serviceNodeArgs: readonly string[] = [],
+): Promise<ChildProcess> {
   const nodeArgs = [...serviceNodeArgs, ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '')];
   const child = spawn(process.execPath, [...nodeArgs, resolve(process.cwd(), `dist/apps/${name}/src/main.js`)], {
     env: { ...process.env, ...env, [`${name.toUpperCase()}_PORT`]: String(port), LOG_LEVEL: 'warn' },
@@ -52,7 +68,13 @@ export async function stopService(child: ChildProcess): Promise<void> {
 }
 
 export function machine(): Record<string, unknown> {
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), loadAverage1m: loadavg()[0], node: process.version };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverage1m: loadavg()[0],
+    node: process.version,
+  };
 }
 
 /** Prints rows as an aligned table. */
@@ -61,7 +83,8 @@ export function printTable(title: string, rows: readonly Record<string, string |
   if (!first) return;
   const columns = Object.keys(first);
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column]).length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ')} |`;
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(' | ')} |`;
   process.stdout.write(`\n${title}\n${line(columns)}\n|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n`);
   for (const row of rows) process.stdout.write(`${line(columns.map((column) => String(row[column])))}\n`);
 }

@@ -47,7 +47,12 @@ function story(index: number): KafkaEvent[] {
   const ticket = submittedTicket({
     channel: index % 3 === 0 ? 'email' : 'form',
     message: `Bench message ${index}: the export of the register fails with an error after the upload.`,
-    requester: { userId: index % 3 === 0 ? null : `user-${index}`, orgId: org, email: `requester-${index}@example.org`, name: `Requester ${index}` },
+    requester: {
+      userId: index % 3 === 0 ? null : `user-${index}`,
+      orgId: org,
+      email: `requester-${index}@example.org`,
+      name: `Requester ${index}`,
+    },
   });
   return ticketStory(ticket);
 }
@@ -96,13 +101,16 @@ async function rawInsert(url: string): Promise<{ rows: number; seconds: number }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE history.raw_events (LIKE history.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`);
+    await client.query(
+      `CREATE TABLE history.raw_events (LIKE history.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`,
+    );
     const columns = `seq, ce_id, ticket_id, topic, type, source, occurred_at, recorded_at, kafka_partition, kafka_offset, payload, subject_ref, key_id, personal_data, prev_hash, hash`;
     const all = await client.query<Record<string, unknown>>(`SELECT ${columns} FROM history.events ORDER BY seq`);
     const started = process.hrtime.bigint();
     for (let start = 0; start < all.rows.length; start += BATCH) {
       const rows = all.rows.slice(start, start + BATCH);
-      const column = (name: string): unknown[] => rows.map((row) => (name === 'payload' ? JSON.stringify(row[name]) : row[name]));
+      const column = (name: string): unknown[] =>
+        rows.map((row) => (name === 'payload' ? JSON.stringify(row[name]) : row[name]));
       await client.query('BEGIN');
       await client.query(
         `INSERT INTO history.raw_events (${columns})
@@ -177,13 +185,19 @@ async function main(): Promise<void> {
 
     const token = await userToken({ sub: 'bench-auditor', roles: ['auditor:global'] });
     const latencies: number[] = [];
-    const picked = await watcher.query<{ ticket_id: string }>(`SELECT ticket_id FROM history.tickets ORDER BY random() LIMIT $1`, [QUERIES]);
+    const picked = await watcher.query<{ ticket_id: string }>(
+      `SELECT ticket_id FROM history.tickets ORDER BY random() LIMIT $1`,
+      [QUERIES],
+    );
     for (const { ticket_id: id } of picked.rows) {
       const started = process.hrtime.bigint();
-      const response = await fetch(`http://127.0.0.1:${port}/v1/tickets/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`http://127.0.0.1:${port}/v1/tickets/${id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const body = (await response.json()) as { timeline?: unknown[] };
       latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-      if (response.status !== 200 || !body.timeline?.length) throw new Error(`GET /v1/tickets/${id}: ${response.status}`);
+      if (response.status !== 200 || !body.timeline?.length)
+        throw new Error(`GET /v1/tickets/${id}: ${response.status}`);
     }
     latencies.sort((a, b) => a - b);
     const p50 = percentile(latencies, 0.5);

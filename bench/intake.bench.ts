@@ -24,7 +24,9 @@ async function freePort(): Promise<number> {
 
 function run(options: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
-    autocannon(options, (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(result)));
+    autocannon(options, (error: unknown, result) =>
+      error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(result),
+    );
   });
 }
 
@@ -38,7 +40,10 @@ function summarise(name: string, result: Result, acceptedStatus: number): Record
     'p99 ms': result.latency.p99,
     'max ms': result.latency.max,
     errors: result.errors + result.timeouts,
-    'other statuses': Object.entries(stats).reduce((sum, [status, entry]) => (status === String(acceptedStatus) ? sum : sum + (entry?.count ?? 0)), 0),
+    'other statuses': Object.entries(stats).reduce(
+      (sum, [status, entry]) => (status === String(acceptedStatus) ? sum : sum + (entry?.count ?? 0)),
+      0,
+    ),
   };
 }
 
@@ -57,18 +62,35 @@ try {
     message: 'Bonjour, pourriez-vous nous envoyer le modèle de DPA ? Merci.',
     requester: { email: 'dpo@example.org', name: 'Jeanne Martin', orgId: 'org-42' },
   });
-  const post = { url: `${url}/v1/requests`, method: 'POST' as const, headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body };
+  const post = {
+    url: `${url}/v1/requests`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+    body,
+  };
   // Warm-up: JIT, connection pools, producer connection.
   await run({ ...post, connections, duration: 3 });
   await run({ url: `${url}/health/live`, connections, duration: 2 });
 
   const noop = await run({ url: `${url}/health/live`, connections, duration: seconds });
   const accepted = await run({ ...post, connections, duration: seconds });
-  const rows = [summarise('GET /health/live (no-op ceiling)', noop, 200), summarise('POST /v1/requests (acks=all)', accepted, 202)];
+  const rows = [
+    summarise('GET /health/live (no-op ceiling)', noop, 200),
+    summarise('POST /v1/requests (acks=all)', accepted, 202),
+  ];
   const ratio = Number(rows[1]?.['accepted req/s']) / Number(rows[0]?.['accepted req/s']);
   printTable(`intake, ${connections} connections, ${seconds} s each`, rows);
-  process.stdout.write(`\naccepted / no-op ceiling: ${(ratio * 100).toFixed(1)} %  (targets: >= 3000 req/s, p99 < 50 ms, >= 40 %)\n`);
-  const file = writeResult('intake', { when: new Date().toISOString(), machine: machine(), seconds, connections, rows, ratioToNoop: ratio });
+  process.stdout.write(
+    `\naccepted / no-op ceiling: ${(ratio * 100).toFixed(1)} %  (targets: >= 3000 req/s, p99 < 50 ms, >= 40 %)\n`,
+  );
+  const file = writeResult('intake', {
+    when: new Date().toISOString(),
+    machine: machine(),
+    seconds,
+    connections,
+    rows,
+    ratioToNoop: ratio,
+  });
   process.stdout.write(`written ${file}\n`);
 } finally {
   await stopService(intake);

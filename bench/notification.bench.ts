@@ -34,7 +34,14 @@ import type { TopicName } from '#contracts';
 import { ConsumerStatus, EventPublisher, KafkaConsumerServer, createKafka, ensureTopics } from '#kafka';
 import type { EventPublisherOptions, KafkaEvent, OutgoingEvent } from '#kafka';
 import { JsonLogger, KAFKA_CLIENT, ProblemDetailsFilter, TopicProvisioner } from '#platform';
-import { KafkaTestClient, WebhookReceiver, isolatedDatabase, phoneDeskAlert, routedTicket, webhookSecret } from '#testing';
+import {
+  KafkaTestClient,
+  WebhookReceiver,
+  isolatedDatabase,
+  phoneDeskAlert,
+  routedTicket,
+  webhookSecret,
+} from '#testing';
 import { AlertsController } from '../apps/notification/src/alerts/alerts.controller.js';
 import { parseWebhookSecrets, webhookHeaders } from '../apps/notification/src/channels/webhook-signature.js';
 import { loadNotificationConfig } from '../apps/notification/src/notification.config.js';
@@ -89,7 +96,13 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
-function latencySummary(samples: readonly number[]): { count: number; p50: number; p95: number; p99: number; max: number } {
+function latencySummary(samples: readonly number[]): {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
   const sorted = [...samples].sort((left, right) => left - right);
   return {
     count: sorted.length,
@@ -160,7 +173,8 @@ async function serviceRole(): Promise<void> {
       {
         provide: EventPublisher,
         inject: [KAFKA_CLIENT],
-        useFactory: (kafka: Kafka): EventPublisher => new RenamingPublisher(kafka, { source: '/support/notification' }, topics.renamed),
+        useFactory: (kafka: Kafka): EventPublisher =>
+          new RenamingPublisher(kafka, { source: '/support/notification' }, topics.renamed),
       },
     ],
   };
@@ -202,13 +216,21 @@ async function serviceRole(): Promise<void> {
 
 function runAutocannon(options: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
-    autocannon(options, (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(result)));
+    autocannon(options, (error: unknown, result) =>
+      error ? reject(error instanceof Error ? error : new Error(JSON.stringify(error))) : resolve(result),
+    );
   });
 }
 
 async function startServiceProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const execArgv = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const child = fork(process.argv[1] ?? '', ['service'], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const execArgv = process.env.BENCH_CPU_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`]
+    : [];
+  const child = fork(process.argv[1] ?? '', ['service'], {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`the service exited with ${code} before it was ready`)));
@@ -239,16 +261,37 @@ async function stopServiceProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Baseline 1: how many signed webhook requests the receiver alone takes (autocannon in this process). */
-async function receiverBaseline(receiver: WebhookReceiver, secret: string): Promise<{ requestsPerSecond: number; p99Ms: number }> {
-  const body = JSON.stringify({ type: 'ticket.routed', timestamp: new Date().toISOString(), data: { ticketId: 'baseline', text: 'x'.repeat(200) } });
-  const headers = { 'content-type': 'application/json', ...webhookHeaders(parseWebhookSecrets(secret) ?? [], 'baseline', new Date(), body) };
-  const result = await runAutocannon({ url: receiver.url('/baseline'), method: 'POST', headers, body, connections: 64, duration: 5 });
+async function receiverBaseline(
+  receiver: WebhookReceiver,
+  secret: string,
+): Promise<{ requestsPerSecond: number; p99Ms: number }> {
+  const body = JSON.stringify({
+    type: 'ticket.routed',
+    timestamp: new Date().toISOString(),
+    data: { ticketId: 'baseline', text: 'x'.repeat(200) },
+  });
+  const headers = {
+    'content-type': 'application/json',
+    ...webhookHeaders(parseWebhookSecrets(secret) ?? [], 'baseline', new Date(), body),
+  };
+  const result = await runAutocannon({
+    url: receiver.url('/baseline'),
+    method: 'POST',
+    headers,
+    body,
+    connections: 64,
+    duration: 5,
+  });
   receiver.received.splice(0);
   return { requestsPerSecond: Math.round(result.requests.average), p99Ms: result.latency.p99 };
 }
 
 /** Baseline 2: produce -> consume time of single records on the same broker, at the alert rate. */
-async function kafkaRoundTrip(brokers: string[], topic: string, count: number): Promise<ReturnType<typeof latencySummary>> {
+async function kafkaRoundTrip(
+  brokers: string[],
+  topic: string,
+  count: number,
+): Promise<ReturnType<typeof latencySummary>> {
   const kafka = createKafka({ brokers, clientId: 'bench-round-trip' });
   const consumer = kafka.consumer({ groupId: `bench-round-trip-${randomUUID()}`, maxWaitTimeInMs: 250 });
   const sentAt = new Map<string, number>();
@@ -295,7 +338,13 @@ async function driverRole(): Promise<void> {
   const roundTripTopic = `bench.notification.${run}.round-trip`;
   const benchTopics = [topics.routed, topics.alerts, ...Object.values(topics.renamed), roundTripTopic];
   const dlqTopics = [topics.routed, topics.alerts].map((topic) => `${topic}.${group}.dlq`);
-  await ensureTopics({ brokers, partitions: PARTITIONS, specs: [], extraTopics: benchTopics, clientId: 'bench-notification' });
+  await ensureTopics({
+    brokers,
+    partitions: PARTITIONS,
+    specs: [],
+    extraTopics: benchTopics,
+    clientId: 'bench-notification',
+  });
   const database = await isolatedDatabase(infra.databaseUrl, 'notification_bench');
   const secret = webhookSecret();
   const receiver = await new WebhookReceiver({ secret }).start();
@@ -340,7 +389,9 @@ async function driverRole(): Promise<void> {
       }
     };
     const produceRouted = async (count: number): Promise<string[]> => {
-      const tickets = Array.from({ length: count }, () => routedTicket({ queue: 'support', priority: 'P2', channel: 'form' }));
+      const tickets = Array.from({ length: count }, () =>
+        routedTicket({ queue: 'support', priority: 'P2', channel: 'form' }),
+      );
       for (let start = 0; start < tickets.length; start += 500) {
         await kafka.produce(
           topics.routed,
@@ -414,7 +465,13 @@ async function driverRole(): Promise<void> {
       benchmark: 'notification',
       at: new Date().toISOString(),
       machine: machine(),
-      settings: { tickets: TICKETS, notifications: TICKETS * 2, alerts: ALERTS, alertRatePerSecond: ALERT_RATE, partitions: PARTITIONS },
+      settings: {
+        tickets: TICKETS,
+        notifications: TICKETS * 2,
+        alerts: ALERTS,
+        alertRatePerSecond: ALERT_RATE,
+        partitions: PARTITIONS,
+      },
       baselines: { receiverAlone, kafkaRoundTripMs: roundTrip },
       results: {
         notificationsPerSecond,
@@ -436,14 +493,41 @@ async function driverRole(): Promise<void> {
         target: `>= ${TARGET_NOTIFICATIONS_PER_SECOND}`,
         baseline: `receiver alone: ${receiverAlone.requestsPerSecond} req/s`,
       },
-      { measure: 'service CPU ms per 1000 notifications', value: serviceCpuMsPer1000, target: '', baseline: `receiver + producer: ${receiverCpuMsPer1000}` },
-      { measure: 'machine CPU busy during the burst', value: `${Math.round(machineBusy * 100)} %`, target: '', baseline: `${cpus().length} cores` },
-      { measure: 'alert -> desk webhook p50 ms', value: idle.p50, target: '', baseline: `Kafka round trip p50: ${roundTrip.p50}` },
-      { measure: 'alert -> desk webhook p99 ms', value: idle.p99, target: `< ${TARGET_ALERT_P99_MS}`, baseline: `Kafka round trip p99: ${roundTrip.p99}` },
-      { measure: 'alert -> desk webhook max ms', value: idle.max, target: '', baseline: `Kafka round trip max: ${roundTrip.max}` },
+      {
+        measure: 'service CPU ms per 1000 notifications',
+        value: serviceCpuMsPer1000,
+        target: '',
+        baseline: `receiver + producer: ${receiverCpuMsPer1000}`,
+      },
+      {
+        measure: 'machine CPU busy during the burst',
+        value: `${Math.round(machineBusy * 100)} %`,
+        target: '',
+        baseline: `${cpus().length} cores`,
+      },
+      {
+        measure: 'alert -> desk webhook p50 ms',
+        value: idle.p50,
+        target: '',
+        baseline: `Kafka round trip p50: ${roundTrip.p50}`,
+      },
+      {
+        measure: 'alert -> desk webhook p99 ms',
+        value: idle.p99,
+        target: `< ${TARGET_ALERT_P99_MS}`,
+        baseline: `Kafka round trip p99: ${roundTrip.p99}`,
+      },
+      {
+        measure: 'alert -> desk webhook max ms',
+        value: idle.max,
+        target: '',
+        baseline: `Kafka round trip max: ${roundTrip.max}`,
+      },
       { measure: 'alert p99 ms during a burst', value: underLoad.p99, target: '', baseline: '' },
     ]);
-    process.stdout.write(`\n${result.pass ? 'PASS' : 'BELOW TARGET'}; written to ${writeResult('notification', result)}\n`);
+    process.stdout.write(
+      `\n${result.pass ? 'PASS' : 'BELOW TARGET'}; written to ${writeResult('notification', result)}\n`,
+    );
   } finally {
     if (service) await stopServiceProcess(service);
     await kafka.close();
@@ -451,7 +535,9 @@ async function driverRole(): Promise<void> {
     await database.drop().catch((error: unknown) => log(`could not drop the bench database: ${String(error)}`));
     const admin = createKafka({ brokers, clientId: 'bench-notification-cleanup' }).admin();
     await admin.connect();
-    await admin.deleteTopics({ topics: [...benchTopics, ...dlqTopics] }).catch((error: unknown) => log(`could not delete the bench topics: ${String(error)}`));
+    await admin
+      .deleteTopics({ topics: [...benchTopics, ...dlqTopics] })
+      .catch((error: unknown) => log(`could not delete the bench topics: ${String(error)}`));
     await admin.disconnect();
     await infra.release();
   }

@@ -24,7 +24,15 @@ import pg from 'pg';
 import { ConsumerGroups, Topics } from '#contracts';
 import type { UpstreamRequestPayload } from '#contracts';
 import { createKafka } from '#kafka';
-import { KafkaTestClient, WebhookReceiver, freePort, isolatedDatabase, startGroupAtEnd, upstreamRequest, webhookSecret } from '#testing';
+import {
+  KafkaTestClient,
+  WebhookReceiver,
+  freePort,
+  isolatedDatabase,
+  startGroupAtEnd,
+  upstreamRequest,
+  webhookSecret,
+} from '#testing';
 import { ensureContractTopics } from '../tools/infra/index.js';
 import { benchInfrastructure, machine, printTable, startService, stopService, writeResult } from './bench-support.js';
 
@@ -44,7 +52,12 @@ function request(index: number): UpstreamRequestPayload {
   const requester = { email: `bench-${index}@example.org`, orgId: `org-${index % 40}`, userId: `user-${index}` };
   switch (index % 10) {
     case 0:
-      return upstreamRequest({ channel: 'phone', urgency: 'high', message: 'Connexion impossible, mon compte est bloqué', requester });
+      return upstreamRequest({
+        channel: 'phone',
+        urgency: 'high',
+        message: 'Connexion impossible, mon compte est bloqué',
+        requester,
+      });
     case 1:
     case 2:
     case 3:
@@ -52,14 +65,25 @@ function request(index: number): UpstreamRequestPayload {
     case 4:
     case 5:
     case 6:
-      return upstreamRequest({ channel: 'form', requestType: 'bug', message: 'The export of the register fails after the upload.', requester });
+      return upstreamRequest({
+        channel: 'form',
+        requestType: 'bug',
+        message: 'The export of the register fails after the upload.',
+        requester,
+      });
     default:
-      return upstreamRequest({ channel: 'email', message: 'Do you provide a data processing agreement template?', requester: { email: requester.email } });
+      return upstreamRequest({
+        channel: 'email',
+        message: 'Do you provide a data processing agreement template?',
+        requester: { email: requester.email },
+      });
   }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN);
+  return sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN);
 }
 
 interface Sample {
@@ -68,11 +92,19 @@ interface Sample {
 }
 
 /** Produces at a steady rate in 10 ms ticks; returns each request's submit time. */
-async function produce(kafka: KafkaTestClient, requests: readonly UpstreamRequestPayload[], rate: number, submittedAt: Map<string, number>): Promise<void> {
+async function produce(
+  kafka: KafkaTestClient,
+  requests: readonly UpstreamRequestPayload[],
+  rate: number,
+  submittedAt: Map<string, number>,
+): Promise<void> {
   const started = Date.now();
   let sent = 0;
   while (sent < requests.length) {
-    const due = rate === Infinity ? requests.length : Math.min(requests.length, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
+    const due =
+      rate === Infinity
+        ? requests.length
+        : Math.min(requests.length, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
     if (due > sent) {
       const slice = requests.slice(sent, due);
       for (let start = 0; start < slice.length; start += 2_000) {
@@ -123,7 +155,9 @@ class HistoryWatcher {
     const deadline = Date.now() + timeoutMs;
     while (requestIds.some((id) => !this.visibleAt.has(id))) {
       if (Date.now() > deadline)
-        throw new Error(`${requestIds.filter((id) => !this.visibleAt.has(id)).length} requests not visible in history within ${timeoutMs} ms`);
+        throw new Error(
+          `${requestIds.filter((id) => !this.visibleAt.has(id)).length} requests not visible in history within ${timeoutMs} ms`,
+        );
       await new Promise((done) => setTimeout(done, 100));
     }
   }
@@ -164,7 +198,11 @@ async function rawBaseline(
     const started = Date.now();
     for (let start = 0; start < count; start += 2_000) {
       const size = Math.min(2_000, count - start);
-      await producer.send({ topic, acks: -1, messages: Array.from({ length: size }, (_, index) => ({ key: String(start + index), value: sample })) });
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: size }, (_, index) => ({ key: String(start + index), value: sample })),
+      });
     }
     const produced = Date.now();
     await all;
@@ -202,7 +240,8 @@ function svgChart(samples: readonly Sample[], startedAt: number): string {
   const maxY = Math.max(100, ...points.map((point) => point.p99));
   const x = (second: number): number => margin + (second / maxX) * (width - 2 * margin);
   const y = (ms: number): number => height - margin - (ms / maxY) * (height - 2 * margin);
-  const line = (key: 'p50' | 'p99'): string => points.map((point) => `${x(point.second).toFixed(1)},${y(point[key]).toFixed(1)}`).join(' ');
+  const line = (key: 'p50' | 'p99'): string =>
+    points.map((point) => `${x(point.second).toFixed(1)},${y(point[key]).toFixed(1)}`).join(' ');
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((fraction) => Math.round(maxY * fraction));
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
@@ -232,7 +271,12 @@ async function main(): Promise<void> {
     const contractTopics = Object.values(Topics).filter((topic) => topic !== Topics.psmAssignments);
     for (const group of Object.values(ConsumerGroups)) await startGroupAtEnd(brokers, group, contractTopics);
     const common = { KAFKA_BROKERS: infra.brokers, DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
-    const ports = { intake: await freePort(), routing: await freePort(), notification: await freePort(), history: await freePort() };
+    const ports = {
+      intake: await freePort(),
+      routing: await freePort(),
+      notification: await freePort(),
+      history: await freePort(),
+    };
     log('starting intake, routing, notification and history');
     services.push(await startService('intake', ports.intake, common));
     services.push(await startService('routing', ports.routing, common));
@@ -322,7 +366,10 @@ async function main(): Promise<void> {
     const alertMs = receiver.received
       .filter((webhook) => webhook.path === '/desk' || webhook.path === '/on-call')
       .map((webhook) => ({ requestId: requestOf.get(String(webhook.json.data.ticketId)), at: webhook.receivedAt }))
-      .filter((alert): alert is { requestId: string; at: number } => alert.requestId !== undefined && pacedIds.has(alert.requestId))
+      .filter(
+        (alert): alert is { requestId: string; at: number } =>
+          alert.requestId !== undefined && pacedIds.has(alert.requestId),
+      )
       .map((alert) => alert.at - (submittedAt.get(alert.requestId) ?? alert.at))
       .sort((a, b) => a - b);
 
@@ -340,7 +387,12 @@ async function main(): Promise<void> {
         target: `>= ${TARGET_RATE}`,
         met: sustained >= TARGET_RATE ? 'yes' : 'NO',
       },
-      { measure: 'raw baseline: bare kafkajs produce + consume, records/s', value: raw.recordsPerSecond.toFixed(0), target: '-', met: '-' },
+      {
+        measure: 'raw baseline: bare kafkajs produce + consume, records/s',
+        value: raw.recordsPerSecond.toFixed(0),
+        target: '-',
+        met: '-',
+      },
       { measure: `submit -> history-visible p50 at ${RATE}/s`, value: `${p50.toFixed(0)} ms`, target: '-', met: '-' },
       {
         measure: `submit -> history-visible p99 at ${RATE}/s`,
@@ -348,7 +400,12 @@ async function main(): Promise<void> {
         target: `< ${TARGET_P99_MS} ms`,
         met: p99 < TARGET_P99_MS ? 'yes' : 'NO',
       },
-      { measure: `urgent access: submit -> phone-desk webhook p50 (${alertMs.length} alerts)`, value: `${alertP50.toFixed(0)} ms`, target: '-', met: '-' },
+      {
+        measure: `urgent access: submit -> phone-desk webhook p50 (${alertMs.length} alerts)`,
+        value: `${alertP50.toFixed(0)} ms`,
+        target: '-',
+        met: '-',
+      },
       {
         measure: 'urgent access: submit -> phone-desk webhook p99',
         value: `${alertP99.toFixed(0)} ms`,
@@ -361,7 +418,15 @@ async function main(): Promise<void> {
       machine: machine(),
       at: new Date().toISOString(),
       warmup: WARMUP,
-      paced: { requests: paced.length, rate: RATE, p50Ms: p50, p99Ms: p99, alerts: alertMs.length, alertP50Ms: alertP50, alertP99Ms: alertP99 },
+      paced: {
+        requests: paced.length,
+        rate: RATE,
+        p50Ms: p50,
+        p99Ms: p99,
+        alerts: alertMs.length,
+        alertP50Ms: alertP50,
+        alertP99Ms: alertP99,
+      },
       burst: { requests: burst.length, seconds: (burstEnded - burstStarted) / 1000, ticketsPerSecond: sustained },
       raw,
       maxConsumerLag: maxLag,

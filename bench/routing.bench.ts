@@ -32,7 +32,16 @@ import { throwError } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { TicketSubmittedPayload, Topics, deadLetterTopic, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { TopicName, TopicPayloads } from '#contracts';
-import { ConsumerStatus, EventPublisher, KafkaConsumerServer, KafkaEventContext, TransactionScope, createKafka, ensureTopics, kafkaMetrics } from '#kafka';
+import {
+  ConsumerStatus,
+  EventPublisher,
+  KafkaConsumerServer,
+  KafkaEventContext,
+  TransactionScope,
+  createKafka,
+  ensureTopics,
+  kafkaMetrics,
+} from '#kafka';
 import type { EventSink, KafkaEvent, KafkaHandlerOptions, OutgoingEvent, TopicEvent } from '#kafka';
 import { KafkaTestClient, submittedTicket } from '#testing';
 import { PsmDirectory } from '../apps/routing/src/psm/psm-directory.js';
@@ -51,7 +60,11 @@ const RESULTS_FILE = resolve(process.cwd(), 'bench/results/routing.json');
 const run = randomUUID().slice(0, 8);
 const INPUT = `bench.routing.${run}.submitted`;
 const PASS_THROUGH_OUTPUT = `bench.routing.${run}.pass-through`;
-const FAN_OUT_OUTPUTS = [`bench.routing.${run}.fan-out-a`, `bench.routing.${run}.fan-out-b`, `bench.routing.${run}.fan-out-c`] as const;
+const FAN_OUT_OUTPUTS = [
+  `bench.routing.${run}.fan-out-a`,
+  `bench.routing.${run}.fan-out-b`,
+  `bench.routing.${run}.fan-out-c`,
+] as const;
 /** Contract topic -> bench topic the routing outputs go to instead. */
 const RENAMED: Readonly<Record<string, string>> = {
   [Topics.ticketsRouted]: `bench.routing.${run}.routed`,
@@ -93,7 +106,10 @@ class RenamingSink implements EventSink {
   async publishAll(events: readonly TopicEvent[]): Promise<void> {
     probe.outputs += events.length;
     await this.inner.publishAll(
-      events.map(({ topic, event }) => ({ topic: rename(topic), event: { ...event, type: event.type ?? topicSpec(topic).eventType } })),
+      events.map(({ topic, event }) => ({
+        topic: rename(topic),
+        event: { ...event, type: event.type ?? topicSpec(topic).eventType },
+      })),
     );
   }
 }
@@ -142,15 +158,26 @@ function routingModule(policy: RoutingPolicy, psms: PsmDirectory): new () => unk
     constructor(private readonly routing: RoutingService) {}
 
     // As RoutingConsumer, on the bench's input topic.
-    @EventPattern<string>(INPUT, { transactional: true, batch: true, payload: TicketSubmittedPayload } satisfies KafkaHandlerOptions)
-    async onSubmitted(@Payload() events: KafkaEvent<TicketSubmittedPayload>[], @Ctx() context: KafkaEventContext): Promise<void> {
+    @EventPattern<string>(INPUT, {
+      transactional: true,
+      batch: true,
+      payload: TicketSubmittedPayload,
+    } satisfies KafkaHandlerOptions)
+    async onSubmitted(
+      @Payload() events: KafkaEvent<TicketSubmittedPayload>[],
+      @Ctx() context: KafkaEventContext,
+    ): Promise<void> {
       probe.firstBatchAt ||= performance.now();
       await this.routing.route(events, new RenamingSink(context.publisher));
     }
   }
   @Module({
     controllers: [RoutingBenchConsumer],
-    providers: [{ provide: RoutingPolicy, useValue: policy }, { provide: PsmDirectory, useValue: psms }, RoutingService],
+    providers: [
+      { provide: RoutingPolicy, useValue: policy },
+      { provide: PsmDirectory, useValue: psms },
+      RoutingService,
+    ],
   })
   class RoutingBenchModule {}
   return RoutingBenchModule;
@@ -212,7 +239,14 @@ function ticket(index: number): TicketSubmittedPayload {
       });
     }
     case 7:
-      return submittedTicket({ ...common, channel: 'phone', requestType: null, subject: null, workspaceTesting: null, urgency: 'high' });
+      return submittedTicket({
+        ...common,
+        channel: 'phone',
+        requestType: null,
+        subject: null,
+        workspaceTesting: null,
+        urgency: 'high',
+      });
     default:
       return submittedTicket({
         ...common,
@@ -251,10 +285,17 @@ async function preProduce(client: KafkaTestClient): Promise<void> {
     });
     await client.produce(INPUT, records);
   }
-  log(`pre-produced ${TICKETS} submitted tickets to ${INPUT} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `pre-produced ${TICKETS} submitted tickets to ${INPUT} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
-async function measure(pipeline: Pipeline, round: number, brokers: string[], module: new () => unknown): Promise<Measurement> {
+async function measure(
+  pipeline: Pipeline,
+  round: number,
+  brokers: string[],
+  module: new () => unknown,
+): Promise<Measurement> {
   const groupId = `bench-${pipeline}-${run}-${round}`;
   const kafka = createKafka({ brokers, clientId: groupId });
   const publisher = new EventPublisher(kafka, { source: '/support/routing' });
@@ -285,7 +326,9 @@ async function measure(pipeline: Pipeline, round: number, brokers: string[], mod
       const [failure] = failures;
       if (failure) throw failure;
       const [committed] = await admin.fetchOffsets({ groupId, topics: [INPUT] });
-      const done = ends.every((end) => committed?.partitions.find((entry) => entry.partition === end.partition)?.offset === end.high);
+      const done = ends.every(
+        (end) => committed?.partitions.find((entry) => entry.partition === end.partition)?.offset === end.high,
+      );
       if (done) break;
       await new Promise((resolveTick) => setTimeout(resolveTick, 20));
     }
@@ -306,19 +349,25 @@ async function measure(pipeline: Pipeline, round: number, brokers: string[], mod
     outputRecords: probe.outputs,
     failedTransactions: (await failedTransactions(groupId)) - failedBefore,
   };
-  log(`${pipeline} round ${round}: ${measurement.ticketsPerSecond} tickets/s (${measurement.seconds} s, ${measurement.outputRecords} output records)`);
+  log(
+    `${pipeline} round ${round}: ${measurement.ticketsPerSecond} tickets/s (${measurement.seconds} s, ${measurement.outputRecords} output records)`,
+  );
   return measurement;
 }
 
 async function failedTransactions(groupId: string): Promise<number> {
   const metric = await kafkaMetrics.transactions.get();
-  return metric.values.filter((value) => value.labels.group === groupId && value.labels.outcome !== 'committed').reduce((sum, value) => sum + value.value, 0);
+  return metric.values
+    .filter((value) => value.labels.group === groupId && value.labels.outcome !== 'committed')
+    .reduce((sum, value) => sum + value.value, 0);
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
 }
 
 function round3(value: number): number {
@@ -327,9 +376,12 @@ function round3(value: number): number {
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const line = (row: readonly string[]): string => `| ${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join(' | ')} |`;
+  const line = (row: readonly string[]): string =>
+    `| ${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join(' | ')} |`;
   const [header, ...body] = rows;
-  return [line(header ?? []), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...body.map(line)].join('\n');
+  return [line(header ?? []), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...body.map(line)].join(
+    '\n',
+  );
 }
 
 async function main(): Promise<void> {
@@ -362,7 +414,8 @@ async function main(): Promise<void> {
     if (startedNow.length > 0) await stopInfrastructure({ profile: 'test', only: startedNow, log });
   }
 
-  const rate = (pipeline: Pipeline): number => median(measurements.filter((entry) => entry.pipeline === pipeline).map((entry) => entry.ticketsPerSecond));
+  const rate = (pipeline: Pipeline): number =>
+    median(measurements.filter((entry) => entry.pipeline === pipeline).map((entry) => entry.ticketsPerSecond));
   const passThrough = rate('pass-through');
   const fanOut = rate('fan-out');
   const routing = rate('routing');
@@ -399,7 +452,18 @@ async function main(): Promise<void> {
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
 
-  const rows: string[][] = [['pipeline', 'round', 'tickets', 'seconds', 'tickets/s', 'CPU ms / 1k tickets', 'output records', 'failed transactions']];
+  const rows: string[][] = [
+    [
+      'pipeline',
+      'round',
+      'tickets',
+      'seconds',
+      'tickets/s',
+      'CPU ms / 1k tickets',
+      'output records',
+      'failed transactions',
+    ],
+  ];
   for (const entry of measurements) {
     rows.push([
       entry.pipeline,
@@ -412,7 +476,9 @@ async function main(): Promise<void> {
       String(entry.failedTransactions),
     ]);
   }
-  console.log(`\nRouting through Kafka: ${TICKETS} tickets, ${PARTITIONS} partitions, one instance, ${ROUNDS} round(s)\n`);
+  console.log(
+    `\nRouting through Kafka: ${TICKETS} tickets, ${PARTITIONS} partitions, one instance, ${ROUNDS} round(s)\n`,
+  );
   console.log(table(rows));
   console.log(
     `\n${table([
@@ -420,7 +486,12 @@ async function main(): Promise<void> {
       ['pass-through', String(passThrough), '', ''],
       ["fan-out (routing's output count, no logic)", String(fanOut), '', ''],
       ['routing', String(routing), `>= ${TARGET_RATE}`, result.targets.routingTicketsPerSecond.met ? 'yes' : 'NO'],
-      ['routing / pass-through', `${(ratio * 100).toFixed(1)} %`, `>= ${TARGET_RATIO * 100} %`, result.targets.routingToPassThrough.met ? 'yes' : 'NO'],
+      [
+        'routing / pass-through',
+        `${(ratio * 100).toFixed(1)} %`,
+        `>= ${TARGET_RATIO * 100} %`,
+        result.targets.routingToPassThrough.met ? 'yes' : 'NO',
+      ],
       ['routing / fan-out', `${(ratioToFanOut * 100).toFixed(1)} %`, '', ''],
     ])}`,
   );

@@ -18,7 +18,10 @@ import type { Queue } from '#contracts';
 import { EventPublisher, TopicFollower, createKafka, parseBrokers } from '#kafka';
 import { AgentDesk } from './agent/agent-desk.js';
 
-const QUEUE_TOPICS: Readonly<Record<Queue, typeof Topics.queuePsm | typeof Topics.queueSupport>> = { psm: Topics.queuePsm, support: Topics.queueSupport };
+const QUEUE_TOPICS: Readonly<Record<Queue, typeof Topics.queuePsm | typeof Topics.queueSupport>> = {
+  psm: Topics.queuePsm,
+  support: Topics.queueSupport,
+};
 
 function fail(message: string): never {
   process.stderr.write(`agent: ${message}\n`);
@@ -40,7 +43,10 @@ if (values.psm !== undefined && queue !== 'psm') fail('--psm goes with --queue p
 const agentId = values.agent ?? values.psm ?? `agent-${process.env.USER ?? 'local'}`;
 const groupId = values.group ?? (values.psm ? `support-agents-psm-${values.psm}` : `support-agents-${queue}`);
 
-const kafka = createKafka({ brokers: parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'), clientId: `support-agent-${agentId}` });
+const kafka = createKafka({
+  brokers: parseBrokers(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'),
+  clientId: `support-agent-${agentId}`,
+});
 const publisher = new EventPublisher(kafka, { source: `/support/agents/${agentId}` });
 const desk = new AgentDesk({ queue, agentId, ...(values.psm ? { psmId: values.psm } : {}) });
 const print = (line: string): void => {
@@ -55,7 +61,8 @@ const follower = new TopicFollower(kafka, {
     const ticket = desk.accept(event.value, event.cloudEvent.correlationId ?? null);
     if (ticket) print(`new  ${desk.describe(ticket)}`);
   },
-  onUnreadable: (topic, partition, offset) => print(`skipped a record that is not JSON (${topic}[${partition}]@${offset})`),
+  onUnreadable: (topic, partition, offset) =>
+    print(`skipped a record that is not JSON (${topic}[${partition}]@${offset})`),
 });
 
 async function shutdown(code: number): Promise<never> {

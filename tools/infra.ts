@@ -77,13 +77,19 @@ async function up(profile: Profile): Promise<void> {
   print(`export KAFKA_BROKERS=${infra.kafkaBrokers.join(',')}`);
   print(`export DATABASE_URL=${infra.databaseUrl}`);
   if (profile === 'test' && (infra.kafka === 'docker' || infra.postgres === 'docker')) {
-    print('note: test-profile containers belong to this command and are removed when it exits; use the dev profile for lasting ones');
+    print(
+      'note: test-profile containers belong to this command and are removed when it exits; use the dev profile for lasting ones',
+    );
   }
 }
 
 async function down(profile: Profile | undefined, only: string[] | undefined): Promise<void> {
   const stopped = await stopInfrastructure({ profile, only });
-  print(stopped.length > 0 ? `stopped: ${stopped.join(', ')}` : 'nothing to stop (only what this project started is ever stopped)');
+  print(
+    stopped.length > 0
+      ? `stopped: ${stopped.join(', ')}`
+      : 'nothing to stop (only what this project started is ever stopped)',
+  );
 }
 
 async function status(): Promise<void> {
@@ -93,7 +99,8 @@ async function status(): Promise<void> {
 /** For docker compose's init-topics service: the broker may still be electing its controller. */
 async function topics(): Promise<void> {
   const brokers = parseBrokers(process.env['KAFKA_BROKERS']);
-  if (brokers.length === 0) throw new InfraError('topics: KAFKA_BROKERS is not set: set it to the broker list, e.g. KAFKA_BROKERS=kafka:9092');
+  if (brokers.length === 0)
+    throw new InfraError('topics: KAFKA_BROKERS is not set: set it to the broker list, e.g. KAFKA_BROKERS=kafka:9092');
   const partitions = topicPartitions();
   const deadline = Date.now() + 60_000;
   while (!(await kafkaAnswers(brokers, 3_000))) {
@@ -107,7 +114,9 @@ async function topics(): Promise<void> {
     clientId: 'support-infra-topics',
     personalDataRetentionMs: personalDataRetentionMs(),
   });
-  print(`topics: ${result.created.length} created, ${result.existing.length} already present (${partitions} partitions for new ones)`);
+  print(
+    `topics: ${result.created.length} created, ${result.existing.length} already present (${partitions} partitions for new ones)`,
+  );
   for (const name of result.created) print(`  created ${name}`);
 }
 

@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeError, ensureInfrastructure, InfraError, stopInfrastructure, type Infrastructure } from './infra/index.js';
+import {
+  describeError,
+  ensureInfrastructure,
+  InfraError,
+  stopInfrastructure,
+  type Infrastructure,
+} from './infra/index.js';
 import { repoRoot } from './infra/layout.js';
 
 interface ServiceSpec {
@@ -21,13 +27,20 @@ const SERVICES: readonly ServiceSpec[] = [
   { name: 'routing', portVariable: 'ROUTING_PORT', defaultPort: 3002, colour: 35 },
   { name: 'notification', portVariable: 'NOTIFICATION_PORT', defaultPort: 3003, colour: 33 },
   // A larger young generation: history allocates per event (validation, sealing) and spends ~10% less in GC.
-  { name: 'history', portVariable: 'HISTORY_PORT', defaultPort: 3004, colour: 32, nodeOptions: ['--max-semi-space-size=64'] },
+  {
+    name: 'history',
+    portVariable: 'HISTORY_PORT',
+    defaultPort: 3004,
+    colour: 32,
+    nodeOptions: ['--max-semi-space-size=64'],
+  },
 ];
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 30_000;
 
-const colours = process.env['NO_COLOR'] === undefined && (process.stdout.isTTY || process.env['FORCE_COLOR'] !== undefined);
+const colours =
+  process.env['NO_COLOR'] === undefined && (process.stdout.isTTY || process.env['FORCE_COLOR'] !== undefined);
 const TAG_WIDTH = Math.max(...SERVICES.map((service) => service.name.length), 'start'.length) + 2;
 
 function tag(name: string, colour: number): string {
@@ -165,13 +178,19 @@ async function main(): Promise<number> {
       void waitUntilReady(running, () => shuttingDown).then((notReady) => {
         if (shuttingDown) return;
         if (notReady.length > 0) {
-          say('start', `not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (GET /health/ready did not return 200); stopping everything`);
+          say(
+            'start',
+            `not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (GET /health/ready did not return 200); stopping everything`,
+          );
           requestStop(1);
           return;
         }
         say('start', 'all services ready:');
         for (const service of running) {
-          say('start', `  ${service.spec.name.padEnd(TAG_WIDTH)} http://127.0.0.1:${service.port}  (OpenAPI: http://127.0.0.1:${service.port}/docs)`);
+          say(
+            'start',
+            `  ${service.spec.name.padEnd(TAG_WIDTH)} http://127.0.0.1:${service.port}  (OpenAPI: http://127.0.0.1:${service.port}/docs)`,
+          );
         }
         say('start', 'press Ctrl-C to stop');
       });
@@ -222,7 +241,10 @@ async function stopServices(services: readonly RunningService[]): Promise<void> 
   await Promise.all(
     alive.map(async (service) => {
       const timer = sleep(STOP_GRACE_MS).then(() => 'timeout' as const);
-      if ((await Promise.race([service.exited.then(() => 'exited' as const), timer])) === 'timeout' && service.running) {
+      if (
+        (await Promise.race([service.exited.then(() => 'exited' as const), timer])) === 'timeout' &&
+        service.running
+      ) {
         say('start', `${service.spec.name} did not stop within ${STOP_GRACE_MS / 1000} s: killing it`);
         service.child.kill('SIGKILL');
         await service.exited;

@@ -19,7 +19,12 @@ import {
 } from '#testing';
 import type { IsolatedDatabase } from '#testing';
 
-const HISTORY_TOPICS: TopicName[] = [Topics.ticketsSubmitted, Topics.ticketsRouted, Topics.queueSupport, Topics.ticketsLifecycle];
+const HISTORY_TOPICS: TopicName[] = [
+  Topics.ticketsSubmitted,
+  Topics.ticketsRouted,
+  Topics.queueSupport,
+  Topics.ticketsLifecycle,
+];
 
 interface HistoryTicket {
   status: string;
@@ -48,16 +53,30 @@ describe('agents’ queue client (npm run agent)', () => {
       DATABASE_URL: database.url,
       HISTORY_CONSUMER_GROUP: historyGroup,
     }).start();
-    agent = spawn(process.execPath, [resolve(process.cwd(), 'dist/tools/agent.js'), '--queue', 'support', '--agent', 'agent-e2e', '--group', agentGroup], {
-      env: { ...process.env, KAFKA_BROKERS: testBrokers().join(',') },
-    });
+    agent = spawn(
+      process.execPath,
+      [
+        resolve(process.cwd(), 'dist/tools/agent.js'),
+        '--queue',
+        'support',
+        '--agent',
+        'agent-e2e',
+        '--group',
+        agentGroup,
+      ],
+      {
+        env: { ...process.env, KAFKA_BROKERS: testBrokers().join(',') },
+      },
+    );
     agent.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
     });
     agent.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
     });
-    await eventually(() => expect(output).toContain('following support.queue.support.v1 as agent-e2e'), { timeoutMs: 20_000 });
+    await eventually(() => expect(output).toContain('following support.queue.support.v1 as agent-e2e'), {
+      timeoutMs: 20_000,
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -76,7 +95,13 @@ describe('agents’ queue client (npm run agent)', () => {
       {
         key,
         value: JSON.stringify(value),
-        headers: toCloudEventHeaders({ id: randomUUID(), source: '/test', type: topicSpec(topic).eventType, time: new Date().toISOString(), subject: key }),
+        headers: toCloudEventHeaders({
+          id: randomUUID(),
+          source: '/test',
+          type: topicSpec(topic).eventType,
+          time: new Date().toISOString(),
+          subject: key,
+        }),
       },
     ]);
   }
@@ -111,9 +136,15 @@ describe('agents’ queue client (npm run agent)', () => {
       ticket,
     });
 
-    await eventually(() => expect(output).toMatch(new RegExp(`new  #\\d+ ${reference} P2 new form/bug \\(due in 2[34]\\d min\\) Agent e2e`)), {
-      timeoutMs: 20_000,
-    });
+    await eventually(
+      () =>
+        expect(output).toMatch(
+          new RegExp(`new  #\\d+ ${reference} P2 new form/bug \\(due in 2[34]\\d min\\) Agent e2e`),
+        ),
+      {
+        timeoutMs: 20_000,
+      },
+    );
     agent.stdin.write(`claim ${reference}\n`);
     await eventually(() => expect(output).toContain(`${reference} claimed`), { timeoutMs: 10_000 });
     agent.stdin.write(`reply ${reference} The export works again\n`);
@@ -123,7 +154,9 @@ describe('agents’ queue client (npm run agent)', () => {
     const token = await userToken({ sub: 'auditor-e2e', roles: ['auditor:global'] });
     const recorded = await eventually(
       async () => {
-        const response = await fetch(`${history.url}/v1/tickets/${ticket.ticketId}`, { headers: { authorization: `Bearer ${token}` } });
+        const response = await fetch(`${history.url}/v1/tickets/${ticket.ticketId}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const view = (await response.json()) as HistoryTicket;
         expect(view.status).toBe('resolved');
         return view;

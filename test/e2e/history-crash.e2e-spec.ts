@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Topics, toCloudEventHeaders } from '#contracts';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, testDatabaseUrl, userToken } from '#testing';
+import {
+  KafkaTestClient,
+  ServiceProcess,
+  eventually,
+  submittedTicket,
+  testBrokers,
+  testDatabaseUrl,
+  userToken,
+} from '#testing';
 
 const BURST = 1_000;
 
@@ -12,7 +20,10 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
 
   beforeAll(async () => {
     kafka = new KafkaTestClient(testBrokers());
-    history = new ServiceProcess('history', { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: testDatabaseUrl() });
+    history = new ServiceProcess('history', {
+      KAFKA_BROKERS: testBrokers().join(','),
+      DATABASE_URL: testDatabaseUrl(),
+    });
     await history.start();
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
@@ -25,11 +36,14 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
   });
 
   async function recorded(ticketIds: string[]): Promise<{ tickets: number; submittedEvents: number }> {
-    const tickets = await db.query<{ count: string }>('SELECT count(*) FROM history.tickets WHERE ticket_id = ANY($1)', [ticketIds]);
-    const events = await db.query<{ count: string }>(`SELECT count(*) FROM history.events WHERE ticket_id = ANY($1) AND topic = $2`, [
-      ticketIds,
-      Topics.ticketsSubmitted,
-    ]);
+    const tickets = await db.query<{ count: string }>(
+      'SELECT count(*) FROM history.tickets WHERE ticket_id = ANY($1)',
+      [ticketIds],
+    );
+    const events = await db.query<{ count: string }>(
+      `SELECT count(*) FROM history.events WHERE ticket_id = ANY($1) AND topic = $2`,
+      [ticketIds, Topics.ticketsSubmitted],
+    );
     return { tickets: Number(tickets.rows[0]?.count), submittedEvents: Number(events.rows[0]?.count) };
   }
 
@@ -67,7 +81,10 @@ describe('History under a crash (SIGKILL mid-burst)', () => {
     await history.start();
 
     expect(atKill.tickets).toBeLessThan(BURST);
-    await eventually(async () => expect(await recorded(ticketIds)).toEqual({ tickets: BURST, submittedEvents: BURST }), { timeoutMs: 60_000, intervalMs: 250 });
+    await eventually(
+      async () => expect(await recorded(ticketIds)).toEqual({ tickets: BURST, submittedEvents: BURST }),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     const token = await userToken({ sub: 'auditor-e2e', roles: ['auditor:global'] });
     const verify = await fetch(`${history.url}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
     expect(await verify.json()).toMatchObject({ ok: true });

@@ -33,7 +33,11 @@ const BURST = Number(process.env.FAULT_BURST ?? 600);
 const SERVICES: readonly ServiceName[] = ['intake', 'routing', 'notification', 'history'];
 
 function request(index: number, suffix: string): UpstreamRequestPayload {
-  const requester = { email: `fault-${index}@example.org`, orgId: `org-fault-${suffix}`, userId: `fault-${suffix}-${index}` };
+  const requester = {
+    email: `fault-${index}@example.org`,
+    orgId: `org-fault-${suffix}`,
+    userId: `fault-${suffix}-${index}`,
+  };
   if (index % 5 === 0)
     return upstreamRequest({
       requestId: `fault-${suffix}-${index}`,
@@ -42,8 +46,20 @@ function request(index: number, suffix: string): UpstreamRequestPayload {
       message: 'Compte bloqué, connexion impossible',
       requester,
     });
-  if (index % 2 === 0) return upstreamRequest({ requestId: `fault-${suffix}-${index}`, channel: 'chat', message: 'How do I export the register?', requester });
-  return upstreamRequest({ requestId: `fault-${suffix}-${index}`, channel: 'form', requestType: 'bug', message: 'The upload fails.', requester });
+  if (index % 2 === 0)
+    return upstreamRequest({
+      requestId: `fault-${suffix}-${index}`,
+      channel: 'chat',
+      message: 'How do I export the register?',
+      requester,
+    });
+  return upstreamRequest({
+    requestId: `fault-${suffix}-${index}`,
+    channel: 'form',
+    requestType: 'bug',
+    message: 'The upload fails.',
+    requester,
+  });
 }
 
 describe('the pipeline under faults (each service SIGKILLed in turn, the broker and PostgreSQL restarted during a burst, poison messages)', () => {
@@ -59,7 +75,11 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     kafka = new KafkaTestClient(testBrokers());
     const contractTopics = Object.values(Topics).filter((topic) => topic !== Topics.psmAssignments);
     for (const group of Object.values(ConsumerGroups)) await startGroupAtEnd(testBrokers(), group, contractTopics);
-    for (const name of SERVICES) services.set(name, new ServiceProcess(name, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: database.url }));
+    for (const name of SERVICES)
+      services.set(
+        name,
+        new ServiceProcess(name, { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: database.url }),
+      );
     await Promise.all([...services.values()].map((service) => service.start()));
     // The consumers create their dead-letter topics as they start.
     dlqTail = await tailTopics(kafka, [
@@ -102,10 +122,19 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
         { timeoutMs: 120_000, intervalMs: 500 },
       );
     } catch (error) {
-      process.stderr.write(`[faults] post-mortem of the requests not routed in history:\n${await whereMissing(requestIds)}\n`);
+      process.stderr.write(
+        `[faults] post-mortem of the requests not routed in history:\n${await whereMissing(requestIds)}\n`,
+      );
       throw error;
     }
-    const perTicket = await db.query<{ request_id: string; submitted: number; routed: number; queued: number; alerts: number; in_order: boolean }>(
+    const perTicket = await db.query<{
+      request_id: string;
+      submitted: number;
+      routed: number;
+      queued: number;
+      alerts: number;
+      in_order: boolean;
+    }>(
       `SELECT t.request_id,
               count(*) FILTER (WHERE e.topic = $2)::int AS submitted,
               count(*) FILTER (WHERE e.topic = $3)::int AS routed,
@@ -114,7 +143,14 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
               min(e.occurred_at) FILTER (WHERE e.topic = $2) <= min(e.occurred_at) FILTER (WHERE e.topic = $3) AS in_order
        FROM history.tickets t JOIN history.events e ON e.ticket_id = t.ticket_id
        WHERE t.request_id = ANY($1) GROUP BY t.request_id`,
-      [requestIds, Topics.ticketsSubmitted, Topics.ticketsRouted, Topics.queuePsm, Topics.queueSupport, Topics.alertsPhoneDesk],
+      [
+        requestIds,
+        Topics.ticketsSubmitted,
+        Topics.ticketsRouted,
+        Topics.queuePsm,
+        Topics.queueSupport,
+        Topics.alertsPhoneDesk,
+      ],
     );
     const urgent = new Set(accepted.filter((item) => item.channel === 'phone').map((item) => item.requestId));
     const inHistory = new Set(perTicket.rows.map((row) => row.request_id));
@@ -129,9 +165,10 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
 
   /** Where each request not routed in history stopped: the topics (read_committed) and history tables it reached. */
   async function whereMissing(requestIds: readonly string[]): Promise<string> {
-    const routed = await db.query<{ request_id: string }>(`SELECT request_id FROM history.tickets WHERE request_id = ANY($1) AND status = 'routed'`, [
-      requestIds,
-    ]);
+    const routed = await db.query<{ request_id: string }>(
+      `SELECT request_id FROM history.tickets WHERE request_id = ANY($1) AND status = 'routed'`,
+      [requestIds],
+    );
     const done = new Set(routed.rows.map((row) => row.request_id));
     const missing = requestIds.filter((id) => !done.has(id));
     const reader = new KafkaTestClient(testBrokers());
@@ -142,20 +179,33 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
       const total = ends.flat().reduce((sum, end) => sum + Number(end.offset), 0);
       // read_committed stops short of aborted records and markers: wait until the count is stable.
       let seen = -1;
-      for (let round = 0; round < 60 && (records.length !== seen || records.length === 0) && records.length < total; round += 1) {
+      for (
+        let round = 0;
+        round < 60 && (records.length !== seen || records.length === 0) && records.length < total;
+        round += 1
+      ) {
         seen = records.length;
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
       const lines: string[] = [];
       for (const requestId of missing.slice(0, 20)) {
         const mentions = records.filter((record) => record.value?.includes(`"${requestId}"`));
-        const ticketIds = new Set(mentions.flatMap((record) => [...(record.value ?? '').matchAll(/"ticketId":"([^"]+)"/g)].map((match) => match[1] ?? '')));
-        const onRouted = records.filter((record) => record.topic === Topics.ticketsRouted && [...ticketIds].some((id) => id && record.value?.includes(id)));
+        const ticketIds = new Set(
+          mentions.flatMap((record) =>
+            [...(record.value ?? '').matchAll(/"ticketId":"([^"]+)"/g)].map((match) => match[1] ?? ''),
+          ),
+        );
+        const onRouted = records.filter(
+          (record) =>
+            record.topic === Topics.ticketsRouted && [...ticketIds].some((id) => id && record.value?.includes(id)),
+        );
         const tickets = await db.query<{ ticket_id: string; status: string; request_id: string | null }>(
           `SELECT ticket_id, status, request_id FROM history.tickets WHERE request_id = $1 OR ticket_id = ANY($2)`,
           [requestId, [...ticketIds]],
         );
-        const events = await db.query<{ topic: string }>(`SELECT topic FROM history.events WHERE ticket_id = ANY($1)`, [[...ticketIds]]);
+        const events = await db.query<{ topic: string }>(`SELECT topic FROM history.events WHERE ticket_id = ANY($1)`, [
+          [...ticketIds],
+        ]);
         lines.push(
           `  ${requestId}: ${[...mentions, ...onRouted].map((record) => `${record.topic}[${record.partition}]@${record.offset}`).join(', ') || 'on no topic'}; ` +
             `tickets ${JSON.stringify(tickets.rows)}; history events ${events.rows.map((row) => row.topic).join(', ') || 'none'}`,
@@ -172,10 +222,15 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
    * is retried (it may then land twice). `between` runs after each chunk (e.g. to add poison).
    * Resolves to the number of retried sends.
    */
-  async function produceBurst(accepted: readonly UpstreamRequestPayload[], between?: (start: number) => Promise<void>): Promise<number> {
+  async function produceBurst(
+    accepted: readonly UpstreamRequestPayload[],
+    between?: (start: number) => Promise<void>,
+  ): Promise<number> {
     let retriedSends = 0;
     for (let start = 0; start < accepted.length; start += 20) {
-      const chunk = accepted.slice(start, start + 20).map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
+      const chunk = accepted
+        .slice(start, start + 20)
+        .map((item) => ({ key: item.requestId, value: JSON.stringify(item) }));
       for (;;) {
         try {
           await kafka.produce(Topics.requests, chunk);
@@ -205,7 +260,9 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
 
   async function auditChainVerifies(): Promise<boolean> {
     const token = await userToken({ sub: 'auditor-faults', roles: ['auditor:global'] });
-    const response = await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+    const response = await fetch(`${services.get('history')?.url ?? ''}/v1/audit/verify`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     return ((await response.json()) as { ok: boolean }).ok;
   }
 
@@ -226,12 +283,22 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
       // Records whose rejection or dead letter would not fit in a Kafka record unless cut: each alone
       // in its produce request (together they would exceed the broker's limit for the test's producer).
       await kafka.produce(Topics.requests, [
-        { key: `${poisonMarker}-near-limit-${start}`, value: `{"requestId":"${poisonMarker}-near-limit-${start}","message":"${'x'.repeat(1_000_000)}"}` },
+        {
+          key: `${poisonMarker}-near-limit-${start}`,
+          value: `{"requestId":"${poisonMarker}-near-limit-${start}","message":"${'x'.repeat(1_000_000)}"}`,
+        },
       ]);
-      await kafka.produce(Topics.requests, [{ key: `${poisonMarker}-controls-${start}`, value: '\u0001'.repeat(180_000) }]);
-      await kafka.produce(Topics.ticketsSubmitted, [{ key: `${poisonMarker}-${start}`, value: `not json ${poisonMarker}-${start}` }]);
+      await kafka.produce(Topics.requests, [
+        { key: `${poisonMarker}-controls-${start}`, value: '\u0001'.repeat(180_000) },
+      ]);
       await kafka.produce(Topics.ticketsSubmitted, [
-        { key: `${poisonMarker}-oversized-${start}`, value: `{"ticketId":"${poisonMarker}-oversized-${start}","message":"${'y'.repeat(1_000_000)}"}` },
+        { key: `${poisonMarker}-${start}`, value: `not json ${poisonMarker}-${start}` },
+      ]);
+      await kafka.produce(Topics.ticketsSubmitted, [
+        {
+          key: `${poisonMarker}-oversized-${start}`,
+          value: `{"ticketId":"${poisonMarker}-oversized-${start}","message":"${'y'.repeat(1_000_000)}"}`,
+        },
       ]);
     });
     // Kills while the burst is being produced; each service comes back in the background
@@ -251,7 +318,10 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
     const poisonBatches = Math.ceil(BURST / 200);
 
     const recorded = await checkRecorded(accepted);
-    const rejected = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM history.events WHERE topic = $1`, [Topics.requestsRejected]);
+    const rejected = await db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM history.events WHERE topic = $1`,
+      [Topics.requestsRejected],
+    );
     // Two bad tickets per batch (one not JSON, one oversized), each parked by routing and by history.
     const dlq = await eventually(() => {
       const parked = dlqTail.records.filter((record) => record.value?.includes(poisonMarker));
@@ -299,7 +369,10 @@ describe('the pipeline under faults (each service SIGKILLed in turn, the broker 
         `accepted ${BURST}, in history ${recorded.inHistory}, with duplicates ${recorded.duplicated}, out of order ${recorded.outOfOrder}\n`,
     );
 
-    if (stopped.length === 0) process.stderr.write('[faults] broker restart skipped: the test broker was running before this run, so it is not ours to stop\n');
+    if (stopped.length === 0)
+      process.stderr.write(
+        '[faults] broker restart skipped: the test broker was running before this run, so it is not ours to stop\n',
+      );
     else expect(stopped).toEqual(['test:kafka']);
     // Every consumer rides out the outage (restarts with backoff) instead of exiting.
     expect(restarted).toEqual([]);

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ConsumerGroups, Topics, deadLetterTopic, deterministicUuid } from '#contracts';
 import { DeadLetterHeaders } from '#kafka';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, tailTopics, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
+import {
+  KafkaTestClient,
+  ServiceProcess,
+  eventually,
+  submittedTicket,
+  tailTopics,
+  testBrokers,
+  testDatabaseUrl,
+  upstreamRequest,
+  userToken,
+} from '#testing';
 import type { ReadRecord } from '#testing';
 
 interface TimelineEntry {
@@ -19,7 +29,10 @@ interface TicketView {
 }
 
 describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
-  const env = (): Record<string, string> => ({ KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: testDatabaseUrl() });
+  const env = (): Record<string, string> => ({
+    KAFKA_BROKERS: testBrokers().join(','),
+    DATABASE_URL: testDatabaseUrl(),
+  });
   let intake: ServiceProcess;
   let routing: ServiceProcess;
   let notification: ServiceProcess;
@@ -58,12 +71,21 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   it('records a ticket POSTed over HTTP, with its routing decision', async () => {
     const token = await userToken({ sub: `user-${randomUUID()}`, org: 'org-without-psm', email: 'user@example.com' });
 
-    const tail = await tailTopics(kafka, [Topics.ticketsSubmitted, Topics.ticketsRouted, Topics.queuePsm, Topics.notifications]);
+    const tail = await tailTopics(kafka, [
+      Topics.ticketsSubmitted,
+      Topics.ticketsRouted,
+      Topics.queuePsm,
+      Topics.notifications,
+    ]);
     const traceId = randomUUID().replace(/-/g, '');
 
     const response = await fetch(`${intake.url}/v1/requests`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      },
       body: JSON.stringify({ channel: 'chat', message: 'How do I document a new processing activity?' }),
     });
 
@@ -79,20 +101,32 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     expect(routed?.reason).toContain('PSM pool');
     // The queue event travels on its own topic: it may be recorded a moment after the routing decision.
     await eventually(async () => {
-      const refreshed = (await (await fetch(`${history.url}/v1/tickets/${accepted.ticketId}`, { headers: auditor })).json()) as TicketView;
+      const refreshed = (await (
+        await fetch(`${history.url}/v1/tickets/${accepted.ticketId}`, { headers: auditor })
+      ).json()) as TicketView;
       expect(refreshed.timeline.map((entry) => entry.type)).toEqual(
-        expect.arrayContaining(['support.ticket.submitted.v1', 'support.ticket.routed.v1', 'support.queue.psm.ticket.v1']),
+        expect.arrayContaining([
+          'support.ticket.submitted.v1',
+          'support.ticket.routed.v1',
+          'support.queue.psm.ticket.v1',
+        ]),
       );
     });
     // One trace and one correlation id from the HTTP request to the queue, each hop a new span.
     const hops = await eventually(() => {
-      const records = tail.records.filter((record) => record.key === accepted.ticketId && record.topic !== Topics.notifications);
-      expect(records.map((record) => record.topic).sort()).toEqual([Topics.queuePsm, Topics.ticketsRouted, Topics.ticketsSubmitted].sort());
+      const records = tail.records.filter(
+        (record) => record.key === accepted.ticketId && record.topic !== Topics.notifications,
+      );
+      expect(records.map((record) => record.topic).sort()).toEqual(
+        [Topics.queuePsm, Topics.ticketsRouted, Topics.ticketsSubmitted].sort(),
+      );
       return records;
     });
     // The notification outcomes go through notification's outbox and still continue the trace.
     const outcomes = await eventually(() => {
-      const records = tail.records.filter((record) => record.key === accepted.ticketId && record.topic === Topics.notifications);
+      const records = tail.records.filter(
+        (record) => record.key === accepted.ticketId && record.topic === Topics.notifications,
+      );
       expect(records.length).toBeGreaterThan(0);
       return records;
     });
@@ -106,7 +140,11 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   });
 
   it('records a plain JSON request produced by a bare Kafka producer, without any header', async () => {
-    const request = upstreamRequest({ channel: 'phone', message: 'Locked out of my account since this morning', urgency: 'high' });
+    const request = upstreamRequest({
+      channel: 'phone',
+      message: 'Locked out of my account since this morning',
+      urgency: 'high',
+    });
 
     await kafka.produce(Topics.requests, [{ key: request.requestId, value: JSON.stringify(request) }]);
 
@@ -115,8 +153,12 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     const routed = ticket.timeline.find((entry) => entry.type === 'support.ticket.routed.v1');
     expect(routed?.ruleId).toBe('urgent-access');
     await eventually(async () => {
-      const refreshed = (await (await fetch(`${history.url}/v1/tickets/${ticket.ticketId}`, { headers: auditor })).json()) as TicketView;
-      expect(refreshed.timeline.map((entry) => entry.type)).toEqual(expect.arrayContaining(['support.alert.raised.v1', 'support.notification.v1']));
+      const refreshed = (await (
+        await fetch(`${history.url}/v1/tickets/${ticket.ticketId}`, { headers: auditor })
+      ).json()) as TicketView;
+      expect(refreshed.timeline.map((entry) => entry.type)).toEqual(
+        expect.arrayContaining(['support.alert.raised.v1', 'support.notification.v1']),
+      );
     });
   });
 

@@ -45,7 +45,12 @@ export default async function globalSetup(globalConfig?: { rootDir?: string }): 
   const databaseUrl = process.env['DATABASE_URL'];
 
   let startedNow: string[] = [];
-  if (brokers.length > 0 && databaseUrl && (await infra.kafkaAnswers(brokers, 5_000)) && (await infra.postgresAnswers(databaseUrl, 5_000))) {
+  if (
+    brokers.length > 0 &&
+    databaseUrl &&
+    (await infra.kafkaAnswers(brokers, 5_000)) &&
+    (await infra.postgresAnswers(databaseUrl, 5_000))
+  ) {
     log(`using KAFKA_BROKERS=${brokers.join(',')} and DATABASE_URL as given`);
     await infra.ensureContractTopics(brokers, log);
   } else {

@@ -34,7 +34,9 @@ describe(AgentDesk.name, () => {
     const shown = sut.accept(record, 'corr-1');
     const again = sut.accept(record, 'corr-1');
 
-    expect(shown && sut.describe(shown)).toBe(`#1 ${record.reference} P2 new form/bug (due in 240 min) Export fails [technical request]`);
+    expect(shown && sut.describe(shown)).toBe(
+      `#1 ${record.reference} P2 new form/bug (due in 240 min) Export fails [technical request]`,
+    );
     expect(again).toBeUndefined();
   });
 
@@ -46,7 +48,13 @@ describe(AgentDesk.name, () => {
     const reply = sut.command('reply #1 We are on it, the export works again');
     const resolve = sut.command('resolve #1');
 
-    expect(claim.lifecycle).toMatchObject({ ticketId: record.ticketId, event: 'claimed', actor: 'agent-7', at: NOW.toISOString(), note: null });
+    expect(claim.lifecycle).toMatchObject({
+      ticketId: record.ticketId,
+      event: 'claimed',
+      actor: 'agent-7',
+      at: NOW.toISOString(),
+      note: null,
+    });
     expect(claim.correlationId).toBe('corr-1');
     expect(reply.lifecycle).toMatchObject({ event: 'replied', note: 'We are on it, the export works again' });
     expect(resolve.lifecycle).toMatchObject({ event: 'resolved' });

@@ -43,7 +43,10 @@ const HELP = [
 ].join('\n');
 
 const TRANSITIONS: Readonly<
-  Record<'claim' | 'reply' | 'resolve' | 'reopen', { readonly from: readonly DeskStatus[]; readonly to: DeskStatus; readonly event: LifecycleEvent }>
+  Record<
+    'claim' | 'reply' | 'resolve' | 'reopen',
+    { readonly from: readonly DeskStatus[]; readonly to: DeskStatus; readonly event: LifecycleEvent }
+  >
 > = {
   claim: { from: ['new'], to: 'claimed', event: 'claimed' },
   reply: { from: ['new', 'claimed', 'replied'], to: 'replied', event: 'replied' },
@@ -69,7 +72,12 @@ export class AgentDesk {
     if (!result.ok) return undefined;
     const queued = result.value;
     if (queued.queue !== this.options.queue) return undefined;
-    if (this.options.psmId !== undefined && queued.assignee !== null && queued.assignee !== undefined && queued.assignee !== this.options.psmId)
+    if (
+      this.options.psmId !== undefined &&
+      queued.assignee !== null &&
+      queued.assignee !== undefined &&
+      queued.assignee !== this.options.psmId
+    )
       return undefined;
     if (this.tickets.some((ticket) => ticket.ticketId === queued.ticketId)) return undefined;
     const ticket: DeskTicket = {
@@ -110,7 +118,12 @@ export class AgentDesk {
       case 'exit':
         return { output: 'bye', quit: true };
       case 'list':
-        return { output: this.tickets.length === 0 ? 'no tickets yet' : this.tickets.map((ticket) => this.describe(ticket)).join('\n') };
+        return {
+          output:
+            this.tickets.length === 0
+              ? 'no tickets yet'
+              : this.tickets.map((ticket) => this.describe(ticket)).join('\n'),
+        };
       case 'claim':
       case 'reply':
       case 'resolve':
@@ -124,7 +137,9 @@ export class AgentDesk {
   private find(target: string): DeskTicket | undefined {
     if (/^#\d+$/.test(target)) return this.tickets[Number(target.slice(1)) - 1];
     const wanted = target.toUpperCase();
-    return this.tickets.find((ticket) => ticket.reference.toUpperCase() === wanted || ticket.ticketId.toUpperCase() === wanted);
+    return this.tickets.find(
+      (ticket) => ticket.reference.toUpperCase() === wanted || ticket.ticketId.toUpperCase() === wanted,
+    );
   }
 
   private transition(action: keyof typeof TRANSITIONS, target: string, text: string): CommandOutcome {
@@ -132,7 +147,8 @@ export class AgentDesk {
     const ticket = this.find(target);
     if (!ticket) return { output: `no ticket ${target} in this session; try list` };
     const rule = TRANSITIONS[action];
-    if (!rule.from.includes(ticket.status)) return { output: `${ticket.reference} is ${ticket.status}: cannot ${action} it` };
+    if (!rule.from.includes(ticket.status))
+      return { output: `${ticket.reference} is ${ticket.status}: cannot ${action} it` };
     if (action === 'reply' && !text) return { output: 'a reply needs its text: reply <ref|#n> <text>' };
     const payload = {
       ticketId: ticket.ticketId,
@@ -143,8 +159,13 @@ export class AgentDesk {
       note: text || null,
     };
     const validation = validatePayload(TicketLifecyclePayload, payload);
-    if (!validation.ok) return { output: `refused: ${validation.errors.map((error) => `${error.field} ${error.code}`).join(', ')}` };
+    if (!validation.ok)
+      return { output: `refused: ${validation.errors.map((error) => `${error.field} ${error.code}`).join(', ')}` };
     ticket.status = rule.to;
-    return { output: `${ticket.reference} ${rule.event}`, lifecycle: validation.value, correlationId: ticket.correlationId };
+    return {
+      output: `${ticket.reference} ${rule.event}`,
+      lifecycle: validation.value,
+      correlationId: ticket.correlationId,
+    };
   }
 }

@@ -10,14 +10,16 @@ const POSTGRES_TEST_IMAGE = process.env['INFRA_POSTGRES_IMAGE'] ?? 'postgres:16'
 
 /** docker-compose.yml publishes these on the host. */
 export const COMPOSE_KAFKA_BROKERS = ['127.0.0.1:9092'];
-export const composePostgresUrl = (database: string): string => `postgres://postgres:postgres@127.0.0.1:5432/${database}`;
+export const composePostgresUrl = (database: string): string =>
+  `postgres://postgres:postgres@127.0.0.1:5432/${database}`;
 
 let dockerAnswersCache: boolean | undefined;
 
 /** A Docker engine answers `docker info` within a few seconds (and INFRA_SKIP_DOCKER is not 1). */
 export function dockerAvailable(): boolean {
   if (process.env['INFRA_SKIP_DOCKER'] === '1') return false;
-  dockerAnswersCache ??= runCommand('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 5_000 }).status === 0;
+  dockerAnswersCache ??=
+    runCommand('docker', ['info', '--format', '{{.ServerVersion}}'], { timeoutMs: 5_000 }).status === 0;
   return dockerAnswersCache;
 }
 
@@ -39,7 +41,8 @@ export function composeUp(service: string): void {
 
 export function composeStop(service: string): void {
   const result = runCommand('docker', ['compose', '-f', composeFile(), 'stop', service], { timeoutMs: 120_000 });
-  if (result.status !== 0) throw new InfraError(`Docker: docker compose stop ${service} failed: ${result.stderr.trim()}`);
+  if (result.status !== 0)
+    throw new InfraError(`Docker: docker compose stop ${service} failed: ${result.stderr.trim()}`);
 }
 
 interface Stoppable {
@@ -60,7 +63,9 @@ function containerHandles(): Map<string, Stoppable> {
 /** testcontainers' KafkaContainer (Confluent image, KRaft). Lives as long as this process (Ryuk). */
 export async function startKafkaContainer(): Promise<{ brokers: string[]; containerId: string }> {
   const { KafkaContainer } = await import('@testcontainers/kafka');
-  const container = await new KafkaContainer(KAFKA_TEST_IMAGE).withEnvironment({ KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false' }).start();
+  const container = await new KafkaContainer(KAFKA_TEST_IMAGE)
+    .withEnvironment({ KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false' })
+    .start();
   containerHandles().set(container.getId(), container);
   return { brokers: [`${container.getHost()}:${container.getMappedPort(9093)}`], containerId: container.getId() };
 }

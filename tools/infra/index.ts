@@ -12,7 +12,15 @@ import {
   stopContainer,
 } from './docker.js';
 import { describeError, InfraError } from './errors.js';
-import { brokerClasspathReady, brokerCommandMatch, ensureBrokerClasspath, findJava, localBrokers, mavenFound, startLocalBroker } from './kafka-local.js';
+import {
+  brokerClasspathReady,
+  brokerCommandMatch,
+  ensureBrokerClasspath,
+  findJava,
+  localBrokers,
+  mavenFound,
+  startLocalBroker,
+} from './kafka-local.js';
 import { COMPONENTS, PROFILES, profilePaths, profileSettings, type Component, type Profile } from './layout.js';
 import { ensureDatabase, probePostgres, redactUrl } from './postgres.js';
 import { embeddedCommandMatch, embeddedUrl, orphanEmbeddedPid, startEmbeddedPostgres } from './postgres-embedded.js';
@@ -133,7 +141,11 @@ interface Started {
   readonly owned: OwnedComponent;
 }
 
-async function ensureKafka(profile: Profile, log: (line: string) => void, started: Started[]): Promise<{ brokers: string[]; mode: KafkaMode }> {
+async function ensureKafka(
+  profile: Profile,
+  log: (line: string) => void,
+  started: Started[],
+): Promise<{ brokers: string[]; mode: KafkaMode }> {
   const fromEnv = parseBrokers(process.env['KAFKA_BROKERS']);
   if (fromEnv.length > 0) {
     if (await kafkaAnswers(fromEnv, 5_000)) {
@@ -209,9 +221,14 @@ async function ensureKafka(profile: Profile, log: (line: string) => void, starte
   const mavenNeeded = !brokerClasspathReady();
   const mavenMissing = mavenNeeded && !mavenFound();
   if (!java.runtime || mavenMissing) {
-    const missing = [java.problem, mavenMissing ? 'Maven (mvn) not found' : undefined].filter((part) => part !== undefined);
-    const provide = [java.runtime ? undefined : 'Java 17+', mavenMissing ? 'Maven' : undefined].filter((part) => part !== undefined);
-    const brokersPart = fromEnv.length > 0 ? `no broker answers at KAFKA_BROKERS=${fromEnv.join(',')}` : 'KAFKA_BROKERS not set';
+    const missing = [java.problem, mavenMissing ? 'Maven (mvn) not found' : undefined].filter(
+      (part) => part !== undefined,
+    );
+    const provide = [java.runtime ? undefined : 'Java 17+', mavenMissing ? 'Maven' : undefined].filter(
+      (part) => part !== undefined,
+    );
+    const brokersPart =
+      fromEnv.length > 0 ? `no broker answers at KAFKA_BROKERS=${fromEnv.join(',')}` : 'KAFKA_BROKERS not set';
     throw new InfraError(
       `Kafka: ${brokersPart}, no Docker engine, and ${missing.join(' and ')}: set KAFKA_BROKERS to a running broker, start Docker, or install ${provide.join(' and ')}`,
     );
@@ -226,7 +243,11 @@ async function ensureKafka(profile: Profile, log: (line: string) => void, starte
   return { brokers: parseBrokers(owned.endpoint), mode: 'local' };
 }
 
-async function ensurePostgres(profile: Profile, log: (line: string) => void, started: Started[]): Promise<{ url: string; mode: PostgresMode }> {
+async function ensurePostgres(
+  profile: Profile,
+  log: (line: string) => void,
+  started: Started[],
+): Promise<{ url: string; mode: PostgresMode }> {
   const { databaseName } = profileSettings(profile);
   const fromEnv = process.env['DATABASE_URL'];
   if (fromEnv) {
@@ -235,13 +256,17 @@ async function ensurePostgres(profile: Profile, log: (line: string) => void, sta
       log(`PostgreSQL: using DATABASE_URL=${redactUrl(fromEnv)}${result.created ? ' (database created)' : ''}`);
       return { url: fromEnv, mode: 'external' };
     }
-    log(`PostgreSQL: DATABASE_URL=${redactUrl(fromEnv)} does not answer (${result.reason}); looking for another server`);
+    log(
+      `PostgreSQL: DATABASE_URL=${redactUrl(fromEnv)} does not answer (${result.reason}); looking for another server`,
+    );
   }
 
   const state = readState(profile);
   if (state.postgres) {
     if (await ownedAnswers(state.postgres, postgresEndpointAnswers)) {
-      log(`PostgreSQL: already running at ${redactUrl(state.postgres.endpoint)} (${describeOwned(state.postgres)}, started by this project)`);
+      log(
+        `PostgreSQL: already running at ${redactUrl(state.postgres.endpoint)} (${describeOwned(state.postgres)}, started by this project)`,
+      );
       return { url: state.postgres.endpoint, mode: state.postgres.kind === 'process' ? 'embedded' : 'docker' };
     }
     log(`PostgreSQL: the server recorded in ${profilePaths(profile).stateFile} is gone; forgetting it`);
@@ -320,7 +345,8 @@ export function personalDataRetentionMs(): number {
   const raw = process.env['KAFKA_PERSONAL_DATA_RETENTION_DAYS'];
   if (raw === undefined || raw.trim() === '') return DEFAULT_PERSONAL_DATA_RETENTION_DAYS * DAY_MS;
   const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1) throw new InfraError(`KAFKA_PERSONAL_DATA_RETENTION_DAYS must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(days) || days < 1)
+    throw new InfraError(`KAFKA_PERSONAL_DATA_RETENTION_DAYS must be a positive integer, got '${raw}'`);
   return days * DAY_MS;
 }
 
@@ -334,7 +360,9 @@ export async function ensureContractTopics(brokers: string[], log: (line: string
     clientId: 'support-infra',
     personalDataRetentionMs: personalDataRetentionMs(),
   });
-  log(`Kafka: topics ready (${topics.created.length} created, ${topics.existing.length} already present, ${partitions} partitions for new ones)`);
+  log(
+    `Kafka: topics ready (${topics.created.length} created, ${topics.existing.length} already present, ${partitions} partitions for new ones)`,
+  );
 }
 
 /**
@@ -372,7 +400,9 @@ export async function ensureInfrastructure(options: EnsureInfrastructureOptions)
       // Leave the machine as it was: stop what this call started, keep what was already running.
       for (const entry of started.reverse()) {
         log(`${entry.component}: stopping what this attempt started (${describeOwned(entry.owned)})`);
-        await stopOwned(entry.owned).catch((stopError: unknown) => log(`${entry.component}: ${describeError(stopError)}`));
+        await stopOwned(entry.owned).catch((stopError: unknown) =>
+          log(`${entry.component}: ${describeError(stopError)}`),
+        );
         setOwned(profile, entry.component, undefined);
       }
       throw error;
@@ -437,7 +467,10 @@ export async function infrastructureStatus(): Promise<ComponentStatus[]> {
     for (const component of COMPONENTS) {
       const owned = state[component];
       if (owned) {
-        const running = await ownedAnswers(owned, component === 'kafka' ? kafkaEndpointAnswers : postgresEndpointAnswers);
+        const running = await ownedAnswers(
+          owned,
+          component === 'kafka' ? kafkaEndpointAnswers : postgresEndpointAnswers,
+        );
         const what = owned.kind === 'process' ? (component === 'kafka' ? 'local broker' : 'embedded server') : 'docker';
         statuses.push({
           scope: profile,

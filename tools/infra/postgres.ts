@@ -1,6 +1,7 @@
 import pg from 'pg';
 
-export type PostgresProbe = { readonly ok: true } | { readonly ok: false; readonly missingDatabase: boolean; readonly reason: string };
+export type PostgresProbe =
+  { readonly ok: true } | { readonly ok: false; readonly missingDatabase: boolean; readonly reason: string };
 
 /** Hides the password of a connection URL before it reaches a log line. */
 export function redactUrl(url: string): string {

@@ -11,7 +11,11 @@ export interface CommandResult {
   readonly missing: boolean;
 }
 
-export function runCommand(command: string, args: readonly string[], options: { timeoutMs: number; cwd?: string; stdoutFd?: number }): CommandResult {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { timeoutMs: number; cwd?: string; stdoutFd?: number },
+): CommandResult {
   const result = spawnSync(command, args, {
     cwd: options.cwd,
     timeout: options.timeoutMs,

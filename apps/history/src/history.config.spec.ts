@@ -58,6 +58,8 @@ describe(loadHistoryConfig.name, () => {
     expect(problemsOf({ ...PRODUCTION, HISTORY_APP_DATABASE_URL: PRODUCTION.DATABASE_URL })).toEqual([
       'HISTORY_APP_DATABASE_URL: must log in as another user than DATABASE_URL (the owner could drop the append-only guards)',
     ]);
-    expect(problemsOf({ ...PRODUCTION, HISTORY_APP_DATABASE_URL: '' })).toEqual([expect.stringMatching(/^HISTORY_APP_DATABASE_URL: required in production/)]);
+    expect(problemsOf({ ...PRODUCTION, HISTORY_APP_DATABASE_URL: '' })).toEqual([
+      expect.stringMatching(/^HISTORY_APP_DATABASE_URL: required in production/),
+    ]);
   });
 });

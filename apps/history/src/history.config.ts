@@ -72,11 +72,16 @@ export class HistoryConfig extends DatabaseServiceConfig {
   override crossCheck(): string[] {
     const problems = super.crossCheck();
     if (this.development) return problems;
-    if (this.HISTORY_MASTER_KEY === DEVELOPMENT.historyMasterKey) problems.push('HISTORY_MASTER_KEY: the development key is refused in production');
+    if (this.HISTORY_MASTER_KEY === DEVELOPMENT.historyMasterKey)
+      problems.push('HISTORY_MASTER_KEY: the development key is refused in production');
     if (!this.HISTORY_APP_DATABASE_URL) {
-      problems.push(`HISTORY_APP_DATABASE_URL: required in production (the service logs in as ${HISTORY_APP_ROLE}, DATABASE_URL only migrates)`);
+      problems.push(
+        `HISTORY_APP_DATABASE_URL: required in production (the service logs in as ${HISTORY_APP_ROLE}, DATABASE_URL only migrates)`,
+      );
     } else if (userOf(this.HISTORY_APP_DATABASE_URL) === userOf(this.DATABASE_URL)) {
-      problems.push('HISTORY_APP_DATABASE_URL: must log in as another user than DATABASE_URL (the owner could drop the append-only guards)');
+      problems.push(
+        'HISTORY_APP_DATABASE_URL: must log in as another user than DATABASE_URL (the owner could drop the append-only guards)',
+      );
     }
     return problems;
   }

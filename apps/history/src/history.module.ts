@@ -49,10 +49,10 @@ export async function giveAppRoleTheOwnersPassword(owner: DataSource, ownerUrl: 
   const password = decodeURIComponent(new URL(ownerUrl).password);
   if (!password) return;
   try {
-    const [statement] = await owner.query<{ sql: string }[]>(`SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS sql`, [
-      HISTORY_APP_ROLE,
-      password,
-    ]);
+    const [statement] = await owner.query<{ sql: string }[]>(
+      `SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', $1::text, $2::text) AS sql`,
+      [HISTORY_APP_ROLE, password],
+    );
     if (statement) await owner.query(statement.sql);
   } catch (error) {
     new Logger('HistoryModule').warn(`cannot set the password of ${HISTORY_APP_ROLE}: ${messageOf(error)}`);

@@ -15,5 +15,9 @@ await bootstrapService({
     maxBatchRecords: config.HISTORY_BATCH_RECORDS,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },
-  openApi: { title: 'History', description: 'Tamper-evident audit history of every support ticket event', version: '1' },
+  openApi: {
+    title: 'History',
+    description: 'Tamper-evident audit history of every support ticket event',
+    version: '1',
+  },
 });

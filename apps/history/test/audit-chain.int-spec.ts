@@ -45,7 +45,8 @@ describe('audit chain', () => {
     sut = new AuditService(new AuditRepository(store.dataSource));
     for (let index = 0; index < 3; index += 1) recorded.push(...ticketStory(submittedTicket()));
     recorded.push(consumed(Topics.requestsRejected, rejected()));
-    for (let start = 0; start < recorded.length; start += 5) await store.recorder.record(recorded.slice(start, start + 5));
+    for (let start = 0; start < recorded.length; start += 5)
+      await store.recorder.record(recorded.slice(start, start + 5));
   });
 
   afterEach(async () => {
@@ -66,17 +67,19 @@ describe('audit chain', () => {
   }
 
   async function seqOf(topic: string, index = 0): Promise<string> {
-    const rows = await store.dataSource.query<{ seq: string }[]>(`SELECT seq FROM history.events WHERE topic = $1 ORDER BY seq OFFSET $2 LIMIT 1`, [
-      topic,
-      index,
-    ]);
+    const rows = await store.dataSource.query<{ seq: string }[]>(
+      `SELECT seq FROM history.events WHERE topic = $1 ORDER BY seq OFFSET $2 LIMIT 1`,
+      [topic, index],
+    );
     return rows[0]?.seq ?? 'none';
   }
 
   it('verifies an intact chain of every kind of event, and replaying them all adds nothing', async () => {
     const first = await sut.verify(GLOBAL);
     const replayed = await store.recorder.record(recorded);
-    const events = await store.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM history.events`);
+    const events = await store.dataSource.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM history.events`,
+    );
 
     expect(first).toMatchObject({ ok: true, checked: 19, headSeq: '19' });
     expect(replayed).toBe(0);
@@ -97,38 +100,64 @@ describe('audit chain', () => {
 
   it('does not let the service’s database role change or remove an event', async () => {
     // One at a time: a rejection must meet its expectation before the next statement runs.
-    await expect(store.dataSource.query(`UPDATE history.events SET type = 'forged' WHERE seq = 1`)).rejects.toThrow(/permission denied/);
-    await expect(store.dataSource.query(`DELETE FROM history.events WHERE seq = 1`)).rejects.toThrow(/permission denied/);
+    await expect(store.dataSource.query(`UPDATE history.events SET type = 'forged' WHERE seq = 1`)).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(store.dataSource.query(`DELETE FROM history.events WHERE seq = 1`)).rejects.toThrow(
+      /permission denied/,
+    );
     await expect(store.dataSource.query(`TRUNCATE history.events`)).rejects.toThrow(/permission denied/);
-    await expect(store.dataSource.query(`UPDATE history.chain_head SET last_seq = 1`)).rejects.toThrow(/only moves forward/);
+    await expect(store.dataSource.query(`UPDATE history.chain_head SET last_seq = 1`)).rejects.toThrow(
+      /only moves forward/,
+    );
   });
 
   it('logs in as its own role, which cannot take the owner’s rights back nor drop the guards', async () => {
-    const [who] = await store.dataSource.query<{ session_user: string; current_user: string }[]>(`SELECT session_user, current_user`);
+    const [who] = await store.dataSource.query<{ session_user: string; current_user: string }[]>(
+      `SELECT session_user, current_user`,
+    );
 
     expect(who).toEqual({ session_user: HISTORY_APP_ROLE, current_user: HISTORY_APP_ROLE });
-    await expect(store.dataSource.query(`RESET ROLE; UPDATE history.events SET type = 'forged' WHERE seq = 1`)).rejects.toThrow(/permission denied/);
-    await expect(store.dataSource.query(`ALTER TABLE history.events DISABLE TRIGGER events_append_only`)).rejects.toThrow(/must be owner/);
-    await expect(store.dataSource.query(`DROP TRIGGER events_append_only ON history.events`)).rejects.toThrow(/must be owner/);
+    await expect(
+      store.dataSource.query(`RESET ROLE; UPDATE history.events SET type = 'forged' WHERE seq = 1`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      store.dataSource.query(`ALTER TABLE history.events DISABLE TRIGGER events_append_only`),
+    ).rejects.toThrow(/must be owner/);
+    await expect(store.dataSource.query(`DROP TRIGGER events_append_only ON history.events`)).rejects.toThrow(
+      /must be owner/,
+    );
     await expect(store.dataSource.query(`SET session_replication_role = replica`)).rejects.toThrow(/permission denied/);
   });
 
   it('refuses updates and deletes even to the table owner (append-only trigger)', async () => {
     const attempt = (sql: string): Promise<unknown> => asSuperuser(database.url, (client) => client.query(sql));
 
-    await expect(attempt(`UPDATE history.events SET type = 'forged' WHERE seq = 2`)).rejects.toThrow(/append-only: UPDATE refused/);
+    await expect(attempt(`UPDATE history.events SET type = 'forged' WHERE seq = 2`)).rejects.toThrow(
+      /append-only: UPDATE refused/,
+    );
     await expect(attempt(`DELETE FROM history.events WHERE seq = 2`)).rejects.toThrow(/append-only: DELETE refused/);
     await expect(attempt(`TRUNCATE history.events`)).rejects.toThrow(/append-only: TRUNCATE refused/);
   });
 
   it('names the row a superuser edited', async () => {
     const seq = await seqOf(Topics.ticketsRouted, 1);
-    await tamper(database.url, `UPDATE history.events SET payload = jsonb_set(payload::jsonb, '{priority}', '"P4"')::json WHERE seq = $1`, [seq]);
-    const ceId = (await store.dataSource.query<{ ce_id: string }[]>(`SELECT ce_id FROM history.events WHERE seq = $1`, [seq]))[0]?.ce_id;
+    await tamper(
+      database.url,
+      `UPDATE history.events SET payload = jsonb_set(payload::jsonb, '{priority}', '"P4"')::json WHERE seq = $1`,
+      [seq],
+    );
+    const ceId = (
+      await store.dataSource.query<{ ce_id: string }[]>(`SELECT ce_id FROM history.events WHERE seq = $1`, [seq])
+    )[0]?.ce_id;
 
     const sut1 = await sut.verify(GLOBAL);
 
-    expect(sut1).toMatchObject({ ok: false, checked: Number(seq) - 1, firstBroken: { seq, ceId, problem: 'content-changed' } });
+    expect(sut1).toMatchObject({
+      ok: false,
+      checked: Number(seq) - 1,
+      firstBroken: { seq, ceId, problem: 'content-changed' },
+    });
   });
 
   it('names the row a superuser deleted from the middle', async () => {

@@ -25,10 +25,14 @@ async function dumpHistorySchema(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = await client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'history'`);
+    const tables = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'history'`,
+    );
     const dumps: string[] = [];
     for (const { table_name: table } of tables.rows) {
-      const rows = await client.query<{ row: string }>(`SELECT t::text AS row FROM history.${client.escapeIdentifier(table)} t`);
+      const rows = await client.query<{ row: string }>(
+        `SELECT t::text AS row FROM history.${client.escapeIdentifier(table)} t`,
+      );
       dumps.push(...rows.rows.map((row) => row.row));
     }
     return dumps.join('\n');
@@ -48,8 +52,15 @@ describe(ErasureService.name, () => {
   beforeAll(async () => {
     database = await isolatedDatabase(testDatabaseUrl(), 'history_erasure');
     store = await openHistoryStore(database.url);
-    publisher = new EventPublisher(createKafka({ brokers: testBrokers(), clientId: 'erasure-test' }), { source: '/support/history' });
-    sut = new ErasureService(new ErasureRepository(store.dataSource, store.vault), store.history, publisher, store.vault);
+    publisher = new EventPublisher(createKafka({ brokers: testBrokers(), clientId: 'erasure-test' }), {
+      source: '/support/history',
+    });
+    sut = new ErasureService(
+      new ErasureRepository(store.dataSource, store.vault),
+      store.history,
+      publisher,
+      store.vault,
+    );
     tickets = new TicketsService(store.tickets, store.vault);
     audit = new AuditService(new AuditRepository(store.dataSource));
   });
@@ -88,13 +99,23 @@ describe(ErasureService.name, () => {
       [Topics.subjectsErased, outcome.erasureId],
     );
 
-    expect(before.personalData).toMatchObject({ status: 'present', subject: `Subject ${secret}`, message: `Message ${secret}`, requester: { email } });
+    expect(before.personalData).toMatchObject({
+      status: 'present',
+      subject: `Subject ${secret}`,
+      message: `Message ${secret}`,
+      requester: { email },
+    });
     expect(outcome).toMatchObject({ tickets: 2 });
     expect(outcome.keysDestroyed).toBeGreaterThanOrEqual(1);
     expect(after.personalData).toMatchObject({ status: 'erased', requester: null, subject: null, message: null });
     expect(after.personalData.erasedAt).toBe(outcome.erasedAt);
     expect(after.timeline.map((entry) => entry.topic)).toEqual(before.timeline.map((entry) => entry.topic));
-    expect(after).toMatchObject({ status: before.status, queue: before.queue, priority: before.priority, firstResponseAt: before.firstResponseAt });
+    expect(after).toMatchObject({
+      status: before.status,
+      queue: before.queue,
+      priority: before.priority,
+      firstResponseAt: before.firstResponseAt,
+    });
     expect(untouched.personalData).toMatchObject({ status: 'present', requester: { email: 'other@example.org' } });
     expect(statsAfter.total).toBe(statsBefore.total);
     expect(statsAfter.personalDataErased).toBe(2);
@@ -102,12 +123,16 @@ describe(ErasureService.name, () => {
     expect(verify).toMatchObject({ ok: true });
     expect(recorded).toHaveLength(1);
     expect(recorded[0]?.payload).toMatchObject({ requestedBy: 'dpo-1' });
-    expect([...((recorded[0]?.payload.ticketIds as string[] | undefined) ?? [])].sort()).toEqual(theirs.map((ticket) => ticket.ticketId).sort());
+    expect([...((recorded[0]?.payload.ticketIds as string[] | undefined) ?? [])].sort()).toEqual(
+      theirs.map((ticket) => ticket.ticketId).sort(),
+    );
   });
 
   it('also erases free-text notes about the ticket, and stays erased when repeated', async () => {
     const userId = `user-${randomUUID()}`;
-    const ticket = submittedTicket({ requester: { userId, orgId: 'org-erase', email: 'note-owner@example.org', name: 'Noé Owner' } });
+    const ticket = submittedTicket({
+      requester: { userId, orgId: 'org-erase', email: 'note-owner@example.org', name: 'Noé Owner' },
+    });
     await store.recorder.record(ticketStory(ticket));
 
     const first = await sut.erase(DPO, userId);
@@ -140,8 +165,12 @@ describe(ErasureService.name, () => {
     await store.recorder.record(ticketStory(submittedTicket({ requester: requester('org-a') })));
     await store.recorder.record(ticketStory(submittedTicket({ requester: requester('org-b') })));
 
-    const fromA = await sut.erase({ kind: 'organisation', orgId: 'org-a', actor: 'po-a' }, userId).catch((error: unknown) => error);
-    const fromC = await sut.erase({ kind: 'organisation', orgId: 'org-c', actor: 'po-c' }, userId).catch((error: unknown) => error);
+    const fromA = await sut
+      .erase({ kind: 'organisation', orgId: 'org-a', actor: 'po-a' }, userId)
+      .catch((error: unknown) => error);
+    const fromC = await sut
+      .erase({ kind: 'organisation', orgId: 'org-c', actor: 'po-c' }, userId)
+      .catch((error: unknown) => error);
 
     expect(fromA).toMatchObject({ status: 403, code: 'SUBJECT_OF_OTHER_ORGANISATION' });
     expect(fromC).toMatchObject({ status: 404, code: 'SUBJECT_NOT_FOUND' });
@@ -151,7 +180,12 @@ describe(ErasureService.name, () => {
     it('keeps a late event of an erased subject unreadable: a queue copy, a note, a new ticket', async () => {
       const secret = `Late-${randomUUID().slice(0, 8)}`;
       const userId = `user-${secret}`;
-      const requester = { userId, orgId: 'org-erase', email: `${secret.toLowerCase()}@example.org`, name: `Name ${secret}` };
+      const requester = {
+        userId,
+        orgId: 'org-erase',
+        email: `${secret.toLowerCase()}@example.org`,
+        name: `Name ${secret}`,
+      };
       const ticket = submittedTicket({ message: `First ${secret}`, requester });
       const story = ticketStory(ticket);
       await store.recorder.record(story.slice(0, 2));
@@ -171,7 +205,12 @@ describe(ErasureService.name, () => {
 
     it('keeps an erased subject erased in a store rebuilt from the topics', async () => {
       const secret = `Rebuilt-${randomUUID().slice(0, 8)}`;
-      const requester = { userId: null, orgId: 'org-erase', email: `${secret.toLowerCase()}@example.org`, name: `Name ${secret}` };
+      const requester = {
+        userId: null,
+        orgId: 'org-erase',
+        email: `${secret.toLowerCase()}@example.org`,
+        name: `Name ${secret}`,
+      };
       const ticket = submittedTicket({ channel: 'email', subject: `Subject ${secret}`, requester });
       await store.recorder.record(ticketStory(ticket));
       await sut.erase(DPO, requester.email);
@@ -215,13 +254,18 @@ describe(ErasureService.name, () => {
       expect(outcome.subjects).toEqual([userId, address]);
       expect(outcome.tickets).toBe(2);
       expect([...outcome.ticketReferences].sort()).toEqual([chat.reference, mail.reference].sort());
-      expect((await tickets.getTicket(AUDITOR, mail.ticketId)).personalData).toMatchObject({ status: 'erased', message: null });
+      expect((await tickets.getTicket(AUDITOR, mail.ticketId)).personalData).toMatchObject({
+        status: 'erased',
+        message: null,
+      });
       expect((await dumpHistorySchema(database.url)).toLowerCase()).not.toContain(secret.toLowerCase());
     });
 
     it('is an event on Kafka, keyed by the pseudonym, naming no one, that other services erase their copies from', async () => {
       const userId = `user-${randomUUID()}`;
-      const ticket = submittedTicket({ requester: { userId, orgId: 'org-erase', email: 'kafka-erasure@example.org', name: 'K' } });
+      const ticket = submittedTicket({
+        requester: { userId, orgId: 'org-erase', email: 'kafka-erasure@example.org', name: 'K' },
+      });
       await store.recorder.record(ticketStory(ticket));
       const client = new KafkaTestClient(testBrokers());
       try {
@@ -229,11 +273,17 @@ describe(ErasureService.name, () => {
 
         const outcome = await sut.erase(DPO, userId);
 
-        await eventually(() => expect(seen.map((record) => record.headers.ce_id)).toContain(outcome.erasureId), { timeoutMs: 15_000 });
+        await eventually(() => expect(seen.map((record) => record.headers.ce_id)).toContain(outcome.erasureId), {
+          timeoutMs: 15_000,
+        });
         const record = seen.find((candidate) => candidate.headers.ce_id === outcome.erasureId);
         expect(record?.key).toBe(store.vault.subjectRef(userId));
         expect(record?.headers.ce_source).toBe('/support/history');
-        expect(JSON.parse(record?.value ?? '{}')).toMatchObject({ erasureId: outcome.erasureId, ticketIds: [ticket.ticketId], requestedBy: 'dpo-1' });
+        expect(JSON.parse(record?.value ?? '{}')).toMatchObject({
+          erasureId: outcome.erasureId,
+          ticketIds: [ticket.ticketId],
+          requestedBy: 'dpo-1',
+        });
         expect(`${record?.key} ${record?.value} ${JSON.stringify(record?.headers)}`).not.toMatch(/kafka-erasure|user-/);
       } finally {
         await client.close();
@@ -242,8 +292,16 @@ describe(ErasureService.name, () => {
 
     it('stores the workspace-testing consent without the requester’s id in clear', async () => {
       const userId = `consent-${randomUUID()}`;
-      const ticket = submittedTicket({ channel: 'form', requester: { userId, orgId: 'org-erase', email: 'consent@example.org', name: 'C' } });
-      await store.recorder.record(ticketStory({ ...ticket, workspaceTesting: { granted: true, grantedBy: userId, recordedAt: ticket.receivedAt } }));
+      const ticket = submittedTicket({
+        channel: 'form',
+        requester: { userId, orgId: 'org-erase', email: 'consent@example.org', name: 'C' },
+      });
+      await store.recorder.record(
+        ticketStory({
+          ...ticket,
+          workspaceTesting: { granted: true, grantedBy: userId, recordedAt: ticket.receivedAt },
+        }),
+      );
 
       const view = await tickets.getTicket(AUDITOR, ticket.ticketId);
 

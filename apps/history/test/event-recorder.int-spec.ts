@@ -9,7 +9,10 @@ import type { IncomingEvent } from '../src/audit/event-sealer.js';
 import { EventRecorder } from '../src/recording/event-recorder.service.js';
 
 function kafkaEvent(topic: string, value: unknown, headers: Record<string, string> = {}): KafkaEvent {
-  return consumed(topic, value, { ...(headers.ce_id ? { id: headers.ce_id } : {}), ...(headers.ce_time ? { time: headers.ce_time } : {}) });
+  return consumed(topic, value, {
+    ...(headers.ce_id ? { id: headers.ce_id } : {}),
+    ...(headers.ce_time ? { time: headers.ce_time } : {}),
+  });
 }
 
 describe(EventRecorder.name, () => {
@@ -47,7 +50,9 @@ describe(EventRecorder.name, () => {
     await sut.record([event]);
 
     const events = await tickets.findEvents(ticket.ticketId);
-    expect(events.map((row) => row.ce_id)).toEqual([deterministicUuid('kafka-record', Topics.ticketsSubmitted, '0', event.offset)]);
+    expect(events.map((row) => row.ce_id)).toEqual([
+      deterministicUuid('kafka-record', Topics.ticketsSubmitted, '0', event.offset),
+    ]);
   });
 
   it('builds the ticket whichever of submitted and routed arrives first', async () => {
@@ -111,15 +116,29 @@ describe(EventRecorder.name, () => {
   });
 
   it('a batch that cannot be stored fails alone: the batches committed with it are stored', async () => {
-    const good = Array.from({ length: 4 }, () => sut.toIncomingEvent(kafkaEvent(Topics.ticketsSubmitted, submittedTicket(), { ce_id: randomUUID() })));
-    const broken = { ...sut.toIncomingEvent(kafkaEvent(Topics.ticketsSubmitted, submittedTicket(), { ce_id: randomUUID() })), occurredAt: 'not a time' };
+    const good = Array.from({ length: 4 }, () =>
+      sut.toIncomingEvent(kafkaEvent(Topics.ticketsSubmitted, submittedTicket(), { ce_id: randomUUID() })),
+    );
+    const broken = {
+      ...sut.toIncomingEvent(kafkaEvent(Topics.ticketsSubmitted, submittedTicket(), { ce_id: randomUUID() })),
+      occurredAt: 'not a time',
+    };
 
-    const outcomes = await Promise.allSettled([good[0], good[1], broken, good[2], good[3]].map((event) => store.history.append([event as IncomingEvent])));
+    const outcomes = await Promise.allSettled(
+      [good[0], good[1], broken, good[2], good[3]].map((event) => store.history.append([event as IncomingEvent])),
+    );
 
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-    const rows = await store.dataSource.query<{ ce_id: string }[]>(`SELECT ce_id FROM history.events WHERE ce_id = ANY($1::text[])`, [
-      [...good, broken].map((event) => event.ceId),
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
     ]);
+    const rows = await store.dataSource.query<{ ce_id: string }[]>(
+      `SELECT ce_id FROM history.events WHERE ce_id = ANY($1::text[])`,
+      [[...good, broken].map((event) => event.ceId)],
+    );
     expect(rows.map((row) => row.ce_id).sort()).toEqual(good.map((event) => event.ceId).sort());
   });
 });

@@ -37,7 +37,8 @@ async function groupCaughtUp(groupId: string): Promise<void> {
       const ends = await admin.fetchTopicOffsets(topic.topic);
       for (const end of ends) {
         const at = topic.partitions.find((partition) => partition.partition === end.partition)?.offset ?? '-1';
-        if (BigInt(end.offset) > 0n && BigInt(at) < BigInt(end.offset)) throw new Error(`${topic.topic}[${end.partition}] at ${at} of ${end.offset}`);
+        if (BigInt(end.offset) > 0n && BigInt(at) < BigInt(end.offset))
+          throw new Error(`${topic.topic}[${end.partition}] at ${at} of ${end.offset}`);
       }
     }
   } finally {
@@ -56,12 +57,19 @@ describe('history HTTP API', () => {
   let startOffsets: Map<TopicName, PartitionOffsets>;
   const tokens: Record<string, string> = {};
 
-  const storyA = ticketStory(submittedTicket({ requester: { userId: `u-a-${suffix}`, orgId: orgA, email: 'a@example.org', name: 'A' } }), {
-    slaDueAt: '2026-11-25T14:00:00.000Z',
-    claimedAt: '2026-11-25T10:30:00.000Z',
+  const storyA = ticketStory(
+    submittedTicket({ requester: { userId: `u-a-${suffix}`, orgId: orgA, email: 'a@example.org', name: 'A' } }),
+    {
+      slaDueAt: '2026-11-25T14:00:00.000Z',
+      claimedAt: '2026-11-25T10:30:00.000Z',
+    },
+  );
+  const overdue = submittedTicket({
+    requester: { userId: `u-late-${suffix}`, orgId: orgA, email: 'late@example.org', name: 'Late' },
   });
-  const overdue = submittedTicket({ requester: { userId: `u-late-${suffix}`, orgId: orgA, email: 'late@example.org', name: 'Late' } });
-  const storyB = ticketStory(submittedTicket({ requester: { userId: `u-b-${suffix}`, orgId: orgB, email: 'b@example.org', name: 'B' } }));
+  const storyB = ticketStory(
+    submittedTicket({ requester: { userId: `u-b-${suffix}`, orgId: orgB, email: 'b@example.org', name: 'B' } }),
+  );
   const ticketA = storyA[0]?.value as { ticketId: string };
   const ticketB = storyB[0]?.value as { ticketId: string };
 
@@ -119,8 +127,14 @@ describe('history HTTP API', () => {
         reference: overdue.reference,
         slaDueAt: '2026-11-25T10:05:00.000Z',
       }),
-      consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticketA.ticketId, event: 'resolved', at: '2026-11-25T12:00:00.000Z' })),
-      consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticketA.ticketId, event: 'reopened', at: '2026-11-25T13:00:00.000Z' })),
+      consumed(
+        Topics.ticketsLifecycle,
+        lifecycleEvent({ ticketId: ticketA.ticketId, event: 'resolved', at: '2026-11-25T12:00:00.000Z' }),
+      ),
+      consumed(
+        Topics.ticketsLifecycle,
+        lifecycleEvent({ ticketId: ticketA.ticketId, event: 'reopened', at: '2026-11-25T13:00:00.000Z' }),
+      ),
       ...storyB,
     ]);
     await eventually(() => groupCaughtUp(group), { timeoutMs: 30_000 });
@@ -133,13 +147,21 @@ describe('history HTTP API', () => {
   });
 
   it('projects every lifecycle transition: last status, first response (a claim counts), SLA verdict', async () => {
-    const view = await json<{ status: string; firstResponseAt: string; slaBreached: boolean; timeline: { topic: string; ruleId?: string }[] }>(
-      `/v1/tickets/${ticketA.ticketId}`,
+    const view = await json<{
+      status: string;
+      firstResponseAt: string;
+      slaBreached: boolean;
+      timeline: { topic: string; ruleId?: string }[];
+    }>(`/v1/tickets/${ticketA.ticketId}`, tokens.global);
+    const late = await json<{ status: string; slaBreached: boolean }>(`/v1/tickets/${overdue.ticketId}`, tokens.global);
+    const breached = await json<{ items: { ticketId: string }[] }>(
+      `/v1/tickets?orgId=${orgA}&slaBreached=true`,
       tokens.global,
     );
-    const late = await json<{ status: string; slaBreached: boolean }>(`/v1/tickets/${overdue.ticketId}`, tokens.global);
-    const breached = await json<{ items: { ticketId: string }[] }>(`/v1/tickets?orgId=${orgA}&slaBreached=true`, tokens.global);
-    const onTime = await json<{ items: { ticketId: string }[] }>(`/v1/tickets?orgId=${orgA}&slaBreached=false`, tokens.global);
+    const onTime = await json<{ items: { ticketId: string }[] }>(
+      `/v1/tickets?orgId=${orgA}&slaBreached=false`,
+      tokens.global,
+    );
 
     expect(view).toMatchObject({ status: 'reopened', firstResponseAt: '2026-11-25T10:30:00.000Z', slaBreached: false });
     expect(view.timeline.map((entry) => entry.topic)).toEqual([
@@ -184,7 +206,10 @@ describe('history HTTP API', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { orgId: string; ticketId: string });
-    const erase = await fetch(`${history.url}/v1/subjects/u-b-${suffix}`, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.officerA}` } });
+    const erase = await fetch(`${history.url}/v1/subjects/u-b-${suffix}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tokens.officerA}` },
+    });
     const eraseAsAuditor = await fetch(`${history.url}/v1/subjects/u-b-${suffix}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${tokens.auditorA}` },
@@ -214,8 +239,14 @@ describe('history HTTP API', () => {
     const officerGlobal = await userToken({ sub: 'po-global', roles: ['privacy-officer:global'] });
     const subject = `nobody-${suffix}@example.org`;
 
-    const noOrg = await fetch(`${history.url}/v1/subjects/${subject}`, { method: 'DELETE', headers: { authorization: `Bearer ${officerNoOrg}` } });
-    const global = await fetch(`${history.url}/v1/subjects/${subject}`, { method: 'DELETE', headers: { authorization: `Bearer ${officerGlobal}` } });
+    const noOrg = await fetch(`${history.url}/v1/subjects/${subject}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${officerNoOrg}` },
+    });
+    const global = await fetch(`${history.url}/v1/subjects/${subject}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${officerGlobal}` },
+    });
 
     expect(noOrg.status).toBe(403);
     expect(((await noOrg.json()) as Problem).code).toBe('ACCESS_ORGANISATION_REQUIRED');
@@ -239,7 +270,10 @@ describe('history HTTP API', () => {
   });
 
   it('says only up or down on /health/ready: no addresses of its dependencies', async () => {
-    const body = (await (await get('/health/ready', undefined)).json()) as { status: string; checks: Record<string, Record<string, unknown>> };
+    const body = (await (await get('/health/ready', undefined)).json()) as {
+      status: string;
+      checks: Record<string, Record<string, unknown>>;
+    };
 
     expect(body.status).toBe('ok');
     for (const check of Object.values(body.checks)) expect(Object.keys(check)).toEqual(['status']);
@@ -261,7 +295,11 @@ describe('history HTTP API', () => {
   it('counts what it recorded by topic, its handler latency and its lag on /metrics', async () => {
     const metrics = await (await fetch(`${history.url}/metrics`)).text();
     const recorded = (topic: string): number =>
-      Number(new RegExp(`history_events_recorded_total\\{[^}]*topic="${topic.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+      Number(
+        new RegExp(`history_events_recorded_total\\{[^}]*topic="${topic.replace(/\./g, '\\.')}"[^}]*\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
 
     expect(recorded(Topics.ticketsSubmitted)).toBe(3);
     expect(recorded(Topics.ticketsLifecycle)).toBe(6);

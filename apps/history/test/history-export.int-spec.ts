@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '#contracts';
 import type { KafkaEvent } from '#kafka';
-import { isolatedDatabase, ServiceProcess, startGroupAtEnd, testBrokers, testDatabaseUrl, uniqueSuffix, userToken } from '#testing';
+import {
+  isolatedDatabase,
+  ServiceProcess,
+  startGroupAtEnd,
+  testBrokers,
+  testDatabaseUrl,
+  uniqueSuffix,
+  userToken,
+} from '#testing';
 import type { IsolatedDatabase } from '#testing';
 import { consumed, openHistoryStore } from './history-store.js';
 import type { HistoryStore } from './history-store.js';
@@ -15,7 +23,9 @@ const BATCH = 2_000;
 /** A gauge of the service's own /metrics. */
 async function gauge(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
+  const line = text
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`${name} `) || candidate.startsWith(`${name}{`));
   if (!line) throw new Error(`${name} is not in /metrics`);
   return Number(line.slice(line.lastIndexOf(' ') + 1));
 }
@@ -37,7 +47,16 @@ describe('history export', () => {
         batch.push(
           consumed(
             Topics.notifications,
-            { notificationId: randomUUID(), ticketId, audience: 'support', channel: 'webhook', outcome: 'sent', attempt: 1, error: null, at },
+            {
+              notificationId: randomUUID(),
+              ticketId,
+              audience: 'support',
+              channel: 'webhook',
+              outcome: 'sent',
+              attempt: 1,
+              error: null,
+              at,
+            },
             { id: randomUUID(), time: at },
           ),
         );
@@ -73,9 +92,12 @@ describe('history export', () => {
       }
     })();
 
-    const response = await fetch(`${history.url}/v1/export?format=ndjson&from=2031-01-01T00:00:00Z&to=2032-01-01T00:00:00Z`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await fetch(
+      `${history.url}/v1/export?format=ndjson&from=2031-01-01T00:00:00Z&to=2032-01-01T00:00:00Z`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
     if (!reader) throw new Error('no body');
     const decoder = new TextDecoder();

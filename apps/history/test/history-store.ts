@@ -54,7 +54,11 @@ export function asRole(url: string, role: string): string {
 let offset = Date.now() * 1000;
 
 /** A consumed record as the transport hands it over; `ce_id` random unless given. */
-export function consumed(topic: string, value: unknown, cloudEvent: { id?: string; time?: string; type?: string } = { id: randomUUID() }): KafkaEvent {
+export function consumed(
+  topic: string,
+  value: unknown,
+  cloudEvent: { id?: string; time?: string; type?: string } = { id: randomUUID() },
+): KafkaEvent {
   offset += 1;
   return {
     topic,
@@ -73,7 +77,10 @@ export function consumed(topic: string, value: unknown, cloudEvent: { id?: strin
  * Everything history records about one ticket, in pipeline order: submitted, routed, its queue
  * event, a claim with a private note, a reply, and the requester's notification.
  */
-export function ticketStory(ticket: TicketSubmittedPayload, options: { slaDueAt?: string; claimedAt?: string; repliedAt?: string } = {}): KafkaEvent[] {
+export function ticketStory(
+  ticket: TicketSubmittedPayload,
+  options: { slaDueAt?: string; claimedAt?: string; repliedAt?: string } = {},
+): KafkaEvent[] {
   const routed = routedTicket({
     ticketId: ticket.ticketId,
     reference: ticket.reference,
@@ -111,7 +118,14 @@ export function ticketStory(ticket: TicketSubmittedPayload, options: { slaDueAt?
         note: `called ${ticket.requester.name ?? 'them'} back`,
       }),
     ),
-    consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticket.ticketId, event: 'replied', at: options.repliedAt ?? '2026-11-25T11:30:00.000Z' })),
+    consumed(
+      Topics.ticketsLifecycle,
+      lifecycleEvent({
+        ticketId: ticket.ticketId,
+        event: 'replied',
+        at: options.repliedAt ?? '2026-11-25T11:30:00.000Z',
+      }),
+    ),
     consumed(Topics.notifications, {
       notificationId: randomUUID(),
       ticketId: ticket.ticketId,

@@ -40,7 +40,14 @@ describe('history store upgrade to the audit chain', () => {
     await runMigrations(legacy, HISTORY_MIGRATIONS_TABLE);
     const insert = `INSERT INTO history.events (seq, ce_id, ticket_id, topic, type, occurred_at, kafka_partition, kafka_offset, payload) VALUES ($1, $2, $3, $4, 'legacy', $5, 0, $1, $6)`;
     // Sequence values lost to rolled-back transactions leave gaps: the upgrade closes them.
-    await legacy.query(insert, [3, randomUUID(), ticket.ticketId, Topics.ticketsSubmitted, ticket.receivedAt, JSON.stringify(ticket)]);
+    await legacy.query(insert, [
+      3,
+      randomUUID(),
+      ticket.ticketId,
+      Topics.ticketsSubmitted,
+      ticket.receivedAt,
+      JSON.stringify(ticket),
+    ]);
     await legacy.query(insert, [
       7,
       randomUUID(),
@@ -56,13 +63,24 @@ describe('history store upgrade to the audit chain', () => {
     await legacy.destroy();
 
     store = await openHistoryStore(database.url);
-    const verify = await new AuditService(new AuditRepository(store.dataSource)).verify({ kind: 'global', actor: 'auditor' });
+    const verify = await new AuditService(new AuditRepository(store.dataSource)).verify({
+      kind: 'global',
+      actor: 'auditor',
+    });
     const rows = await store.dataSource.query<{ seq: string; payload: unknown; personal_data: Buffer | null }[]>(
       `SELECT seq, payload, personal_data FROM history.events ORDER BY seq`,
     );
-    const view = await new TicketsService(store.tickets, store.vault).getTicket({ kind: 'global', actor: 'auditor' }, ticket.ticketId);
-    await store.recorder.record([consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticket.ticketId, event: 'resolved' }))]);
-    const continued = await new AuditService(new AuditRepository(store.dataSource)).verify({ kind: 'global', actor: 'auditor' });
+    const view = await new TicketsService(store.tickets, store.vault).getTicket(
+      { kind: 'global', actor: 'auditor' },
+      ticket.ticketId,
+    );
+    await store.recorder.record([
+      consumed(Topics.ticketsLifecycle, lifecycleEvent({ ticketId: ticket.ticketId, event: 'resolved' })),
+    ]);
+    const continued = await new AuditService(new AuditRepository(store.dataSource)).verify({
+      kind: 'global',
+      actor: 'auditor',
+    });
 
     expect(verify).toMatchObject({ ok: true, checked: 2, headSeq: '2' });
     expect(rows.map((row) => row.seq)).toEqual(['1', '2']);

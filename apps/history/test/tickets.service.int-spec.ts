@@ -48,7 +48,12 @@ describe(TicketsService.name, () => {
   });
 
   it('filters by channel and reception time', async () => {
-    const page = await sut.listTickets(GLOBAL, { orgId, channel: 'email', from: '2026-10-02T00:00:00Z', to: '2026-10-04T00:00:00Z' });
+    const page = await sut.listTickets(GLOBAL, {
+      orgId,
+      channel: 'email',
+      from: '2026-10-02T00:00:00Z',
+      to: '2026-10-04T00:00:00Z',
+    });
 
     expect(page.items.map((item) => item.ticketId)).toEqual([ticketIds[1]]);
     expect(page.items[0]).toMatchObject({ channel: 'email', orgId, status: 'received' });

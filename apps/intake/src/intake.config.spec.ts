@@ -8,7 +8,9 @@ const PRODUCTION = {
   AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
   AUTH_JWT_ISSUER: 'https://idp.example.com',
   AUTH_JWT_AUDIENCE: 'support',
-  INTAKE_API_KEYS: JSON.stringify([{ name: 'phone-desk-app', sha256: createHash('sha256').update('a real key').digest('hex'), channels: ['phone'] }]),
+  INTAKE_API_KEYS: JSON.stringify([
+    { name: 'phone-desk-app', sha256: createHash('sha256').update('a real key').digest('hex'), channels: ['phone'] },
+  ]),
 } as const;
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -71,7 +73,13 @@ describe(loadIntakeConfig.name, () => {
   });
 
   it('refuses the development secret and an http key set in production', () => {
-    expect(problemsOf({ ...PRODUCTION, AUTH_JWT_SECRET: DEVELOPMENT.jwt.secret, AUTH_JWKS_URL: 'http://idp.example.com/jwks' })).toEqual([
+    expect(
+      problemsOf({
+        ...PRODUCTION,
+        AUTH_JWT_SECRET: DEVELOPMENT.jwt.secret,
+        AUTH_JWKS_URL: 'http://idp.example.com/jwks',
+      }),
+    ).toEqual([
       'AUTH_JWKS_URL: must be an https:// URL in production',
       'AUTH_JWT_SECRET: the development secret is refused in production',
     ]);

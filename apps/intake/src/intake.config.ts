@@ -65,7 +65,8 @@ export class IntakeConfig extends DatabaseServiceConfig {
     if (!parsed.ok) return [...problems, ...parsed.problems];
     if (this.development) return problems;
     // The parsed value, not the raw text: an empty or blank setting must not slip through.
-    if (parsed.value.length === 0) problems.push('INTAKE_API_KEYS: must list the upstream keys in production (none given)');
+    if (parsed.value.length === 0)
+      problems.push('INTAKE_API_KEYS: must list the upstream keys in production (none given)');
     if (parsed.value.some((entry) => entry.digest.toString('hex') === DEVELOPMENT.upstreamApiKeySha256)) {
       problems.push('INTAKE_API_KEYS: the development key is refused in production');
     }

@@ -1,6 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, kafkaSettings } from '#platform';
+import {
+  DatabaseHealthIndicator,
+  DatabaseModule,
+  KafkaHealthIndicator,
+  KafkaModule,
+  PlatformModule,
+  kafkaSettings,
+} from '#platform';
 import { CredentialsService } from './auth/credentials.service.js';
 import { IdempotencyPurger } from './idempotency/idempotency-purger.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
@@ -30,7 +37,12 @@ export class IntakeModule {
           lingerMs: config.KAFKA_LINGER_MS,
           sendTimeoutMs: config.INTAKE_PUBLISH_TIMEOUT_MS,
         }),
-        DatabaseModule.forRoot({ url: config.DATABASE_URL, entities: [], migrations: INTAKE_MIGRATIONS, migrationsTableName: 'intake_migrations' }),
+        DatabaseModule.forRoot({
+          url: config.DATABASE_URL,
+          entities: [],
+          migrations: INTAKE_MIGRATIONS,
+          migrationsTableName: 'intake_migrations',
+        }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
       controllers: [RequestsController, UpstreamRequestsConsumer, SubjectErasuresConsumer],

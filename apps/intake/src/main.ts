@@ -15,5 +15,9 @@ await bootstrapService({
     groupId: ConsumerGroups.intake,
     ...consumerSettings(config),
   },
-  openApi: { title: 'Intake', description: 'The front door for chat, support form, phone desk and email requests', version: '1' },
+  openApi: {
+    title: 'Intake',
+    description: 'The front door for chat, support form, phone desk and email requests',
+    version: '1',
+  },
 });

@@ -39,7 +39,12 @@ const CASES: readonly HostileCase[] = [
   { name: 'a numeric channel', body: email({ channel: 3 }), status: 400, field: 'channel' },
   { name: 'no message', body: email({ message: undefined }), status: 400, field: 'message' },
   { name: 'an empty message', body: email({ message: '' }), status: 400, field: 'message' },
-  { name: 'a message of 10,001 characters', body: email({ message: 'a'.repeat(10_001) }), status: 400, field: 'message' },
+  {
+    name: 'a message of 10,001 characters',
+    body: email({ message: 'a'.repeat(10_001) }),
+    status: 400,
+    field: 'message',
+  },
   { name: 'a subject of 201 characters', body: email({ subject: 's'.repeat(201) }), status: 400, field: 'subject' },
   { name: 'a numeric message', body: email({ message: 12 }), status: 400, field: 'message' },
   { name: 'a boolean message', body: email({ message: true }), status: 400, field: 'message' },
@@ -48,8 +53,19 @@ const CASES: readonly HostileCase[] = [
   { name: 'an unknown locale', body: email({ locale: 'de' }), status: 400, field: 'locale' },
   { name: 'an unknown field', body: email({ priority: 'P1' }), status: 400, field: 'priority' },
   { name: 'an unknown request type', body: email({ requestType: 'question' }), status: 400, field: 'requestType' },
-  { name: 'a form without request type', body: { channel: 'form', message: 'Export fails' }, auth: 'user', status: 400, field: 'requestType' },
-  { name: 'workspace consent on email', body: email({ allowWorkspaceTesting: false }), status: 400, field: 'allowWorkspaceTesting' },
+  {
+    name: 'a form without request type',
+    body: { channel: 'form', message: 'Export fails' },
+    auth: 'user',
+    status: 400,
+    field: 'requestType',
+  },
+  {
+    name: 'workspace consent on email',
+    body: email({ allowWorkspaceTesting: false }),
+    status: 400,
+    field: 'allowWorkspaceTesting',
+  },
   {
     name: 'a textual workspace consent on form',
     body: { channel: 'form', requestType: 'bug', message: 'x', allowWorkspaceTesting: 'yes' },
@@ -58,9 +74,24 @@ const CASES: readonly HostileCase[] = [
     field: 'allowWorkspaceTesting',
   },
   { name: 'email without requester', body: email({ requester: undefined }), status: 400, field: 'requester' },
-  { name: 'an invalid requester email', body: email({ requester: { email: 'not-an-email' } }), status: 400, field: 'requester.email' },
-  { name: 'a requester that is a string', body: email({ requester: 'someone@example.org' }), status: 400, field: 'requester' },
-  { name: 'an unknown requester field', body: email({ requester: { email: 'a@example.org', role: 'admin' } }), status: 400, field: 'requester.role' },
+  {
+    name: 'an invalid requester email',
+    body: email({ requester: { email: 'not-an-email' } }),
+    status: 400,
+    field: 'requester.email',
+  },
+  {
+    name: 'a requester that is a string',
+    body: email({ requester: 'someone@example.org' }),
+    status: 400,
+    field: 'requester',
+  },
+  {
+    name: 'an unknown requester field',
+    body: email({ requester: { email: 'a@example.org', role: 'admin' } }),
+    status: 400,
+    field: 'requester.role',
+  },
   {
     name: 'a requester name of 201 characters',
     body: email({ requester: { email: 'a@example.org', name: 'n'.repeat(201) } }),
@@ -81,7 +112,12 @@ const CASES: readonly HostileCase[] = [
     status: 400,
     field: '__proto__',
   },
-  { name: 'a constructor key', body: email({ constructor: { prototype: { polluted: true } } }), status: 400, field: 'constructor' },
+  {
+    name: 'a constructor key',
+    body: email({ constructor: { prototype: { polluted: true } } }),
+    status: 400,
+    field: 'constructor',
+  },
   {
     name: 'a nested __proto__ key',
     body: '{"channel":"email","message":"x","requester":{"email":"a@example.org","__proto__":{"x":1}}}',
@@ -134,16 +170,46 @@ const CASES: readonly HostileCase[] = [
   { name: 'an empty body', body: '', raw: true, status: 400 },
   { name: 'a message that is only HTML tags', body: email({ message: '<p><br></p>' }), status: 400, field: 'message' },
   { name: 'a body over 64 KiB', body: email({ message: 'a'.repeat(70_000) }), status: 413 },
-  { name: 'a text/plain body', body: 'channel=email', raw: true, headers: { 'content-type': 'text/plain' }, status: 415 },
-  { name: 'a form-urlencoded body', body: 'channel=email&message=x', raw: true, headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
+  {
+    name: 'a text/plain body',
+    body: 'channel=email',
+    raw: true,
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+  },
+  {
+    name: 'a form-urlencoded body',
+    body: 'channel=email&message=x',
+    raw: true,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+  },
   { name: 'an XML body', body: '<request/>', raw: true, headers: { 'content-type': 'application/xml' }, status: 415 },
   { name: 'email with a user token instead of an API key', body: email(), auth: 'user', status: 401 },
   { name: 'email with the phone app key', body: email(), auth: 'phone', status: 403 },
   { name: 'phone with the email gateway key', body: email({ channel: 'phone' }), auth: 'gateway', status: 403 },
-  { name: 'email with an unknown API key', body: email(), headers: { 'x-api-key': 'guessed-key' }, auth: 'none', status: 401 },
+  {
+    name: 'email with an unknown API key',
+    body: email(),
+    headers: { 'x-api-key': 'guessed-key' },
+    auth: 'none',
+    status: 401,
+  },
   { name: 'chat without a token', body: { channel: 'chat', message: 'hi' }, auth: 'none', status: 401 },
-  { name: 'an Idempotency-Key of 300 characters', body: email(), headers: { 'idempotency-key': 'k'.repeat(300) }, status: 400, field: 'Idempotency-Key' },
-  { name: 'an Idempotency-Key with spaces', body: email(), headers: { 'idempotency-key': 'my key' }, status: 400, field: 'Idempotency-Key' },
+  {
+    name: 'an Idempotency-Key of 300 characters',
+    body: email(),
+    headers: { 'idempotency-key': 'k'.repeat(300) },
+    status: 400,
+    field: 'Idempotency-Key',
+  },
+  {
+    name: 'an Idempotency-Key with spaces',
+    body: email(),
+    headers: { 'idempotency-key': 'my key' },
+    status: 400,
+    field: 'Idempotency-Key',
+  },
 ];
 
 describe('POST /v1/requests with malformed or hostile input', () => {
@@ -151,7 +217,11 @@ describe('POST /v1/requests with malformed or hostile input', () => {
   let token: string;
 
   beforeAll(async () => {
-    intake = new ServiceProcess('intake', { KAFKA_BROKERS: testBrokers().join(','), DATABASE_URL: testDatabaseUrl(), INTAKE_API_KEYS: TEST_API_KEYS });
+    intake = new ServiceProcess('intake', {
+      KAFKA_BROKERS: testBrokers().join(','),
+      DATABASE_URL: testDatabaseUrl(),
+      INTAKE_API_KEYS: TEST_API_KEYS,
+    });
     await intake.start();
     token = await userToken({ sub: 'user-hostile', org: 'org-1' });
   });
@@ -190,7 +260,11 @@ describe('POST /v1/requests with malformed or hostile input', () => {
   describe('bearer tokens', () => {
     const chat = JSON.stringify({ channel: 'chat', message: 'hello' });
     const post = (authorization: string): Promise<Response> =>
-      fetch(`${intake.url}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: chat });
+      fetch(`${intake.url}/v1/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: chat,
+      });
     const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
     it.each([
@@ -202,7 +276,10 @@ describe('POST /v1/requests with malformed or hostile input', () => {
       { name: 'wrong audience', token: () => userToken({ sub: 'u' }, { audience: 'another-api' }) },
       { name: 'wrong issuer', token: () => userToken({ sub: 'u' }, { issuer: 'someone-else' }) },
       { name: 'expired', token: () => userToken({ sub: 'u' }, { expiresIn: '-1m' }) },
-      { name: 'wrong key', token: () => userToken({ sub: 'u' }, { secret: 'another-secret-another-secret-0123456789' }) },
+      {
+        name: 'wrong key',
+        token: () => userToken({ sub: 'u' }, { secret: 'another-secret-another-secret-0123456789' }),
+      },
       {
         name: 'RS256 instead of HS256 (algorithm confusion)',
         token: async () => {
@@ -242,7 +319,10 @@ describe('POST /v1/requests with malformed or hostile input', () => {
   it('publishes its OpenAPI document with an example per channel', async () => {
     const response = await fetch(`${intake.url}/docs/openapi.json`);
     const document = (await response.json()) as {
-      paths: Record<string, { post?: { requestBody?: { content: Record<string, { examples?: Record<string, unknown> }> } } }>;
+      paths: Record<
+        string,
+        { post?: { requestBody?: { content: Record<string, { examples?: Record<string, unknown> }> } } }
+      >;
     };
 
     const examples = document.paths['/v1/requests']?.post?.requestBody?.content['application/json']?.examples ?? {};

@@ -5,7 +5,17 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { Topics, deterministicUuid, topicSpec } from '#contracts';
 import { ProblemDetailsFilter } from '#platform';
-import { KafkaTestClient, ServiceProcess, eventually, freePort, subjectErased, testBrokers, testDatabaseUrl, upstreamRequest, userToken } from '#testing';
+import {
+  KafkaTestClient,
+  ServiceProcess,
+  eventually,
+  freePort,
+  subjectErased,
+  testBrokers,
+  testDatabaseUrl,
+  upstreamRequest,
+  userToken,
+} from '#testing';
 import type { ReadRecord } from '#testing';
 import { loadIntakeConfig } from '../src/intake.config.js';
 import { IntakeModule } from '../src/intake.module.js';
@@ -31,7 +41,11 @@ function emailBody(message: string): string {
 }
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': GATEWAY_KEY, ...headers }, body });
+  return fetch(`${url}/v1/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': GATEWAY_KEY, ...headers },
+    body,
+  });
 }
 
 async function sql<T = unknown>(text: string, parameters: unknown[] = []): Promise<T[]> {
@@ -88,7 +102,11 @@ describe('Intake against the real broker and database', () => {
     it('treats the same body with its keys in another order as the same body', async () => {
       const key = randomUUID();
       const one = JSON.stringify({ channel: 'email', message: 'Order of keys', requester: { email: 'a@example.org' } });
-      const other = JSON.stringify({ requester: { email: 'a@example.org' }, message: 'Order of keys', channel: 'email' });
+      const other = JSON.stringify({
+        requester: { email: 'a@example.org' },
+        message: 'Order of keys',
+        channel: 'email',
+      });
 
       const a = (await (await post(first.url, one, { 'idempotency-key': key })).json()) as Accepted;
       const b = (await (await post(second.url, other, { 'idempotency-key': key })).json()) as Accepted;
@@ -123,7 +141,9 @@ describe('Intake against the real broker and database', () => {
       const body = emailBody('many at once');
 
       const responses = await Promise.all(
-        Array.from({ length: 12 }, (_, index) => post(index % 2 === 0 ? first.url : second.url, body, { 'idempotency-key': key })),
+        Array.from({ length: 12 }, (_, index) =>
+          post(index % 2 === 0 ? first.url : second.url, body, { 'idempotency-key': key }),
+        ),
       );
       const answers = (await Promise.all(responses.map((response) => response.json()))) as Accepted[];
 
@@ -134,7 +154,9 @@ describe('Intake against the real broker and database', () => {
     it('keeps keys of different callers apart', async () => {
       const key = randomUUID();
       const token = await userToken({ sub: `user-${randomUUID()}` });
-      const viaGateway = (await (await post(first.url, emailBody('keyed'), { 'idempotency-key': key })).json()) as Accepted;
+      const viaGateway = (await (
+        await post(first.url, emailBody('keyed'), { 'idempotency-key': key })
+      ).json()) as Accepted;
 
       const viaUser = await fetch(`${first.url}/v1/requests`, {
         method: 'POST',
@@ -159,9 +181,16 @@ describe('Intake against the real broker and database', () => {
         if (!found) throw new Error('not rejected yet');
         return found;
       });
-      const payload = JSON.parse(rejection.value ?? '{}') as { requestId: string; errors: { field: string }[]; rawValue: string; sourceTopic: string };
+      const payload = JSON.parse(rejection.value ?? '{}') as {
+        requestId: string;
+        errors: { field: string }[];
+        rawValue: string;
+        sourceTopic: string;
+      };
       expect(payload.requestId).toBe(requestId);
-      expect(payload.errors.map((error) => error.field)).toEqual(expect.arrayContaining(['channel', 'message', 'requester.email']));
+      expect(payload.errors.map((error) => error.field)).toEqual(
+        expect.arrayContaining(['channel', 'message', 'requester.email']),
+      );
       expect(payload.rawValue).toBe(value);
       expect(payload.sourceTopic).toBe(Topics.requests);
       expect(rejection.headers.ce_type).toBe(topicSpec(Topics.requestsRejected).eventType);
@@ -182,14 +211,19 @@ describe('Intake against the real broker and database', () => {
     it('refuses a requestId that is not id-like (it becomes a key and a correlation id), keeping the upstream key', async () => {
       const key = `key-${randomUUID()}`;
 
-      await kafka.produce(Topics.requests, [{ key, value: JSON.stringify(upstreamRequest({ requestId: 'jean.dupont@example.org' })) }]);
+      await kafka.produce(Topics.requests, [
+        { key, value: JSON.stringify(upstreamRequest({ requestId: 'jean.dupont@example.org' })) },
+      ]);
 
       const rejection = await eventually(() => {
         const found = rejected.find((record) => record.key === key);
         if (!found) throw new Error('not rejected yet');
         return found;
       });
-      const payload = JSON.parse(rejection.value ?? '{}') as { requestId: string | null; errors: { field: string; code: string }[] };
+      const payload = JSON.parse(rejection.value ?? '{}') as {
+        requestId: string | null;
+        errors: { field: string; code: string }[];
+      };
       expect(payload.requestId).toBeNull();
       expect(payload.errors).toContainEqual(expect.objectContaining({ field: 'requestId', code: 'matches' }));
       expect(rejection.headers.ce_correlationid ?? '').not.toContain('dupont');
@@ -206,7 +240,10 @@ describe('Intake against the real broker and database', () => {
       await kafka.produce(Topics.requests, [{ key: keys[1] ?? null, value: controls, partition: 0 }]);
       await kafka.produce(Topics.requests, [{ key: after.requestId, value: JSON.stringify(after), partition: 0 }]);
 
-      await eventually(() => expect(ofTicket(submitted, deterministicUuid('ticket', after.requestId))).toHaveLength(1), { timeoutMs: 30_000 });
+      await eventually(
+        () => expect(ofTicket(submitted, deterministicUuid('ticket', after.requestId))).toHaveLength(1),
+        { timeoutMs: 30_000 },
+      );
       for (const [index, raw] of [nearLimit, controls].entries()) {
         const rejection = rejected.find((record) => record.key === keys[index]);
         const payload = JSON.parse(rejection?.value ?? '{}') as {
@@ -238,22 +275,33 @@ describe('Intake against the real broker and database', () => {
       await eventually(() => expect(ofTicket(submitted, ticketId)).toHaveLength(1));
       // A later request behind the duplicates is handled, so the duplicates have been seen too.
       const after = upstreamRequest();
-      await kafka.produce(Topics.requests, [{ key: request.requestId, value: JSON.stringify({ ...after, requestId: `${request.requestId}-after` }) }]);
-      await eventually(() => expect(ofTicket(submitted, deterministicUuid('ticket', `${request.requestId}-after`))).toHaveLength(1));
+      await kafka.produce(Topics.requests, [
+        { key: request.requestId, value: JSON.stringify({ ...after, requestId: `${request.requestId}-after` }) },
+      ]);
+      await eventually(() =>
+        expect(ofTicket(submitted, deterministicUuid('ticket', `${request.requestId}-after`))).toHaveLength(1),
+      );
       expect(ofTicket(submitted, ticketId)).toHaveLength(1);
     });
   });
 
   it('forgets what it keeps about the tickets of an erased subject', async () => {
     const key = randomUUID();
-    const accepted = (await (await post(first.url, emailBody('to be erased'), { 'idempotency-key': key })).json()) as Accepted;
+    const accepted = (await (
+      await post(first.url, emailBody('to be erased'), { 'idempotency-key': key })
+    ).json()) as Accepted;
     const request = upstreamRequest();
     await kafka.produce(Topics.requests, [{ key: request.requestId, value: JSON.stringify(request) }]);
     const upstreamTicket = deterministicUuid('ticket', request.requestId);
     await eventually(() => expect(ofTicket(submitted, upstreamTicket)).toHaveLength(1));
 
     await kafka.produce(Topics.subjectsErased, [
-      { key: 'c'.repeat(64), value: JSON.stringify(subjectErased({ subjectRef: 'c'.repeat(64), ticketIds: [accepted.ticketId, upstreamTicket] })) },
+      {
+        key: 'c'.repeat(64),
+        value: JSON.stringify(
+          subjectErased({ subjectRef: 'c'.repeat(64), ticketIds: [accepted.ticketId, upstreamTicket] }),
+        ),
+      },
     ]);
 
     await eventually(
@@ -300,8 +348,13 @@ describe('Intake when Kafka does not answer', () => {
 
   beforeAll(async () => {
     // A broker address where nothing listens: every write fails, as during a broker outage.
-    const config = loadIntakeConfig({ ...process.env, ...env({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}`, INTAKE_PUBLISH_TIMEOUT_MS: '2000' }) });
-    app = await NestFactory.create<NestFastifyApplication>(IntakeModule.forRoot(config), new FastifyAdapter(), { logger: false });
+    const config = loadIntakeConfig({
+      ...process.env,
+      ...env({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}`, INTAKE_PUBLISH_TIMEOUT_MS: '2000' }),
+    });
+    app = await NestFactory.create<NestFastifyApplication>(IntakeModule.forRoot(config), new FastifyAdapter(), {
+      logger: false,
+    });
     app.useGlobalFilters(new ProblemDetailsFilter());
     await app.listen({ port: 0, host: '127.0.0.1' });
     url = await app.getUrl();

@@ -11,14 +11,27 @@ const RECORDS = Number(process.env.FUZZ_RECORDS ?? 600);
 /** Valid bodies of every channel: what the mutations start from. */
 const BASES: readonly Record<string, unknown>[] = [
   { channel: 'chat', message: 'How do I export my register?' },
-  { channel: 'form', requestType: 'bug', subject: 'Export fails', message: 'The export fails.', allowWorkspaceTesting: true, urgency: 'high', locale: 'fr' },
+  {
+    channel: 'form',
+    requestType: 'bug',
+    subject: 'Export fails',
+    message: 'The export fails.',
+    allowWorkspaceTesting: true,
+    urgency: 'high',
+    locale: 'fr',
+  },
   {
     channel: 'phone',
     message: 'Connexion impossible',
     urgency: 'critical',
     requester: { email: 'dpo@example.com', name: 'Jeanne', orgId: 'org-42', userId: 'u-1' },
   },
-  { channel: 'email', subject: 'Question', message: 'Do you offer a DPA?', requester: { email: 'someone@example.org' } },
+  {
+    channel: 'email',
+    subject: 'Question',
+    message: 'Do you offer a DPA?',
+    requester: { email: 'someone@example.org' },
+  },
 ];
 
 const FIELDS = [
@@ -46,13 +59,28 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer(),
   fc.double(),
   fc.boolean(),
-  fc.constantFrom('chat', 'form', 'phone', 'email', 'bug', 'critical', 'fr', '', ' ', '\u0000', '<script>x</script>', '&Euml;', 'a'.repeat(10_001)),
+  fc.constantFrom(
+    'chat',
+    'form',
+    'phone',
+    'email',
+    'bug',
+    'critical',
+    'fr',
+    '',
+    ' ',
+    '\u0000',
+    '<script>x</script>',
+    '&Euml;',
+    'a'.repeat(10_001),
+  ),
   fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), { maxLength: 4 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.constant(null), fc.integer()), { maxKeys: 4 }),
 );
 
 type Mutation =
-  { readonly kind: 'field'; readonly field: string; readonly value: unknown } | { readonly kind: 'requester'; readonly field: string; readonly value: unknown };
+  | { readonly kind: 'field'; readonly field: string; readonly value: unknown }
+  | { readonly kind: 'requester'; readonly field: string; readonly value: unknown };
 
 const body: fc.Arbitrary<{ readonly text: string | Buffer; readonly channel: unknown }> = fc.oneof(
   {
@@ -63,7 +91,11 @@ const body: fc.Arbitrary<{ readonly text: string | Buffer; readonly channel: unk
         fc.array(
           fc.oneof(
             fc.record({ kind: fc.constant('field' as const), field: fc.constantFrom(...FIELDS), value: anyValue }),
-            fc.record({ kind: fc.constant('requester' as const), field: fc.constantFrom(...REQUESTER_FIELDS), value: anyValue }),
+            fc.record({
+              kind: fc.constant('requester' as const),
+              field: fc.constantFrom(...REQUESTER_FIELDS),
+              value: anyValue,
+            }),
           ),
           { maxLength: 3 },
         ),
@@ -72,15 +104,27 @@ const body: fc.Arbitrary<{ readonly text: string | Buffer; readonly channel: unk
         const value: Record<string, unknown> = structuredClone(base);
         for (const mutation of mutations) {
           if (mutation.kind === 'field') {
-            Object.defineProperty(value, mutation.field, { value: mutation.value, enumerable: true, writable: true, configurable: true });
-          } else if (value.requester !== null && typeof value.requester === 'object' && !Array.isArray(value.requester)) {
+            Object.defineProperty(value, mutation.field, {
+              value: mutation.value,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          } else if (
+            value.requester !== null &&
+            typeof value.requester === 'object' &&
+            !Array.isArray(value.requester)
+          ) {
             (value.requester as Record<string, unknown>)[mutation.field] = mutation.value;
           }
         }
         return { text: JSON.stringify(value), channel: value.channel };
       }),
   },
-  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ text: Buffer.from(bytes), channel: undefined })) },
+  {
+    weight: 1,
+    arbitrary: fc.uint8Array({ maxLength: 200 }).map((bytes) => ({ text: Buffer.from(bytes), channel: undefined })),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((text) => ({ text, channel: undefined })) },
 );
 
@@ -143,10 +187,17 @@ describe('intake under fuzzing', () => {
 
     const broken = outcomes.filter((outcome) => outcome.status === 0 || outcome.status >= 500);
     const notProblems = outcomes.filter(
-      (outcome) => outcome.status >= 400 && (!outcome.contentType.startsWith('application/problem+json') || outcome.answer?.status !== outcome.status),
+      (outcome) =>
+        outcome.status >= 400 &&
+        (!outcome.contentType.startsWith('application/problem+json') || outcome.answer?.status !== outcome.status),
     );
     const accepted = outcomes.filter((outcome) => outcome.status === 202);
-    expect(broken.map((outcome) => ({ ...outcome, body: String((bodies[outcome.index] as { text: unknown }).text).slice(0, 300) }))).toEqual([]);
+    expect(
+      broken.map((outcome) => ({
+        ...outcome,
+        body: String((bodies[outcome.index] as { text: unknown }).text).slice(0, 300),
+      })),
+    ).toEqual([]);
     expect(notProblems).toEqual([]);
     // The mutations leave a fair share of requests valid: the happy path is exercised too.
     expect(accepted.length).toBeGreaterThan(REQUESTS / 20);
@@ -170,7 +221,11 @@ describe('intake under fuzzing', () => {
       }
       return { key: `fuzz-${index}`, value };
     });
-    const seen = await kafka.collect([Topics.ticketsSubmitted, Topics.requestsRejected, `${Topics.requests}.support-intake.dlq`]);
+    const seen = await kafka.collect([
+      Topics.ticketsSubmitted,
+      Topics.requestsRejected,
+      `${Topics.requests}.support-intake.dlq`,
+    ]);
     const keys = new Set(records.map((record) => record.key));
     const ours = (): { tickets: number; rejections: number; dead: number } => {
       const ticketIds = new Set(
@@ -179,7 +234,9 @@ describe('intake under fuzzing', () => {
           .map((item) => (JSON.parse(item.value ?? '{}') as { requestId?: string }).requestId),
       );
       const rejectionKeys = new Set(
-        seen.filter((item) => item.topic === Topics.requestsRejected && item.key !== null && keys.has(item.key)).map((item) => item.key),
+        seen
+          .filter((item) => item.topic === Topics.requestsRejected && item.key !== null && keys.has(item.key))
+          .map((item) => item.key),
       );
       const dead = seen.filter((item) => item.topic.endsWith('.dlq') && item.key !== null && keys.has(item.key)).length;
       return { tickets: ticketIds.size, rejections: rejectionKeys.size, dead };

@@ -23,12 +23,22 @@ describe(Housekeeping.name, () => {
 
   beforeAll(async () => {
     database = await isolatedDatabase(testDatabaseUrl(), 'notification_it_housekeeping');
-    dataSource = createDataSource({ url: database.url, entities: [], migrations: NOTIFICATION_MIGRATIONS, migrationsTableName: NOTIFICATION_MIGRATIONS_TABLE });
+    dataSource = createDataSource({
+      url: database.url,
+      entities: [],
+      migrations: NOTIFICATION_MIGRATIONS,
+      migrationsTableName: NOTIFICATION_MIGRATIONS_TABLE,
+    });
     await dataSource.initialize();
     await runMigrations(dataSource, NOTIFICATION_MIGRATIONS_TABLE);
     deliveries = new DeliveryRepository(dataSource);
     contacts = new ContactRepository(dataSource);
-    sut = new Housekeeping(deliveries, contacts, clock, loadNotificationConfig({ NODE_ENV: 'development', NOTIFY_RETENTION_DAYS: '30' }));
+    sut = new Housekeeping(
+      deliveries,
+      contacts,
+      clock,
+      loadNotificationConfig({ NODE_ENV: 'development', NOTIFY_RETENTION_DAYS: '30' }),
+    );
   });
 
   afterAll(async () => {
@@ -53,7 +63,10 @@ describe(Housekeeping.name, () => {
       alertId: null,
       escalationLevel: null,
     } as const;
-    await deliveries.enqueue([{ notification, urgency: Urgency.normal, correlationId: null, causationId: null, traceparent: null }], clock.now());
+    await deliveries.enqueue(
+      [{ notification, urgency: Urgency.normal, correlationId: null, causationId: null, traceparent: null }],
+      clock.now(),
+    );
     const [claimed] = await deliveries.claimDue(clock.now(), new Date(clock.now().getTime() + 60_000), 1_000);
     const at = clock.now().toISOString();
     const record: AttemptRecord = {
@@ -69,7 +82,16 @@ describe(Housekeeping.name, () => {
         topic: Topics.notifications,
         id: randomUUID(),
         key: ticketId,
-        payload: { notificationId, ticketId, audience: 'support', channel: 'log', outcome: 'sent', attempt: 1, at, error: null },
+        payload: {
+          notificationId,
+          ticketId,
+          audience: 'support',
+          channel: 'log',
+          outcome: 'sent',
+          attempt: 1,
+          at,
+          error: null,
+        },
         time: at,
         correlationId: null,
         causationId: null,

@@ -40,8 +40,12 @@ export class Housekeeping {
   async sweep(): Promise<boolean> {
     const now = this.clock.now();
     const erased = await this.contacts.eraseRecordedBefore(new Date(now.getTime() - CONTACT_RETENTION_MS), now);
-    const deleted = await this.deliveries.deleteSettledBefore(new Date(now.getTime() - this.deliveryRetentionMs), DELETE_BATCH);
-    if (erased + deleted > 0) this.logger.log({ msg: 'housekeeping', contactsErased: erased, deliveriesDeleted: deleted });
+    const deleted = await this.deliveries.deleteSettledBefore(
+      new Date(now.getTime() - this.deliveryRetentionMs),
+      DELETE_BATCH,
+    );
+    if (erased + deleted > 0)
+      this.logger.log({ msg: 'housekeeping', contactsErased: erased, deliveriesDeleted: deleted });
     return deleted === DELETE_BATCH;
   }
 }

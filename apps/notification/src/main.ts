@@ -15,5 +15,9 @@ await bootstrapService({
     ...consumerSettings(config),
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },
-  openApi: { title: 'Notification', description: 'Notifications to requesters, PSMs, support and the phone desk; phone-desk alerts', version: '1' },
+  openApi: {
+    title: 'Notification',
+    description: 'Notifications to requesters, PSMs, support and the phone desk; phone-desk alerts',
+    version: '1',
+  },
 });

@@ -58,16 +58,22 @@ describe(loadNotificationConfig.name, () => {
   });
 
   it('refuses a webhook audience without a signing secret', () => {
-    expect(problemsOf({ ...DEV, NOTIFY_RECIPIENTS: WEBHOOK_DESK })).toEqual(['NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel']);
+    expect(problemsOf({ ...DEV, NOTIFY_RECIPIENTS: WEBHOOK_DESK })).toEqual([
+      'NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel',
+    ]);
   });
 
   it('refuses an email audience without an SMTP server', () => {
     expect(problemsOf({ ...DEV, NOTIFY_RECIPIENTS: JSON.stringify({ requester: { channel: 'email' } }) })).toEqual([
       'SMTP_URL: required when an audience uses the email channel',
     ]);
-    expect(problemsOf({ ...DEV, NOTIFY_RECIPIENTS: JSON.stringify({ requester: { channel: 'email' } }), SMTP_URL: 'mail.example.com' })).toEqual([
-      'SMTP_URL: must be an smtp:// or smtps:// URL',
-    ]);
+    expect(
+      problemsOf({
+        ...DEV,
+        NOTIFY_RECIPIENTS: JSON.stringify({ requester: { channel: 'email' } }),
+        SMTP_URL: 'mail.example.com',
+      }),
+    ).toEqual(['SMTP_URL: must be an smtp:// or smtps:// URL']);
   });
 
   it('lists every problem at once', () => {
@@ -100,7 +106,9 @@ describe(loadNotificationConfig.name, () => {
   });
 
   it('refuses to start without NODE_ENV, with one problem naming it', () => {
-    expect(problemsOf({})).toEqual([expect.stringMatching(/^NODE_ENV: not set; set NODE_ENV=production .* or NODE_ENV=development/)]);
+    expect(problemsOf({})).toEqual([
+      expect.stringMatching(/^NODE_ENV: not set; set NODE_ENV=production .* or NODE_ENV=development/),
+    ]);
     expect(problemsOf({ NODE_ENV: ' ' })).toHaveLength(1);
   });
 
@@ -121,7 +129,9 @@ describe(loadNotificationConfig.name, () => {
   });
 
   it('treats any NODE_ENV but development as production (test included)', () => {
-    expect(problemsOf({ NODE_ENV: 'test' })).toContain('AUTH_JWKS_URL: must be set in production (HS256 development tokens are refused)');
+    expect(problemsOf({ NODE_ENV: 'test' })).toContain(
+      'AUTH_JWKS_URL: must be set in production (HS256 development tokens are refused)',
+    );
   });
 
   it('starts in production with real targets, https webhooks and mail over TLS', () => {
@@ -129,7 +139,10 @@ describe(loadNotificationConfig.name, () => {
   });
 
   test.each(['phone-desk', 'on-call', 'support'])('refuses the log channel for %s in production', (audience) => {
-    const recipients = { ...(JSON.parse(PRODUCTION.NOTIFY_RECIPIENTS) as Record<string, unknown>), [audience]: { channel: 'log' } };
+    const recipients = {
+      ...(JSON.parse(PRODUCTION.NOTIFY_RECIPIENTS) as Record<string, unknown>),
+      [audience]: { channel: 'log' },
+    };
 
     expect(problemsOf({ ...PRODUCTION, NOTIFY_RECIPIENTS: JSON.stringify(recipients) })).toEqual([
       `NOTIFY_RECIPIENTS.${audience}: the log channel is refused in production (nobody would be told); give a webhook or email target`,

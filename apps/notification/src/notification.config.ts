@@ -127,17 +127,22 @@ export class NotificationConfig extends DatabaseServiceConfig {
         `ALERT_ACK_TIMEOUT: must be a duration of at least 1s, in milliseconds or with a unit (500ms, 90s, 5m, 1h), not "${this.ALERT_ACK_TIMEOUT}"`,
       );
     }
-    if (this.NOTIFY_TARGET_CONCURRENCY > this.NOTIFY_CONCURRENCY) problems.push('NOTIFY_TARGET_CONCURRENCY: must not exceed NOTIFY_CONCURRENCY');
-    if (this.NOTIFY_RETRY_MAX_MS < this.NOTIFY_RETRY_BASE_MS) problems.push('NOTIFY_RETRY_MAX_MS: must not be below NOTIFY_RETRY_BASE_MS');
+    if (this.NOTIFY_TARGET_CONCURRENCY > this.NOTIFY_CONCURRENCY)
+      problems.push('NOTIFY_TARGET_CONCURRENCY: must not exceed NOTIFY_CONCURRENCY');
+    if (this.NOTIFY_RETRY_MAX_MS < this.NOTIFY_RETRY_BASE_MS)
+      problems.push('NOTIFY_RETRY_MAX_MS: must not be below NOTIFY_RETRY_BASE_MS');
     const secretGiven = this.NOTIFY_WEBHOOK_SECRET.trim() !== '';
     if (secretGiven && parseWebhookSecrets(this.NOTIFY_WEBHOOK_SECRET) === undefined) {
-      problems.push('NOTIFY_WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 bytes in base64 (several may be given, space-separated)');
+      problems.push(
+        'NOTIFY_WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 bytes in base64 (several may be given, space-separated)',
+      );
     }
     const recipients = parseRecipients(this.NOTIFY_RECIPIENTS);
     if (!recipients.ok) problems.push(...recipients.problems);
     const targets = recipients.ok ? allTargets(recipients.value) : [];
     const channels = new Set(targets.map((target) => target.channel));
-    if (channels.has('webhook') && !secretGiven) problems.push('NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel');
+    if (channels.has('webhook') && !secretGiven)
+      problems.push('NOTIFY_WEBHOOK_SECRET: required when an audience uses the webhook channel');
     const smtp = smtpUrlOf(this.SMTP_URL);
     if (channels.has('email')) {
       if (this.SMTP_URL.trim() === '') problems.push('SMTP_URL: required when an audience uses the email channel');
@@ -147,14 +152,20 @@ export class NotificationConfig extends DatabaseServiceConfig {
     if (recipients.ok) {
       for (const audience of ALERTED_AUDIENCES) {
         if (recipients.value[audience].channel === 'log') {
-          problems.push(`NOTIFY_RECIPIENTS.${audience}: the log channel is refused in production (nobody would be told); give a webhook or email target`);
+          problems.push(
+            `NOTIFY_RECIPIENTS.${audience}: the log channel is refused in production (nobody would be told); give a webhook or email target`,
+          );
         }
       }
       if (targets.some((target) => target.channel === 'webhook' && target.url.startsWith('http:'))) {
         problems.push('NOTIFY_RECIPIENTS: webhooks must be https:// in production');
       }
     }
-    if (smtp && smtp.protocol === 'smtp:' && /(^|[?&])(ignoreTLS=true|requireTLS=false|secure=false)(&|$)/i.test(smtp.search.slice(1))) {
+    if (
+      smtp &&
+      smtp.protocol === 'smtp:' &&
+      /(^|[?&])(ignoreTLS=true|requireTLS=false|secure=false)(&|$)/i.test(smtp.search.slice(1))
+    ) {
       problems.push('SMTP_URL: mail without TLS is refused in production (use smtps://, or smtp:// with STARTTLS)');
     }
     return problems;

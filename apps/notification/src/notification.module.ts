@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { DatabaseHealthIndicator, DatabaseModule, KafkaHealthIndicator, KafkaModule, PlatformModule, kafkaSettings, TokenVerifier } from '#platform';
+import {
+  DatabaseHealthIndicator,
+  DatabaseModule,
+  KafkaHealthIndicator,
+  KafkaModule,
+  PlatformModule,
+  kafkaSettings,
+  TokenVerifier,
+} from '#platform';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertsController } from './alerts/alerts.controller.js';
 import { AlertsService } from './alerts/alerts.service.js';
@@ -23,7 +31,11 @@ import { OutboxRepository } from './outbox/outbox.repository.js';
 import { ContactRepository } from './recipients/contact.repository.js';
 import { SubjectErasuresConsumer } from './privacy/subject-erasures.consumer.js';
 
-export const NOTIFICATION_MIGRATIONS = [CreateNotification1764400000000, TuneNotificationQueues1764400000001, NotificationTraceContext1764400000002];
+export const NOTIFICATION_MIGRATIONS = [
+  CreateNotification1764400000000,
+  TuneNotificationQueues1764400000001,
+  NotificationTraceContext1764400000002,
+];
 export const NOTIFICATION_MIGRATIONS_TABLE = 'notification_migrations';
 
 export interface NotificationModuleOverrides {

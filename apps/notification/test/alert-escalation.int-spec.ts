@@ -78,7 +78,9 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
   });
 
   async function raise(alert: PhoneDeskAlertPayload, partition?: number): Promise<void> {
-    await kafka.produce(Topics.alertsPhoneDesk, [{ key: alert.ticketId, value: JSON.stringify(alert), ...(partition === undefined ? {} : { partition }) }]);
+    await kafka.produce(Topics.alertsPhoneDesk, [
+      { key: alert.ticketId, value: JSON.stringify(alert), ...(partition === undefined ? {} : { partition }) },
+    ]);
   }
 
   function hooks(alert: PhoneDeskAlertPayload, path: '/desk' | '/on-call'): ReceivedWebhook[] {
@@ -89,7 +91,11 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
    * Waits for the webhooks and for their deliveries to be settled: the clock is only moved once
    * the service is done with the moment, as it would be long before minutes really passed.
    */
-  async function notified(alert: PhoneDeskAlertPayload, path: '/desk' | '/on-call', count = 1): Promise<ReceivedWebhook[]> {
+  async function notified(
+    alert: PhoneDeskAlertPayload,
+    path: '/desk' | '/on-call',
+    count = 1,
+  ): Promise<ReceivedWebhook[]> {
     const found = await soon(() => {
       const received = hooks(alert, path);
       expect(received).toHaveLength(count);
@@ -195,14 +201,22 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
     clock.advance(ACK_TIMEOUT);
 
     expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'desk-operator-1', nextEscalationAt: null });
+    expect(await first.json()).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'desk-operator-1',
+      nextEscalationAt: null,
+    });
     expect(again.status).toBe(200);
     expect(other.status).toBe(409);
     expect(await other.json()).toMatchObject({ code: 'ALERT_ALREADY_ACKNOWLEDGED' });
     // The control alert, due at the same moment, escalates: the scheduler has passed the deadline.
     await notified(control, '/on-call');
     expect(hooks(acknowledged, '/on-call')).toHaveLength(0);
-    await soon(() => expect(lifecycleOf(acknowledged)).toEqual([expect.objectContaining({ event: 'alert.acknowledged', actor: 'desk-operator-1' })]));
+    await soon(() =>
+      expect(lifecycleOf(acknowledged)).toEqual([
+        expect.objectContaining({ event: 'alert.acknowledged', actor: 'desk-operator-1' }),
+      ]),
+    );
     expect(await view(acknowledged, 'acknowledged')).toMatchObject({ escalationLevel: 0 });
   });
 
@@ -234,7 +248,11 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
         'escalation 2/2 to on-call: not acknowledged in time',
       ]),
     );
-    expect(await view(alert, 'open')).toMatchObject({ status: 'escalated', escalationLevel: 2, nextEscalationAt: null });
+    expect(await view(alert, 'open')).toMatchObject({
+      status: 'escalated',
+      escalationLevel: 2,
+      nextEscalationAt: null,
+    });
     expect(hooks(alert, '/on-call')).toHaveLength(2);
   });
 
@@ -265,12 +283,17 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
       await Promise.all([sut.get(EscalationScheduler).escalateDue(), second.get(EscalationScheduler).escalateDue()]);
 
       await Promise.all(alerts.map((alert) => notified(alert, '/on-call')));
-      await soon(async () => expect((await sut.get(OutboxRepository).waiting()) + (await second.get(OutboxRepository).waiting())).toBe(0));
+      await soon(async () =>
+        expect((await sut.get(OutboxRepository).waiting()) + (await second.get(OutboxRepository).waiting())).toBe(0),
+      );
       await soon(() => expect(alerts.filter((alert) => lifecycleOf(alert).length === 1)).toHaveLength(alerts.length));
       for (const alert of alerts) {
         expect(hooks(alert, '/on-call')).toHaveLength(1);
         expect(lifecycleOf(alert)).toEqual([
-          expect.objectContaining({ event: 'alert.escalated', note: 'escalation 1/2 to on-call: not acknowledged in time' }),
+          expect.objectContaining({
+            event: 'alert.escalated',
+            note: 'escalation 1/2 to on-call: not acknowledged in time',
+          }),
         ]);
         expect(await view(alert)).toMatchObject({ escalationLevel: 1 });
       }
@@ -285,9 +308,14 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
     await notified(alert, '/desk');
 
     await kafka.produce(Topics.ticketsLifecycle, [
-      { key: alert.ticketId, value: JSON.stringify(lifecycleEvent({ ticketId: alert.ticketId, event: 'claimed', actor: 'agent-7' })) },
+      {
+        key: alert.ticketId,
+        value: JSON.stringify(lifecycleEvent({ ticketId: alert.ticketId, event: 'claimed', actor: 'agent-7' })),
+      },
     ]);
 
-    await soon(async () => expect(await view(alert, 'acknowledged')).toMatchObject({ acknowledgedBy: 'agent-7', nextEscalationAt: null }));
+    await soon(async () =>
+      expect(await view(alert, 'acknowledged')).toMatchObject({ acknowledgedBy: 'agent-7', nextEscalationAt: null }),
+    );
   });
 });

@@ -11,7 +11,12 @@ import type { Clock } from '../src/clock.js';
 import { loadNotificationConfig } from '../src/notification.config.js';
 import { NotificationModule } from '../src/notification.module.js';
 
-export const CONSUMED_TOPICS = [Topics.ticketsRouted, Topics.alertsPhoneDesk, Topics.ticketsSubmitted, Topics.ticketsLifecycle];
+export const CONSUMED_TOPICS = [
+  Topics.ticketsRouted,
+  Topics.alertsPhoneDesk,
+  Topics.ticketsSubmitted,
+  Topics.ticketsLifecycle,
+];
 
 export interface NotificationAppOptions {
   readonly env: Record<string, string>;
@@ -30,7 +35,11 @@ export class NotificationApp {
   ) {}
 
   static async start(options: NotificationAppOptions): Promise<NotificationApp> {
-    const config = loadNotificationConfig({ NODE_ENV: 'development', KAFKA_BROKERS: testBrokers().join(','), ...options.env });
+    const config = loadNotificationConfig({
+      NODE_ENV: 'development',
+      KAFKA_BROKERS: testBrokers().join(','),
+      ...options.env,
+    });
     const logger = new JsonLogger('notification-test', process.env.TEST_SERVICE_LOG_LEVEL ?? 'error');
     const app = await NestFactory.create<NestFastifyApplication>(
       NotificationModule.forRoot(config, options.clock ? { clock: options.clock } : {}),

@@ -53,7 +53,10 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
       requester: { channel: 'email' },
       psm: {
         default: { channel: 'webhook', url: webhooks.url('/psm') },
-        byId: { 'psm-anna': { channel: 'email', to: 'anna.psm@example.com' }, 'psm-slow': { channel: 'webhook', url: webhooks.url('/slow') } },
+        byId: {
+          'psm-anna': { channel: 'email', to: 'anna.psm@example.com' },
+          'psm-slow': { channel: 'webhook', url: webhooks.url('/slow') },
+        },
       },
       support: { channel: 'webhook', url: webhooks.url('/support') },
       'phone-desk': { channel: 'webhook', url: webhooks.url('/desk') },
@@ -86,19 +89,28 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
   });
 
   async function submit(ticket: TicketSubmittedPayload, partition?: number): Promise<void> {
-    await kafka.produce(Topics.ticketsSubmitted, [{ key: ticket.ticketId, value: JSON.stringify(ticket), ...(partition === undefined ? {} : { partition }) }]);
+    await kafka.produce(Topics.ticketsSubmitted, [
+      { key: ticket.ticketId, value: JSON.stringify(ticket), ...(partition === undefined ? {} : { partition }) },
+    ]);
   }
 
   async function route(routed: TicketRoutedPayload, partition?: number): Promise<void> {
-    await kafka.produce(Topics.ticketsRouted, [{ key: routed.ticketId, value: JSON.stringify(routed), ...(partition === undefined ? {} : { partition }) }]);
+    await kafka.produce(Topics.ticketsRouted, [
+      { key: routed.ticketId, value: JSON.stringify(routed), ...(partition === undefined ? {} : { partition }) },
+    ]);
   }
 
   function outcomesOf(ticketId: string): NotificationPayload[] {
-    return outcomes.records.filter((record) => record.key === ticketId).map((record) => JSON.parse(record.value ?? '{}') as NotificationPayload);
+    return outcomes.records
+      .filter((record) => record.key === ticketId)
+      .map((record) => JSON.parse(record.value ?? '{}') as NotificationPayload);
   }
 
   /** A ticket the requester submitted by email, and its routing decision. */
-  function emailedTicket(email: string, overrides: Partial<TicketRoutedPayload> = {}): { ticket: TicketSubmittedPayload; routed: TicketRoutedPayload } {
+  function emailedTicket(
+    email: string,
+    overrides: Partial<TicketRoutedPayload> = {},
+  ): { ticket: TicketSubmittedPayload; routed: TicketRoutedPayload } {
     const ticket = submittedTicket({
       channel: 'email',
       requestType: null,
@@ -108,12 +120,19 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
     return { ticket, routed: routedTicket({ ticketId: ticket.ticketId, reference: ticket.reference, ...overrides }) };
   }
 
-  const requesterNotificationId = (ticketId: string): string => deterministicUuid('notification', ticketId, 'routed', 'requester');
-  const supportNotificationId = (ticketId: string): string => deterministicUuid('notification', ticketId, 'routed', 'support');
+  const requesterNotificationId = (ticketId: string): string =>
+    deterministicUuid('notification', ticketId, 'routed', 'requester');
+  const supportNotificationId = (ticketId: string): string =>
+    deterministicUuid('notification', ticketId, 'routed', 'support');
 
   it('emails the requester in French and tells support by a signed webhook, and reports each outcome', async () => {
     const email = `dpo-${randomUUID()}@example.org`;
-    const { ticket, routed } = emailedTicket(email, { locale: 'fr', priority: 'P1', ruleId: 'urgent-access', reason: 'urgent access problem by phone' });
+    const { ticket, routed } = emailedTicket(email, {
+      locale: 'fr',
+      priority: 'P1',
+      ruleId: 'urgent-access',
+      reason: 'urgent access problem by phone',
+    });
 
     await submit(ticket);
     await route(routed);
@@ -135,7 +154,10 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
     });
     expect(hook?.path).toBe('/support');
     expect(hook?.id).toBe(supportNotificationId(ticket.ticketId));
-    expect(hook?.json).toMatchObject({ type: 'ticket.routed', data: { audience: 'support', reference: ticket.reference, locale: 'en' } });
+    expect(hook?.json).toMatchObject({
+      type: 'ticket.routed',
+      data: { audience: 'support', reference: ticket.reference, locale: 'en' },
+    });
     expect(hook?.body).not.toContain(email);
     await soon(async () => expect(await sut.get(ContactRepository).find(ticket.ticketId)).toEqual({ kind: 'erased' }));
     const reported = await soon(() => {
@@ -194,14 +216,21 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
     });
 
     await submit(ticket);
-    await route(routedTicket({ ticketId: ticket.ticketId, reference: ticket.reference, queue: 'support', priority: 'P3' }));
+    await route(
+      routedTicket({ ticketId: ticket.ticketId, reference: ticket.reference, queue: 'support', priority: 'P3' }),
+    );
 
     const [outcome] = await soon(() => {
       const found = outcomesOf(ticket.ticketId);
       expect(found).toHaveLength(1);
       return found;
     });
-    expect(outcome).toMatchObject({ audience: 'requester', outcome: 'skipped', attempt: 1, error: 'the requester has no email address' });
+    expect(outcome).toMatchObject({
+      audience: 'requester',
+      outcome: 'skipped',
+      attempt: 1,
+      error: 'the requester has no email address',
+    });
   });
 
   it("waits for the requester's address when the routing decision overtakes the ticket", async () => {
@@ -222,7 +251,11 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
       expect(found.at(-1)?.outcome).toBe('sent');
       return found;
     });
-    expect(reported[0]).toMatchObject({ outcome: 'retrying', attempt: 1, error: "CONTACT_UNKNOWN: the requester's address is not known yet" });
+    expect(reported[0]).toMatchObject({
+      outcome: 'retrying',
+      attempt: 1,
+      error: "CONTACT_UNKNOWN: the requester's address is not known yet",
+    });
     expect(reported.at(-1)?.attempt).toBeGreaterThan(1);
   });
 
@@ -232,7 +265,9 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
 
     await route(routed);
 
-    await soon(() => expect(outcomesOf(routed.ticketId).filter((outcome) => outcome.audience === 'support')).toHaveLength(3));
+    await soon(() =>
+      expect(outcomesOf(routed.ticketId).filter((outcome) => outcome.audience === 'support')).toHaveLength(3),
+    );
     const support = outcomesOf(routed.ticketId).filter((outcome) => outcome.audience === 'support');
     expect(support.map((outcome) => [outcome.outcome, outcome.attempt])).toEqual([
       ['retrying', 1],
@@ -240,7 +275,9 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
       ['sent', 3],
     ]);
     expect(support[0]?.error).toBe('HTTP_STATUS: receiver answered 503');
-    const attempts = webhooks.attempts.filter((attempt) => attempt.id === supportNotificationId(routed.ticketId)).map((attempt) => attempt.at);
+    const attempts = webhooks.attempts
+      .filter((attempt) => attempt.id === supportNotificationId(routed.ticketId))
+      .map((attempt) => attempt.at);
     expect(attempts).toHaveLength(3);
     // Delays: 100-200 ms, then 200-400 ms (equal jitter over 200 * 2^(n-1)).
     expect((attempts[1] ?? 0) - (attempts[0] ?? 0)).toBeGreaterThanOrEqual(90);
@@ -261,9 +298,20 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
       ).toBe('failed'),
     );
     const support = outcomesOf(routed.ticketId).filter((outcome) => outcome.audience === 'support');
-    expect(support.map((outcome) => outcome.outcome)).toEqual(['retrying', 'retrying', 'retrying', 'retrying', 'failed']);
+    expect(support.map((outcome) => outcome.outcome)).toEqual([
+      'retrying',
+      'retrying',
+      'retrying',
+      'retrying',
+      'failed',
+    ]);
     const status = await sut.get(DeliveryRepository).findStatus(supportNotificationId(routed.ticketId));
-    expect(status).toMatchObject({ state: 'failed', attempts: 5, channel: 'webhook', lastError: 'HTTP_STATUS: receiver answered 500' });
+    expect(status).toMatchObject({
+      state: 'failed',
+      attempts: 5,
+      channel: 'webhook',
+      lastError: 'HTTP_STATUS: receiver answered 500',
+    });
   });
 
   it('does not retry a permanent refusal, by the webhook receiver or the mail server', async () => {
@@ -275,21 +323,31 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
 
     await soon(() => expect(outcomesOf(ticket.ticketId)).toHaveLength(2));
     const byAudience = new Map(outcomesOf(ticket.ticketId).map((outcome) => [outcome.audience, outcome]));
-    expect(byAudience.get('support')).toMatchObject({ outcome: 'failed', attempt: 1, error: 'HTTP_STATUS: receiver answered 410' });
+    expect(byAudience.get('support')).toMatchObject({
+      outcome: 'failed',
+      attempt: 1,
+      error: 'HTTP_STATUS: receiver answered 410',
+    });
     expect(byAudience.get('requester')).toMatchObject({ outcome: 'failed', attempt: 1 });
     expect(byAudience.get('requester')?.error).toMatch(/^SMTP_REJECTED: SMTP 550/);
   });
 
   it('keeps delivering to other receivers while one receiver hangs', async () => {
-    const slow = Array.from({ length: 10 }, () => routedTicket({ queue: 'psm', channel: 'chat', assignee: 'psm-slow', ruleId: 'chat-to-psm' }));
+    const slow = Array.from({ length: 10 }, () =>
+      routedTicket({ queue: 'psm', channel: 'chat', assignee: 'psm-slow', ruleId: 'chat-to-psm' }),
+    );
     const slowIds = new Set(slow.map((routed) => deterministicUuid('notification', routed.ticketId, 'routed', 'psm')));
     const others = Array.from({ length: 20 }, () => routedTicket({ priority: 'P2', channel: 'form' }));
 
     await Promise.all(slow.map((routed) => route(routed)));
-    await soon(() => expect(webhooks.attempts.filter((attempt) => slowIds.has(attempt.id))).toHaveLength(TARGET_CONCURRENCY));
+    await soon(() =>
+      expect(webhooks.attempts.filter((attempt) => slowIds.has(attempt.id))).toHaveLength(TARGET_CONCURRENCY),
+    );
     await Promise.all(others.map((routed) => route(routed)));
 
-    await soon(() => expect(others.filter((routed) => webhooks.forTicket(routed.ticketId).length === 1)).toHaveLength(others.length));
+    await soon(() =>
+      expect(others.filter((routed) => webhooks.forTicket(routed.ticketId).length === 1)).toHaveLength(others.length),
+    );
     // Everything else went through while the hanging receiver still held its first requests (none timed out yet)...
     const slowStatuses = await Promise.all([...slowIds].map((id) => sut.get(DeliveryRepository).findStatus(id)));
     expect(slowStatuses.filter((status) => status?.lastError)).toEqual([]);
@@ -319,7 +377,9 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
     const before: PartitionOffsets = await topicEndOffsets(testBrokers(), Topics.ticketsRouted);
     const tickets = Array.from({ length: 5 }, () => routedTicket({ priority: 'P1', channel: 'form' }));
     await Promise.all(tickets.map((routed) => route(routed)));
-    await soon(() => expect(tickets.filter((routed) => webhooks.forTicket(routed.ticketId).length > 0)).toHaveLength(tickets.length));
+    await soon(() =>
+      expect(tickets.filter((routed) => webhooks.forTicket(routed.ticketId).length > 0)).toHaveLength(tickets.length),
+    );
 
     await sut.stop();
     await setGroupOffsets(testBrokers(), GROUP, Topics.ticketsRouted, before);
@@ -328,9 +388,15 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
     await Promise.all(before.map(({ partition }, index) => route(markers[index] ?? routedTicket(), partition)));
 
     // A marker behind the replayed records of every partition: once all are delivered, the replay is done.
-    await eventually(() => expect(markers.filter((marker) => webhooks.forTicket(marker.ticketId).length === 1)).toHaveLength(markers.length), {
-      timeoutMs: 60_000,
-    });
+    await eventually(
+      () =>
+        expect(markers.filter((marker) => webhooks.forTicket(marker.ticketId).length === 1)).toHaveLength(
+          markers.length,
+        ),
+      {
+        timeoutMs: 60_000,
+      },
+    );
     for (const routed of tickets) expect(webhooks.forTicket(routed.ticketId)).toHaveLength(1);
   });
 
@@ -338,6 +404,9 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
     const response = await fetch(`${sut.url}/health/ready`);
 
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ok', checks: { kafka: { status: 'up' }, postgres: { status: 'up' } } });
+    expect(await response.json()).toMatchObject({
+      status: 'ok',
+      checks: { kafka: { status: 'up' }, postgres: { status: 'up' } },
+    });
   });
 });

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix, userToken } from '#testing';
+import {
+  KafkaTestClient,
+  ServiceProcess,
+  eventually,
+  submittedTicket,
+  testBrokers,
+  uniqueSuffix,
+  userToken,
+} from '#testing';
 import { PsmDirectory } from '../src/psm/psm-directory.js';
 import { TopicTail } from './topic-tail.js';
 
@@ -26,7 +34,9 @@ describe(PsmDirectory.name, () => {
   });
 
   async function assign(psmId: string | null): Promise<void> {
-    await kafka.produce(Topics.psmAssignments, [{ key: orgId, value: psmId === null ? null : JSON.stringify({ orgId, psmId }) }]);
+    await kafka.produce(Topics.psmAssignments, [
+      { key: orgId, value: psmId === null ? null : JSON.stringify({ orgId, psmId }) },
+    ]);
   }
 
   async function preview(authorization?: string): Promise<Response> {
@@ -100,7 +110,9 @@ describe(PsmDirectory.name, () => {
     const metrics = await (await fetch(`${routing.url}/metrics`)).text();
 
     expect(metrics).toMatch(/routing_decisions_total\{[^}]*queue="psm"[^}]*rule="chat-to-psm"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/kafka_handler_duration_seconds_count\{[^}]*topic="support\.tickets\.submitted\.v1"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(
+      /kafka_handler_duration_seconds_count\{[^}]*topic="support\.tickets\.submitted\.v1"[^}]*\} [1-9]/,
+    );
     expect(metrics).toMatch(/kafka_consumer_lag_records\{[^}]*topic="support\.tickets\.submitted\.v1"/);
   });
 

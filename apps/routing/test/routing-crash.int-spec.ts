@@ -15,7 +15,14 @@ function ticketOfKind(index: number, orgId: string): TicketSubmittedPayload {
   const requester = { userId: `user-${index}`, orgId, email: 'someone@example.org', name: null };
   switch (index % 3) {
     case 0:
-      return submittedTicket({ ticketId, channel: 'chat', requestType: null, subject: null, message: 'How do I export the register?', requester });
+      return submittedTicket({
+        ticketId,
+        channel: 'chat',
+        requestType: null,
+        subject: null,
+        message: 'How do I export the register?',
+        requester,
+      });
     case 1:
       return submittedTicket({ ticketId, channel: 'form', requestType: 'bug', requester });
     default:
@@ -58,7 +65,8 @@ describe(`${RoutingConsumer.name} killed mid-transaction (SIGKILL mid-burst)`, (
     // Sees the records of aborted transactions too.
     const uncommitted = await TopicTail.start(kafka.kafka, OUTPUT_TOPICS, { readUncommitted: true });
     tails.push(committed, uncommitted);
-    const ours = (records: readonly ReadRecord[]): ReadRecord[] => records.filter((record) => record.key !== null && ticketIds.has(record.key));
+    const ours = (records: readonly ReadRecord[]): ReadRecord[] =>
+      records.filter((record) => record.key !== null && ticketIds.has(record.key));
     const records = tickets.map((ticket) => ({
       key: ticket.ticketId,
       value: JSON.stringify(ticket),
@@ -72,7 +80,8 @@ describe(`${RoutingConsumer.name} killed mid-transaction (SIGKILL mid-burst)`, (
     }));
 
     const producing = (async () => {
-      for (let start = 0; start < BURST; start += 500) await kafka.produce(Topics.ticketsSubmitted, records.slice(start, start + 500));
+      for (let start = 0; start < BURST; start += 500)
+        await kafka.produce(Topics.ticketsSubmitted, records.slice(start, start + 500));
     })();
     // Killed mid-stream, preferably at a moment read_uncommitted sees more than read_committed: often
     // (not always, the readers lag differently) while a transaction has written and not committed.
@@ -103,22 +112,36 @@ describe(`${RoutingConsumer.name} killed mid-transaction (SIGKILL mid-burst)`, (
       },
       { timeoutMs: 90_000, intervalMs: 250 },
     );
-    const duplicates = (topic: string): string[] => [...(perTicket.get(topic) ?? [])].filter(([, count]) => count > 1).map(([ticketId]) => ticketId);
+    const duplicates = (topic: string): string[] =>
+      [...(perTicket.get(topic) ?? [])].filter(([, count]) => count > 1).map(([ticketId]) => ticketId);
     expect(duplicates(Topics.ticketsRouted)).toEqual([]);
     expect(duplicates(Topics.queuePsm)).toEqual([]);
     expect(duplicates(Topics.queueSupport)).toEqual([]);
     expect(duplicates(Topics.alertsPhoneDesk)).toEqual([]);
-    expect(new Set([...(perTicket.get(Topics.queuePsm)?.keys() ?? []), ...(perTicket.get(Topics.queueSupport)?.keys() ?? [])])).toEqual(ticketIds);
+    expect(
+      new Set([
+        ...(perTicket.get(Topics.queuePsm)?.keys() ?? []),
+        ...(perTicket.get(Topics.queueSupport)?.keys() ?? []),
+      ]),
+    ).toEqual(ticketIds);
     expect(perTicket.get(Topics.queuePsm)?.size).toBe(BURST / 3);
     expect(new Set(perTicket.get(Topics.alertsPhoneDesk)?.keys())).toEqual(alerting);
 
     // The records of the transaction the kill interrupted are in the log, marked aborted: a
     // read_uncommitted reader sees them as duplicates, which is what the transactions hide.
-    await eventually(() => expect(ours(uncommitted.records).filter((record) => record.topic === Topics.ticketsRouted).length).toBeGreaterThanOrEqual(BURST), {
-      timeoutMs: 30_000,
-    });
+    await eventually(
+      () =>
+        expect(
+          ours(uncommitted.records).filter((record) => record.topic === Topics.ticketsRouted).length,
+        ).toBeGreaterThanOrEqual(BURST),
+      {
+        timeoutMs: 30_000,
+      },
+    );
     const aborted = ours(uncommitted.records).filter((record) => record.topic === Topics.ticketsRouted).length - BURST;
-    process.stderr.write(`[routing crash] routed before the kill: ${atKill}; aborted routed records visible to read_uncommitted: ${aborted}\n`);
+    process.stderr.write(
+      `[routing crash] routed before the kill: ${atKill}; aborted routed records visible to read_uncommitted: ${aborted}\n`,
+    );
   });
 });
 

@@ -18,12 +18,17 @@ export class TopicTail {
     const ends: { topic: string; partition: number; offset: string }[] = [];
     try {
       for (const topic of topics) {
-        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) ends.push({ topic, partition, offset: high });
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic))
+          ends.push({ topic, partition, offset: high });
       }
     } finally {
       await admin.disconnect();
     }
-    const consumer = kafka.consumer({ groupId: `test-tail-${randomUUID()}`, readUncommitted: options.readUncommitted ?? false, maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({
+      groupId: `test-tail-${randomUUID()}`,
+      readUncommitted: options.readUncommitted ?? false,
+      maxWaitTimeInMs: 100,
+    });
     const tail = new TopicTail(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: false });

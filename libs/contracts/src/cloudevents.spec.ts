@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { CLOUDEVENTS_SPEC_VERSION, CloudEventHeaders, JSON_CONTENT_TYPE, fromCloudEventHeaders, newEventId, toCloudEventHeaders } from './cloudevents.js';
+import {
+  CLOUDEVENTS_SPEC_VERSION,
+  CloudEventHeaders,
+  JSON_CONTENT_TYPE,
+  fromCloudEventHeaders,
+  newEventId,
+  toCloudEventHeaders,
+} from './cloudevents.js';
 import type { CloudEventAttributes } from './cloudevents.js';
 
 function attributes(overrides: Partial<CloudEventAttributes> = {}): CloudEventAttributes {
@@ -53,8 +60,20 @@ describe(toCloudEventHeaders.name, () => {
   it('omits the optional attributes that are not given', () => {
     const sut = toCloudEventHeaders(attributes());
 
-    expect(Object.keys(sut).sort()).toEqual(['ce_id', 'ce_source', 'ce_specversion', 'ce_time', 'ce_type', 'content-type']);
-    for (const header of [CloudEventHeaders.subject, CloudEventHeaders.traceparent, CloudEventHeaders.correlationId, CloudEventHeaders.causationId]) {
+    expect(Object.keys(sut).sort()).toEqual([
+      'ce_id',
+      'ce_source',
+      'ce_specversion',
+      'ce_time',
+      'ce_type',
+      'content-type',
+    ]);
+    for (const header of [
+      CloudEventHeaders.subject,
+      CloudEventHeaders.traceparent,
+      CloudEventHeaders.correlationId,
+      CloudEventHeaders.causationId,
+    ]) {
       expect(sut).not.toHaveProperty([header]);
     }
   });
@@ -75,7 +94,10 @@ describe(fromCloudEventHeaders.name, () => {
     { name: 'correlation without causation', given: attributes({ correlationId: 'corr-1' }) },
     {
       name: 'causation and traceparent',
-      given: attributes({ causationId: 'cause-1', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }),
+      given: attributes({
+        causationId: 'cause-1',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      }),
     },
   ])('round-trips $name without inventing the others', ({ given }) => {
     const sut = fromCloudEventHeaders(toCloudEventHeaders(given));

@@ -52,7 +52,9 @@ export function toCloudEventHeaders(attributes: CloudEventAttributes): KafkaHead
  * Reads the CloudEvents attributes of a record. Records produced by tools that know nothing of
  * CloudEvents (a plain JSON line) have none: they get `undefined` and the caller derives an id.
  */
-export function fromCloudEventHeaders(headers: Readonly<Record<string, string | undefined>>): Partial<CloudEventAttributes> {
+export function fromCloudEventHeaders(
+  headers: Readonly<Record<string, string | undefined>>,
+): Partial<CloudEventAttributes> {
   const attributes: { -readonly [K in keyof CloudEventAttributes]?: CloudEventAttributes[K] } = {};
   const id = headers[CloudEventHeaders.id];
   if (id) attributes.id = id;

@@ -25,7 +25,14 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export const ALERT_STATUSES = ['raised', 'acknowledged', 'escalated'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-export const LIFECYCLE_EVENTS = ['claimed', 'replied', 'resolved', 'reopened', 'alert.acknowledged', 'alert.escalated'] as const;
+export const LIFECYCLE_EVENTS = [
+  'claimed',
+  'replied',
+  'resolved',
+  'reopened',
+  'alert.acknowledged',
+  'alert.escalated',
+] as const;
 export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
 
 export const NOTIFICATION_OUTCOMES = ['sent', 'retrying', 'failed', 'skipped'] as const;
@@ -34,5 +41,14 @@ export type NotificationOutcome = (typeof NOTIFICATION_OUTCOMES)[number];
 export const AUDIENCES = ['requester', 'psm', 'support', 'phone-desk', 'on-call'] as const;
 export type Audience = (typeof AUDIENCES)[number];
 
-export const ROLES = ['agent', 'psm', 'lead', 'phone-desk', 'auditor', 'auditor:global', 'privacy-officer', 'privacy-officer:global'] as const;
+export const ROLES = [
+  'agent',
+  'psm',
+  'lead',
+  'phone-desk',
+  'auditor',
+  'auditor:global',
+  'privacy-officer',
+  'privacy-officer:global',
+] as const;
 export type Role = (typeof ROLES)[number];

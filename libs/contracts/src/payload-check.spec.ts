@@ -1,6 +1,13 @@
 import { IsNotEmptyObject, IsString, ValidateIf } from 'class-validator';
 import fc from 'fast-check';
-import { lifecycleEvent, phoneDeskAlert, routedTicket, subjectErased, submittedTicket, upstreamRequest } from '#testing';
+import {
+  lifecycleEvent,
+  phoneDeskAlert,
+  routedTicket,
+  subjectErased,
+  submittedTicket,
+  upstreamRequest,
+} from '#testing';
 import { payloadCheck } from './payload-check.js';
 import { TOPIC_PAYLOAD_CLASSES } from './topic-payloads.js';
 import { Topics } from './topics.js';
@@ -64,7 +71,15 @@ function validSamples(): [string, PayloadClass, Record<string, unknown>][] {
   };
   return Object.entries(samples).flatMap(([topic, sample]) => {
     const type = TOPIC_PAYLOAD_CLASSES[topic as keyof typeof TOPIC_PAYLOAD_CLASSES] as PayloadClass | undefined;
-    return type ? [[topic, type, JSON.parse(JSON.stringify(sample)) as Record<string, unknown>] as [string, PayloadClass, Record<string, unknown>]] : [];
+    return type
+      ? [
+          [topic, type, JSON.parse(JSON.stringify(sample)) as Record<string, unknown>] as [
+            string,
+            PayloadClass,
+            Record<string, unknown>,
+          ],
+        ]
+      : [];
   });
 }
 
@@ -82,8 +97,11 @@ const DELETE = Symbol('delete');
 function hasNonObjectArrayItem(value: unknown): boolean {
   // A deleted item leaves a hole, which class-validator skips.
   if (Array.isArray(value))
-    return Array.from(value).some((item) => item === null || typeof item !== 'object' || Array.isArray(item) || hasNonObjectArrayItem(item));
-  if (value !== null && typeof value === 'object') return Object.values(value).some((item) => hasNonObjectArrayItem(item));
+    return Array.from(value).some(
+      (item) => item === null || typeof item !== 'object' || Array.isArray(item) || hasNonObjectArrayItem(item),
+    );
+  if (value !== null && typeof value === 'object')
+    return Object.values(value).some((item) => hasNonObjectArrayItem(item));
   return false;
 }
 
@@ -93,8 +111,31 @@ const replacement = fc.oneof(
   fc.constant(null),
   fc.constant(''),
   fc.constant(' '),
-  fc.constantFrom('form', 'chat', 'email', 'phone', 'bug', 'access_problem', 'critical', 'P1', 'support', 'psm', 'sent', 'requester', 'fr', 'en'),
-  fc.constantFrom('2026-11-29T08:00:00.000Z', '2026-11-29', 'not a date', 'someone@example.org', 'not-an-email', '\u{1F510}', 'a'.repeat(5001)),
+  fc.constantFrom(
+    'form',
+    'chat',
+    'email',
+    'phone',
+    'bug',
+    'access_problem',
+    'critical',
+    'P1',
+    'support',
+    'psm',
+    'sent',
+    'requester',
+    'fr',
+    'en',
+  ),
+  fc.constantFrom(
+    '2026-11-29T08:00:00.000Z',
+    '2026-11-29',
+    'not a date',
+    'someone@example.org',
+    'not-an-email',
+    '\u{1F510}',
+    'a'.repeat(5001),
+  ),
   fc.string({ maxLength: 12 }),
   fc.integer({ min: -3, max: 3 }),
   fc.double({ noNaN: true }),
@@ -102,12 +143,21 @@ const replacement = fc.oneof(
   fc.constant([]),
   fc.constant({}),
   fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }),
-  fc.dictionary(fc.constantFrom('field', 'code', 'message', 'granted', 'x'), fc.oneof(fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null)), {
-    maxKeys: 3,
-  }),
+  fc.dictionary(
+    fc.constantFrom('field', 'code', 'message', 'granted', 'x'),
+    fc.oneof(fc.string({ maxLength: 3 }), fc.boolean(), fc.constant(null)),
+    {
+      maxKeys: 3,
+    },
+  ),
 );
 
-function mutate(sample: Record<string, unknown>, path: readonly (string | number)[], value: unknown, extraKey: string | null): unknown {
+function mutate(
+  sample: Record<string, unknown>,
+  path: readonly (string | number)[],
+  value: unknown,
+  extraKey: string | null,
+): unknown {
   const copy = structuredClone(sample);
   if (path.length === 0) return value === DELETE ? {} : value;
   let parent: unknown = copy;
@@ -116,7 +166,8 @@ function mutate(sample: Record<string, unknown>, path: readonly (string | number
   const container = parent as Record<string | number, unknown>;
   if (value === DELETE) delete container[last];
   else container[last] = value;
-  if (extraKey !== null && typeof parent === 'object' && parent !== null && !Array.isArray(parent)) container[extraKey] = 'extra';
+  if (extraKey !== null && typeof parent === 'object' && parent !== null && !Array.isArray(parent))
+    container[extraKey] = 'extra';
   return copy;
 }
 
@@ -125,7 +176,11 @@ const mutation = fc.constantFrom(...SAMPLES).chain(([topic, type, sample]) =>
     topic: fc.constant(topic),
     type: fc.constant(type),
     candidate: fc
-      .tuple(fc.constantFrom(...paths(sample)), replacement, fc.option(fc.constantFrom('extra', 'ticketId', 'channel', 'field'), { freq: 4 }))
+      .tuple(
+        fc.constantFrom(...paths(sample)),
+        replacement,
+        fc.option(fc.constantFrom('extra', 'ticketId', 'channel', 'field'), { freq: 4 }),
+      )
       .map(([path, value, extraKey]) => mutate(sample, path, value, extraKey)),
   }),
 );
@@ -151,8 +206,16 @@ describe('payload check', () => {
     const verdicts = { valid: 0, invalid: 0 };
     fc.assert(
       fc.property(mutation, ({ type, candidate }) => {
-        const expected = candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate) && validatePayload(type, candidate).ok;
-        const full = candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate) && validateWithClassValidator(type, candidate).ok;
+        const expected =
+          candidate !== null &&
+          typeof candidate === 'object' &&
+          !Array.isArray(candidate) &&
+          validatePayload(type, candidate).ok;
+        const full =
+          candidate !== null &&
+          typeof candidate === 'object' &&
+          !Array.isArray(candidate) &&
+          validateWithClassValidator(type, candidate).ok;
 
         const sut = checkPayload(type, candidate);
 
@@ -172,7 +235,12 @@ describe('payload check', () => {
     let accepted = 0;
     fc.assert(
       fc.property(mutation, ({ type, candidate }) => {
-        fc.pre(candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate) && !hasNonObjectArrayItem(candidate));
+        fc.pre(
+          candidate !== null &&
+            typeof candidate === 'object' &&
+            !Array.isArray(candidate) &&
+            !hasNonObjectArrayItem(candidate),
+        );
         const full = validateWithClassValidator(type, candidate).ok;
 
         const sut = payloadCheck(type)(candidate);

@@ -69,7 +69,9 @@ interface TransformerMetadata {
 }
 
 // class-transformer keeps its decorators' metadata here; its index does not export it.
-const { defaultMetadataStorage } = createRequire(import.meta.url)('class-transformer/cjs/storage.js') as { defaultMetadataStorage: TransformerMetadata };
+const { defaultMetadataStorage } = createRequire(import.meta.url)('class-transformer/cjs/storage.js') as {
+  defaultMetadataStorage: TransformerMetadata;
+};
 
 const compiled = new WeakMap<object, PayloadCheck>();
 
@@ -88,10 +90,17 @@ const NOT_SURE: PayloadCheck = () => false;
 function compile(type: new () => object): PayloadCheck {
   const storage = getMetadataStorage();
   // As class-validator's executor asks for a root object: no schema, no groups, not `always`.
-  const metadatas = storage.getTargetValidationMetadatas(type, undefined as unknown as string, false, false, undefined) as unknown as ValidationMetadataShape[];
+  const metadatas = storage.getTargetValidationMetadatas(
+    type,
+    undefined as unknown as string,
+    false,
+    false,
+    undefined,
+  ) as unknown as ValidationMetadataShape[];
   if (metadatas.length === 0) return NOT_SURE;
   const byProperty = new Map<string, ValidationMetadataShape[]>();
-  for (const metadata of metadatas) byProperty.set(metadata.propertyName, [...(byProperty.get(metadata.propertyName) ?? []), metadata]);
+  for (const metadata of metadatas)
+    byProperty.set(metadata.propertyName, [...(byProperty.get(metadata.propertyName) ?? []), metadata]);
   if (!transformsPlainly(type, byProperty.keys())) return NOT_SURE;
 
   const properties: PropertyCheck[] = [];
@@ -151,10 +160,12 @@ function propertyIsValid(object: Record<string, unknown>, check: PropertyCheck, 
   const value = object[check.property];
   // class-transformer rebuilds objects it has no @Type for (dropping some keys, turning a Set into
   // an array): only a nested class's values, and lists of plain values, are checked as they came.
-  if (check.nested.length === 0 && value !== null && typeof value === 'object' && !isListOfPlainValues(value)) return false;
+  if (check.nested.length === 0 && value !== null && typeof value === 'object' && !isListOfPlainValues(value))
+    return false;
   for (const condition of check.conditions) if (!condition(object, value)) return true;
   for (const call of check.defined) if (!constraintHolds(object, value, call, check.property, targetName)) return false;
-  for (const call of check.constraints) if (!constraintHolds(object, value, call, check.property, targetName)) return false;
+  for (const call of check.constraints)
+    if (!constraintHolds(object, value, call, check.property, targetName)) return false;
   if (value === undefined) return true;
   for (const nested of check.nested) {
     if (!nested) return false;
@@ -166,7 +177,13 @@ function propertyIsValid(object: Record<string, unknown>, check: PropertyCheck, 
   return true;
 }
 
-function constraintHolds(object: Record<string, unknown>, value: unknown, call: ConstraintCall, property: string, targetName: string): boolean {
+function constraintHolds(
+  object: Record<string, unknown>,
+  value: unknown,
+  call: ConstraintCall,
+  property: string,
+  targetName: string,
+): boolean {
   if (call.validateIf && !call.validateIf(object, value)) return true;
   if (call.each && (Array.isArray(value) || value instanceof Set || value instanceof Map)) return false;
   const args: ValidationArguments = { targetName, property, object, value, constraints: call.constraints };
@@ -183,7 +200,12 @@ function constraintCall(metadata: ValidationMetadataShape): ConstraintCall {
     // validateSync skips asynchronous constraints.
     .filter((constraint) => !constraint.async)
     .map((constraint) => constraint.instance);
-  return { each: metadata.each === true, constraints: metadata.constraints, validateIf: metadata.validateIf, validators };
+  return {
+    each: metadata.each === true,
+    constraints: metadata.constraints,
+    validateIf: metadata.validateIf,
+    validators,
+  };
 }
 
 /** The checker of the class `@Type` gives the property, resolved lazily (classes may refer to each other). */
@@ -199,7 +221,12 @@ function nestedClass(type: new () => object, property: string): (() => PayloadCh
 /** class-transformer copies the value unchanged into the instance: no @Expose, @Exclude or @Transform. */
 function transformsPlainly(type: new () => object, properties: Iterable<string>): boolean {
   const storage = defaultMetadataStorage;
-  if (storage.getStrategy(type) !== 'none' || storage.getExposedMetadatas(type).length > 0 || storage.getExcludedMetadatas(type).length > 0) return false;
+  if (
+    storage.getStrategy(type) !== 'none' ||
+    storage.getExposedMetadatas(type).length > 0 ||
+    storage.getExcludedMetadatas(type).length > 0
+  )
+    return false;
   // TransformationType.PLAIN_TO_CLASS is 0.
   for (const property of properties) if (storage.findTransformMetadatas(type, property, 0).length > 0) return false;
   return true;
@@ -212,7 +239,8 @@ function isListOfPlainValues(value: object): boolean {
     if (!(index in value)) return false;
     const item: unknown = value[index];
     if (item !== null && typeof item === 'object') return false;
-    if (typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint' || item === undefined) return false;
+    if (typeof item === 'function' || typeof item === 'symbol' || typeof item === 'bigint' || item === undefined)
+      return false;
   }
   return true;
 }
@@ -221,5 +249,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value) as object | null;
   // Object.prototype of this realm or another one (a vm context, a worker's structured clone).
-  return prototype === null || (Object.getPrototypeOf(prototype) === null && Object.prototype.toString.call(value) === '[object Object]');
+  return (
+    prototype === null ||
+    (Object.getPrototypeOf(prototype) === null && Object.prototype.toString.call(value) === '[object Object]')
+  );
 }

@@ -1,6 +1,11 @@
 import type { Topics } from './topics.js';
 import { RequestRejectedPayload, UpstreamRequestPayload } from './payloads/request.payload.js';
-import { PhoneDeskAlertPayload, QueuedTicketPayload, TicketRoutedPayload, TicketSubmittedPayload } from './payloads/ticket.payload.js';
+import {
+  PhoneDeskAlertPayload,
+  QueuedTicketPayload,
+  TicketRoutedPayload,
+  TicketSubmittedPayload,
+} from './payloads/ticket.payload.js';
 import { NotificationPayload, PsmAssignmentPayload, TicketLifecyclePayload } from './payloads/lifecycle.payload.js';
 import { SubjectErasedPayload } from './payloads/privacy.payload.js';
 

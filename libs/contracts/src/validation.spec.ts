@@ -51,7 +51,10 @@ describe(validatePayload.name, () => {
     });
 
     it('accepts a form request with requestType and allowWorkspaceTesting', () => {
-      const sut = validatePayload(UpstreamRequestPayload, upstreamRequest({ channel: 'form', requestType: 'bug', allowWorkspaceTesting: true }));
+      const sut = validatePayload(
+        UpstreamRequestPayload,
+        upstreamRequest({ channel: 'form', requestType: 'bug', allowWorkspaceTesting: true }),
+      );
 
       expect(sut.ok).toBe(true);
     });
@@ -59,14 +62,26 @@ describe(validatePayload.name, () => {
 
   describe('unknown fields', () => {
     test.each([
-      { name: 'top level of an upstream request', type: UpstreamRequestPayload, value: { ...upstreamRequest(), priority: 'P1' }, field: 'priority' },
+      {
+        name: 'top level of an upstream request',
+        type: UpstreamRequestPayload,
+        value: { ...upstreamRequest(), priority: 'P1' },
+        field: 'priority',
+      },
       {
         name: 'nested requester of an upstream request',
         type: UpstreamRequestPayload,
-        value: upstreamRequest({ requester: { email: 'a@example.org', isAdmin: true } as UpstreamRequestPayload['requester'] }),
+        value: upstreamRequest({
+          requester: { email: 'a@example.org', isAdmin: true } as UpstreamRequestPayload['requester'],
+        }),
         field: 'requester.isAdmin',
       },
-      { name: 'top level of a submitted ticket', type: TicketSubmittedPayload, value: { ...submittedTicket(), queue: 'psm' }, field: 'queue' },
+      {
+        name: 'top level of a submitted ticket',
+        type: TicketSubmittedPayload,
+        value: { ...submittedTicket(), queue: 'psm' },
+        field: 'queue',
+      },
       {
         name: 'nested consent of a submitted ticket',
         type: TicketSubmittedPayload,
@@ -160,14 +175,24 @@ describe(validatePayload.name, () => {
   describe('request rules', () => {
     test.each([
       { name: 'form without requestType', overrides: { channel: 'form' }, field: 'requestType', code: 'isIn' },
-      { name: 'form with an unknown requestType', overrides: { channel: 'form', requestType: 'complaint' }, field: 'requestType', code: 'isIn' },
+      {
+        name: 'form with an unknown requestType',
+        overrides: { channel: 'form', requestType: 'complaint' },
+        field: 'requestType',
+        code: 'isIn',
+      },
       {
         name: 'allowWorkspaceTesting on email',
         overrides: { channel: 'email', allowWorkspaceTesting: true },
         field: 'allowWorkspaceTesting',
         code: 'formOnly',
       },
-      { name: 'allowWorkspaceTesting on chat', overrides: { channel: 'chat', allowWorkspaceTesting: false }, field: 'allowWorkspaceTesting', code: 'formOnly' },
+      {
+        name: 'allowWorkspaceTesting on chat',
+        overrides: { channel: 'chat', allowWorkspaceTesting: false },
+        field: 'allowWorkspaceTesting',
+        code: 'formOnly',
+      },
       { name: 'an empty message', overrides: { message: '' }, field: 'message', code: 'isLength' },
       {
         name: `a message of ${MESSAGE_MAX_LENGTH + 1} characters`,
@@ -184,22 +209,39 @@ describe(validatePayload.name, () => {
       { name: 'an unknown channel', overrides: { channel: 'fax' }, field: 'channel', code: 'isIn' },
       { name: 'an unknown urgency', overrides: { urgency: 'asap' }, field: 'urgency', code: 'isIn' },
       { name: 'an unknown locale', overrides: { locale: 'de' }, field: 'locale', code: 'isIn' },
-      { name: 'an invalid requester email', overrides: { requester: { email: 'not-an-email' } }, field: 'requester.email', code: 'isEmail' },
+      {
+        name: 'an invalid requester email',
+        overrides: { requester: { email: 'not-an-email' } },
+        field: 'requester.email',
+        code: 'isEmail',
+      },
       { name: 'a missing requester', overrides: { requester: undefined }, field: 'requester', code: 'isObject' },
     ])('rejects $name', ({ overrides, field, code }) => {
-      const sut = validatePayload(UpstreamRequestPayload, upstreamRequest(overrides as Partial<UpstreamRequestPayload>));
+      const sut = validatePayload(
+        UpstreamRequestPayload,
+        upstreamRequest(overrides as Partial<UpstreamRequestPayload>),
+      );
 
       expect(fieldsAndCodes(sut)).toContainEqual({ field, code });
     });
 
     test.each([
-      { name: `a message of exactly ${MESSAGE_MAX_LENGTH} characters`, overrides: { message: 'x'.repeat(MESSAGE_MAX_LENGTH) } },
+      {
+        name: `a message of exactly ${MESSAGE_MAX_LENGTH} characters`,
+        overrides: { message: 'x'.repeat(MESSAGE_MAX_LENGTH) },
+      },
       { name: 'a one-character message', overrides: { message: 'x' } },
-      { name: `a subject of exactly ${SUBJECT_MAX_LENGTH} characters`, overrides: { subject: 's'.repeat(SUBJECT_MAX_LENGTH) } },
+      {
+        name: `a subject of exactly ${SUBJECT_MAX_LENGTH} characters`,
+        overrides: { subject: 's'.repeat(SUBJECT_MAX_LENGTH) },
+      },
       { name: 'email without requestType', overrides: { channel: 'email' } },
       { name: 'phone with a requestType', overrides: { channel: 'phone', requestType: 'access_problem' } },
     ])('accepts $name', ({ overrides }) => {
-      const sut = validatePayload(UpstreamRequestPayload, upstreamRequest(overrides as Partial<UpstreamRequestPayload>));
+      const sut = validatePayload(
+        UpstreamRequestPayload,
+        upstreamRequest(overrides as Partial<UpstreamRequestPayload>),
+      );
 
       expect(sut.ok ? [] : sut.errors).toEqual([]);
     });
@@ -207,7 +249,11 @@ describe(validatePayload.name, () => {
     it('reports the requester email with its own message', () => {
       const sut = validatePayload(UpstreamRequestPayload, upstreamRequest({ requester: { email: 'nope' } }));
 
-      expect(errorsOf(sut)).toContainEqual({ field: 'requester.email', code: 'isEmail', message: 'requester.email must be an email address' });
+      expect(errorsOf(sut)).toContainEqual({
+        field: 'requester.email',
+        code: 'isEmail',
+        message: 'requester.email must be an email address',
+      });
     });
 
     it('reports every error at once, not only the first', () => {
@@ -228,7 +274,11 @@ describe(validatePayload.name, () => {
     it('explains an unknown field by its path', () => {
       const sut = validatePayload(UpstreamRequestPayload, { ...upstreamRequest(), extra: 1 });
 
-      expect(errorsOf(sut)).toContainEqual({ field: 'extra', code: 'unknownField', message: 'property extra is not allowed' });
+      expect(errorsOf(sut)).toContainEqual({
+        field: 'extra',
+        code: 'unknownField',
+        message: 'property extra is not allowed',
+      });
     });
   });
 });
@@ -269,13 +319,20 @@ describe(parseJson.name, () => {
 
 describe(withoutNulls.name, () => {
   it('drops null properties at every depth, keeping arrays and other values', () => {
-    expect(withoutNulls({ a: null, b: 1, c: { d: null, e: 'x', f: [null, 1] }, g: false })).toEqual({ b: 1, c: { e: 'x', f: [null, 1] }, g: false });
+    expect(withoutNulls({ a: null, b: 1, c: { d: null, e: 'x', f: [null, 1] }, g: false })).toEqual({
+      b: 1,
+      c: { e: 'x', f: [null, 1] },
+      g: false,
+    });
     expect(withoutNulls(null)).toBeNull();
     expect(withoutNulls([{ a: null }])).toEqual([{ a: null }]);
   });
 
   it('keeps a "__proto__" key a plain property, for the structural check to refuse', () => {
-    const sut = withoutNulls(JSON.parse('{"__proto__": {"polluted": true}, "channel": "chat"}')) as Record<string, unknown>;
+    const sut = withoutNulls(JSON.parse('{"__proto__": {"polluted": true}, "channel": "chat"}')) as Record<
+      string,
+      unknown
+    >;
 
     expect(Object.getPrototypeOf(sut)).toBe(Object.prototype);
     expect(Object.keys(sut)).toEqual(['__proto__', 'channel']);

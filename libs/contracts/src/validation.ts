@@ -11,7 +11,8 @@ export interface FieldError {
   readonly message: string;
 }
 
-export type ValidationResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: FieldError[] };
+export type ValidationResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: FieldError[] };
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export const MAX_NESTING_DEPTH = 6;
@@ -19,7 +20,8 @@ export const MAX_NESTING_DEPTH = 6;
 /** Structural checks that must run before any object is handed to class-transformer. */
 function inspectStructure(value: unknown, path: string, depth: number, errors: FieldError[]): void {
   if (typeof value === 'string') {
-    if (!value.isWellFormed()) errors.push({ field: path, code: 'malformedString', message: 'the text holds a lone UTF-16 surrogate' });
+    if (!value.isWellFormed())
+      errors.push({ field: path, code: 'malformedString', message: 'the text holds a lone UTF-16 surrogate' });
     return;
   }
   if (value === null || typeof value !== 'object') return;
@@ -120,7 +122,8 @@ export function jsonErrorMessage(error: unknown, length: number): string {
   const message = error instanceof Error ? error.message : '';
   const position = /\bposition (\d+)/.exec(message)?.[1];
   if (position !== undefined) return `not valid JSON at position ${position}`;
-  if (/end of (JSON )?input|Unterminated/i.test(message)) return `not valid JSON: the text ends early (length ${length})`;
+  if (/end of (JSON )?input|Unterminated/i.test(message))
+    return `not valid JSON: the text ends early (length ${length})`;
   return 'not valid JSON';
 }
 
@@ -134,7 +137,13 @@ export function withoutNulls(value: unknown): unknown {
   const result: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     // defineProperty: a "__proto__" key stays a plain property, for the structural check to refuse.
-    if (child !== null) Object.defineProperty(result, key, { value: withoutNulls(child), enumerable: true, writable: true, configurable: true });
+    if (child !== null)
+      Object.defineProperty(result, key, {
+        value: withoutNulls(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return result;
 }

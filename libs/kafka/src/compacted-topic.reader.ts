@@ -32,7 +32,11 @@ export class CompactedTopicReader {
     } finally {
       await admin.disconnect();
     }
-    const consumer = this.kafka.consumer({ groupId: `${this.clientId}-reader-${randomUUID()}`, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({
+      groupId: `${this.clientId}-reader-${randomUUID()}`,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
     this.consumer = consumer;
     let caughtUp: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => {
@@ -64,7 +68,10 @@ export class CompactedTopicReader {
     await Promise.race([
       ready,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${this.topic} not read to its end within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`${this.topic} not read to its end within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
   }

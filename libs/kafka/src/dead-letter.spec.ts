@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { decodeHeaders } from './kafka-event.js';
-import { DEAD_LETTER_HEADERS_MAX_BYTES, DEAD_LETTER_KEY_MAX_BYTES, DEAD_LETTER_VALUE_MAX_BYTES, DeadLetterHeaders, deadLetterRecord } from './dead-letter.js';
+import {
+  DEAD_LETTER_HEADERS_MAX_BYTES,
+  DEAD_LETTER_KEY_MAX_BYTES,
+  DEAD_LETTER_VALUE_MAX_BYTES,
+  DeadLetterHeaders,
+  deadLetterRecord,
+} from './dead-letter.js';
 import { MAX_RECORD_BYTES, recordSize } from './event-publisher.js';
 
 const FAILURE = {
@@ -16,7 +22,14 @@ describe(deadLetterRecord.name, () => {
     const value = Buffer.from('{"ticketId":"t-1"}');
 
     const sut = deadLetterRecord(
-      { topic: 'support.tickets.submitted.v1', partition: 2, offset: '17', key: Buffer.from('t-1'), value, headers: { ce_id: 'e-1' } },
+      {
+        topic: 'support.tickets.submitted.v1',
+        partition: 2,
+        offset: '17',
+        key: Buffer.from('t-1'),
+        value,
+        headers: { ce_id: 'e-1' },
+      },
       FAILURE,
     );
 
@@ -36,9 +49,14 @@ describe(deadLetterRecord.name, () => {
 
   it('keeps a record near the broker limit within it: value, key and headers cut, the cut said and hashed', () => {
     const value = Buffer.alloc(1_040_000, 0x61);
-    const headers = Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`h${index}`, Buffer.alloc(4_000, 0x62)]));
+    const headers = Object.fromEntries(
+      Array.from({ length: 40 }, (_, index) => [`h${index}`, Buffer.alloc(4_000, 0x62)]),
+    );
 
-    const sut = deadLetterRecord({ topic: 't', partition: 0, offset: '1', key: Buffer.alloc(10_000, 0x6b), value, headers }, FAILURE);
+    const sut = deadLetterRecord(
+      { topic: 't', partition: 0, offset: '1', key: Buffer.alloc(10_000, 0x6b), value, headers },
+      FAILURE,
+    );
 
     expect(recordSize({ key: sut.key, value: sut.value, headers: sut.headers })).toBeLessThan(MAX_RECORD_BYTES);
     expect(sut.value?.length).toBe(DEAD_LETTER_VALUE_MAX_BYTES);
@@ -53,7 +71,10 @@ describe(deadLetterRecord.name, () => {
   });
 
   it('bounds the reason', () => {
-    const sut = deadLetterRecord({ topic: 't', partition: 0, offset: '1', key: null, value: null }, { ...FAILURE, reason: 'r'.repeat(5_000) });
+    const sut = deadLetterRecord(
+      { topic: 't', partition: 0, offset: '1', key: null, value: null },
+      { ...FAILURE, reason: 'r'.repeat(5_000) },
+    );
 
     expect(String(sut.headers[DeadLetterHeaders.message])).toHaveLength(1_000);
     expect(sut.headers).not.toHaveProperty(DeadLetterHeaders.valueBytes);
@@ -63,8 +84,14 @@ describe(deadLetterRecord.name, () => {
 describe('headers named after Object.prototype', () => {
   it('stay plain headers of the dead letter and of the decoded event', () => {
     // An own "__proto__" key, as a decoded record's headers may have (a literal would set the prototype).
-    const headers = Object.defineProperty({ constructor: 'c' }, '__proto__', { value: Buffer.from('p'), enumerable: true }) as Record<string, string | Buffer>;
-    const sut = deadLetterRecord({ topic: 't', partition: 0, offset: '1', key: null, value: Buffer.from('x'), headers }, FAILURE);
+    const headers = Object.defineProperty({ constructor: 'c' }, '__proto__', {
+      value: Buffer.from('p'),
+      enumerable: true,
+    }) as Record<string, string | Buffer>;
+    const sut = deadLetterRecord(
+      { topic: 't', partition: 0, offset: '1', key: null, value: Buffer.from('x'), headers },
+      FAILURE,
+    );
 
     expect(Object.getPrototypeOf(sut.headers)).toBe(Object.prototype);
     expect(Object.keys(sut.headers)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));

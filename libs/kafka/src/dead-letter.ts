@@ -79,14 +79,22 @@ export function deadLetterRecord(record: FailedRecord, failure: Failure): RawRec
     [DeadLetterHeaders.failedAt]: failure.failedAt.toISOString(),
     ...(value === null
       ? {}
-      : { [DeadLetterHeaders.valueBytes]: String(value.length), [DeadLetterHeaders.valueSha256]: createHash('sha256').update(value).digest('hex') }),
-    ...(value !== null && value.length > DEAD_LETTER_VALUE_MAX_BYTES ? { [DeadLetterHeaders.valueTruncated]: 'true' } : {}),
+      : {
+          [DeadLetterHeaders.valueBytes]: String(value.length),
+          [DeadLetterHeaders.valueSha256]: createHash('sha256').update(value).digest('hex'),
+        }),
+    ...(value !== null && value.length > DEAD_LETTER_VALUE_MAX_BYTES
+      ? { [DeadLetterHeaders.valueTruncated]: 'true' }
+      : {}),
     ...(key !== null && key.length > DEAD_LETTER_KEY_MAX_BYTES ? { [DeadLetterHeaders.keyTruncated]: 'true' } : {}),
     ...(dropped > 0 ? { [DeadLetterHeaders.headersDropped]: String(dropped) } : {}),
   });
   return {
     key: key !== null && key.length > DEAD_LETTER_KEY_MAX_BYTES ? key.subarray(0, DEAD_LETTER_KEY_MAX_BYTES) : key,
-    value: value !== null && value.length > DEAD_LETTER_VALUE_MAX_BYTES ? value.subarray(0, DEAD_LETTER_VALUE_MAX_BYTES) : value,
+    value:
+      value !== null && value.length > DEAD_LETTER_VALUE_MAX_BYTES
+        ? value.subarray(0, DEAD_LETTER_VALUE_MAX_BYTES)
+        : value,
     headers,
   };
 }

@@ -29,7 +29,12 @@ describe(`${EventPublisher.name} against the broker`, () => {
         waitForLeaders: true,
         topics: [
           { topic: TICKETS, numPartitions: 1, replicationFactor: 1 },
-          { topic: STRICT, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'max.message.bytes', value: '1024' }] },
+          {
+            topic: STRICT,
+            numPartitions: 1,
+            replicationFactor: 1,
+            configEntries: [{ name: 'max.message.bytes', value: '1024' }],
+          },
         ],
       });
     } finally {
@@ -56,7 +61,10 @@ describe(`${EventPublisher.name} against the broker`, () => {
     // One produce request for both: the broker appends `first` and refuses the other. kafkajs then
     // rolls back the sequence numbers of both partitions; a producer reused after that sends `next`
     // with `first`'s sequence number, and the broker takes it for a duplicate: acknowledged, not written.
-    const shared = await Promise.allSettled([sut.publishRaw(TICKETS, record(first)), sut.publishRaw(STRICT, record(refused, 4_096))]);
+    const shared = await Promise.allSettled([
+      sut.publishRaw(TICKETS, record(first)),
+      sut.publishRaw(STRICT, record(refused, 4_096)),
+    ]);
     const later = await sut.publishRaw(TICKETS, record(next)).then(
       () => 'written',
       (error: unknown) => error,

@@ -86,14 +86,20 @@ function fakeKafka(producer: FakeProducer): Kafka {
 
 const SOURCE = '/support/test';
 
-function submittedEvent(overrides: Partial<OutgoingEvent<ReturnType<typeof submittedTicket>>> = {}): OutgoingEvent<ReturnType<typeof submittedTicket>> {
+function submittedEvent(
+  overrides: Partial<OutgoingEvent<ReturnType<typeof submittedTicket>>> = {},
+): OutgoingEvent<ReturnType<typeof submittedTicket>> {
   const payload = submittedTicket();
   return { key: payload.ticketId, payload, id: randomUUID(), ...overrides };
 }
 
 function lifecycleEvent(): OutgoingEvent<TicketLifecyclePayload> {
   const ticketId = randomUUID();
-  return { key: ticketId, payload: { ticketId, event: 'claimed', at: '2026-11-25T10:05:00.000Z', actor: 'agent-1' }, id: randomUUID() };
+  return {
+    key: ticketId,
+    payload: { ticketId, event: 'claimed', at: '2026-11-25T10:05:00.000Z', actor: 'agent-1' },
+    id: randomUUID(),
+  };
 }
 
 function messagesOf(batch: ProducerBatch | undefined, topic: string): Message[] {
@@ -143,12 +149,19 @@ describe(EventPublisher.name, () => {
     const second = submittedEvent();
     const third = lifecycleEvent();
 
-    await Promise.all([sut.publish(Topics.ticketsSubmitted, first), sut.publish(Topics.ticketsLifecycle, third), sut.publish(Topics.ticketsSubmitted, second)]);
+    await Promise.all([
+      sut.publish(Topics.ticketsSubmitted, first),
+      sut.publish(Topics.ticketsLifecycle, third),
+      sut.publish(Topics.ticketsSubmitted, second),
+    ]);
 
     expect(producer.batches).toHaveLength(1);
     const [batch] = producer.batches;
     expect(batch?.acks).toBe(-1);
-    expect(batch?.topicMessages?.map((entry) => entry.topic)).toEqual([Topics.ticketsSubmitted, Topics.ticketsLifecycle]);
+    expect(batch?.topicMessages?.map((entry) => entry.topic)).toEqual([
+      Topics.ticketsSubmitted,
+      Topics.ticketsLifecycle,
+    ]);
     expect(messagesOf(batch, Topics.ticketsSubmitted).map((message) => message.key)).toEqual([first.key, second.key]);
     expect(messagesOf(batch, Topics.ticketsLifecycle).map((message) => message.key)).toEqual([third.key]);
   });
@@ -163,8 +176,12 @@ describe(EventPublisher.name, () => {
     ]);
 
     expect(producer.batches).toHaveLength(1);
-    expect(messagesOf(producer.batches[0], Topics.ticketsSubmitted).map((message) => message.key)).toEqual([submitted.key]);
-    expect(messagesOf(producer.batches[0], Topics.ticketsLifecycle).map((message) => message.key)).toEqual([lifecycle.key]);
+    expect(messagesOf(producer.batches[0], Topics.ticketsSubmitted).map((message) => message.key)).toEqual([
+      submitted.key,
+    ]);
+    expect(messagesOf(producer.batches[0], Topics.ticketsLifecycle).map((message) => message.key)).toEqual([
+      lifecycle.key,
+    ]);
   });
 
   it('does not send anything for an empty publishAll', async () => {
@@ -322,14 +339,26 @@ describe(EventPublisher.name, () => {
 
     expect(producer.batches).toHaveLength(2);
     expect(producer.maxConcurrentSends).toBe(1);
-    expect(messagesOf(producer.batches[0], Topics.ticketsSubmitted).map((message) => message.key)).toEqual(early.map((event) => event.key));
-    expect(messagesOf(producer.batches[1], Topics.ticketsSubmitted).map((message) => message.key)).toEqual(late.map((event) => event.key));
+    expect(messagesOf(producer.batches[0], Topics.ticketsSubmitted).map((message) => message.key)).toEqual(
+      early.map((event) => event.key),
+    );
+    expect(messagesOf(producer.batches[1], Topics.ticketsSubmitted).map((message) => message.key)).toEqual(
+      late.map((event) => event.key),
+    );
   });
 
   it('sends at once, without lingering, when a group reaches maxBatchRecords', async () => {
-    const lingering = new EventPublisher(fakeKafka(producer), { source: SOURCE, lingerMs: 60_000, maxBatchRecords: 2, sendTimeoutMs: 2_000 });
+    const lingering = new EventPublisher(fakeKafka(producer), {
+      source: SOURCE,
+      lingerMs: 60_000,
+      maxBatchRecords: 2,
+      sendTimeoutMs: 2_000,
+    });
 
-    await Promise.all([lingering.publish(Topics.ticketsSubmitted, submittedEvent()), lingering.publish(Topics.ticketsSubmitted, submittedEvent())]);
+    await Promise.all([
+      lingering.publish(Topics.ticketsSubmitted, submittedEvent()),
+      lingering.publish(Topics.ticketsSubmitted, submittedEvent()),
+    ]);
 
     expect(producer.batches).toHaveLength(1);
     expect(messagesOf(producer.batches[0], Topics.ticketsSubmitted)).toHaveLength(2);
@@ -365,7 +394,9 @@ describe(EventPublisher.name, () => {
 
     await sut.publishRaw('support.requests.v1.support-intake.dlq', { key: 'request-1', value, headers });
 
-    expect(producer.batches[0]?.topicMessages).toEqual([{ topic: 'support.requests.v1.support-intake.dlq', messages: [{ key: 'request-1', value, headers }] }]);
+    expect(producer.batches[0]?.topicMessages).toEqual([
+      { topic: 'support.requests.v1.support-intake.dlq', messages: [{ key: 'request-1', value, headers }] },
+    ]);
     const [message] = messagesOf(producer.batches[0], 'support.requests.v1.support-intake.dlq');
     expect(message?.value).toBe(value);
     expect(message?.headers).toBe(headers);
@@ -379,7 +410,11 @@ describe(EventPublisher.name, () => {
   });
 
   it('flushes queued publishes, then disconnects, on close', async () => {
-    const lingering = new EventPublisher(fakeKafka(producer), { source: SOURCE, lingerMs: 60_000, sendTimeoutMs: 2_000 });
+    const lingering = new EventPublisher(fakeKafka(producer), {
+      source: SOURCE,
+      lingerMs: 60_000,
+      sendTimeoutMs: 2_000,
+    });
     const queued = lingering.publish(Topics.ticketsSubmitted, submittedEvent());
 
     await lingering.close();
@@ -398,30 +433,38 @@ describe(EventPublisher.name, () => {
     ]);
 
     expect(publish?.status === 'rejected' ? publish.reason : publish).toBeInstanceOf(KafkaPublishError);
-    expect(publish).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.unavailable, message: 'publisher is closed' } });
+    expect(publish).toMatchObject({
+      status: 'rejected',
+      reason: { code: KafkaErrorCode.unavailable, message: 'publisher is closed' },
+    });
     expect(raw).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.unavailable } });
     expect(producer.batches).toHaveLength(0);
   });
 
   describe('after the broker forgot the producer id', () => {
-    test.each(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID'])('fails the batch on %s, then writes the next one with a new producer', async (type) => {
-      const first = new FakeProducer();
-      const second = new FakeProducer();
-      const producers = [first, second];
-      const kafka = { producer: () => producers.shift() ?? second } as unknown as Kafka;
-      first.sendBehaviour = async () => {
-        throw Object.assign(new Error('The broker received an out of order sequence number'), { type });
-      };
-      const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 1, sendTimeoutMs: 2_000 });
+    test.each(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID'])(
+      'fails the batch on %s, then writes the next one with a new producer',
+      async (type) => {
+        const first = new FakeProducer();
+        const second = new FakeProducer();
+        const producers = [first, second];
+        const kafka = { producer: () => producers.shift() ?? second } as unknown as Kafka;
+        first.sendBehaviour = async () => {
+          throw Object.assign(new Error('The broker received an out of order sequence number'), { type });
+        };
+        const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 1, sendTimeoutMs: 2_000 });
 
-      const failed = await publisher.publish(Topics.ticketsSubmitted, submittedEvent()).catch((error: unknown) => error);
-      await publisher.publish(Topics.ticketsSubmitted, submittedEvent());
+        const failed = await publisher
+          .publish(Topics.ticketsSubmitted, submittedEvent())
+          .catch((error: unknown) => error);
+        await publisher.publish(Topics.ticketsSubmitted, submittedEvent());
 
-      expect(failed).toBeInstanceOf(KafkaPublishError);
-      expect(first.disconnectCalls).toBe(1);
-      expect(second.batches).toHaveLength(1);
-      expect(logger.warnings.some((warning) => warning.includes('a new producer takes over'))).toBe(true);
-    });
+        expect(failed).toBeInstanceOf(KafkaPublishError);
+        expect(first.disconnectCalls).toBe(1);
+        expect(second.batches).toHaveLength(1);
+        expect(logger.warnings.some((warning) => warning.includes('a new producer takes over'))).toBe(true);
+      },
+    );
   });
 
   describe('after any failed request', () => {
@@ -435,7 +478,9 @@ describe(EventPublisher.name, () => {
       };
       const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 1, sendTimeoutMs: 2_000 });
 
-      const failed = await publisher.publish(Topics.ticketsSubmitted, submittedEvent()).catch((error: unknown) => error);
+      const failed = await publisher
+        .publish(Topics.ticketsSubmitted, submittedEvent())
+        .catch((error: unknown) => error);
       await publisher.publish(Topics.ticketsSubmitted, submittedEvent());
 
       expect(failed).toMatchObject({ code: KafkaErrorCode.unavailable });
@@ -458,7 +503,10 @@ describe(EventPublisher.name, () => {
       for (const candidate of producers) {
         candidate.sendBehaviour = async (batch) => {
           const keys = batch.topicMessages?.flatMap((entry) => entry.messages.map((message) => message.key)) ?? [];
-          if (keys.includes(poison.key)) throw new Error('produce failed', { cause: Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }) });
+          if (keys.includes(poison.key))
+            throw new Error('produce failed', {
+              cause: Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' }),
+            });
         };
       }
       const publisher = new EventPublisher(kafka, { source: SOURCE, lingerMs: 20, sendTimeoutMs: 2_000 });
@@ -473,14 +521,19 @@ describe(EventPublisher.name, () => {
       expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect(results[1]).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.recordRefused } });
       // The shared request, then each caller alone; a new producer after each failure.
-      expect(used.flatMap((candidate) => candidate.batches).map((batch) => batch.topicMessages?.[0]?.messages.length)).toEqual([3, 1, 1, 1]);
+      expect(
+        used.flatMap((candidate) => candidate.batches).map((batch) => batch.topicMessages?.[0]?.messages.length),
+      ).toEqual([3, 1, 1, 1]);
       expect(used).toHaveLength(3);
     });
 
     it('refuses a record larger than the broker takes before sending it, failing no one else', async () => {
       const huge = submittedEvent({ payload: { ...submittedTicket(), message: 'x'.repeat(1_100_000) } });
 
-      const [refused, fine] = await Promise.allSettled([sut.publish(Topics.ticketsSubmitted, huge), sut.publish(Topics.ticketsSubmitted, submittedEvent())]);
+      const [refused, fine] = await Promise.allSettled([
+        sut.publish(Topics.ticketsSubmitted, huge),
+        sut.publish(Topics.ticketsSubmitted, submittedEvent()),
+      ]);
 
       expect(refused).toMatchObject({ status: 'rejected', reason: { code: KafkaErrorCode.recordRefused } });
       expect(fine.status).toBe('fulfilled');

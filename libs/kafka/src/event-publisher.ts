@@ -196,7 +196,10 @@ export class EventPublisher implements EventSink {
         // The broker would refuse it, and fail every caller sharing its request.
         if (size > MAX_RECORD_BYTES) {
           return Promise.reject(
-            new KafkaPublishError(KafkaErrorCode.recordRefused, `a record of ${size} bytes for ${topic} exceeds ${MAX_RECORD_BYTES} bytes`),
+            new KafkaPublishError(
+              KafkaErrorCode.recordRefused,
+              `a record of ${size} bytes for ${topic} exceeds ${MAX_RECORD_BYTES} bytes`,
+            ),
           );
         }
         count += 1;
@@ -235,7 +238,8 @@ export class EventPublisher implements EventSink {
     let bytes = 0;
     while (this.queue.length > 0) {
       const next = this.queue[0] as Pending;
-      if (batch.length > 0 && (records + next.count > this.maxBatchRecords || bytes + next.bytes > this.maxBatchBytes)) break;
+      if (batch.length > 0 && (records + next.count > this.maxBatchRecords || bytes + next.bytes > this.maxBatchBytes))
+        break;
       this.queue.shift();
       batch.push(next);
       records += next.count;
@@ -254,7 +258,9 @@ export class EventPublisher implements EventSink {
       for (const pending of batch) pending.reject(failure);
       return;
     }
-    this.logger.warn(`the broker refused a record of a request shared by ${batch.length} callers: sending each caller's records alone`);
+    this.logger.warn(
+      `the broker refused a record of a request shared by ${batch.length} callers: sending each caller's records alone`,
+    );
     for (const pending of batch) {
       const own = await this.sendOnce([pending]);
       if (own !== undefined) pending.reject(own);
@@ -276,7 +282,9 @@ export class EventPublisher implements EventSink {
     } catch (error) {
       const failure = publishFailureOf(error);
       kafkaMetrics.publishFailures.inc({ code: failure.code });
-      this.logger.warn(`${count} record(s) not written: ${failure.message}; a new producer takes over (the old one's sequence numbers are unusable)`);
+      this.logger.warn(
+        `${count} record(s) not written: ${failure.message}; a new producer takes over (the old one's sequence numbers are unusable)`,
+      );
       await this.replaceProducer();
       return failure;
     }
@@ -293,7 +301,9 @@ export class EventPublisher implements EventSink {
   private ensureConnected(): Promise<void> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined;
-      throw new KafkaPublishError(KafkaErrorCode.unavailable, `cannot connect to Kafka: ${messageOf(error)}`, { cause: error });
+      throw new KafkaPublishError(KafkaErrorCode.unavailable, `cannot connect to Kafka: ${messageOf(error)}`, {
+        cause: error,
+      });
     });
     return this.connected;
   }
@@ -326,7 +336,8 @@ export function toKafkaMessage(source: string, topic: TopicName, event: Outgoing
   const trace = currentTrace();
   const correlationId = event.correlationId ?? trace?.correlationId;
   const causationId = event.causationId ?? trace?.causationId;
-  const traceparent = event.traceparent ?? (trace?.traceparent === undefined ? undefined : childTraceparent(trace.traceparent));
+  const traceparent =
+    event.traceparent ?? (trace?.traceparent === undefined ? undefined : childTraceparent(trace.traceparent));
   const attributes = {
     id: event.id,
     source,
@@ -355,7 +366,13 @@ function mergeByTopic(batch: readonly Pending[]): TopicMessages[] {
 async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KafkaPublishError(KafkaErrorCode.publishTimeout, `no acknowledgement from Kafka within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new KafkaPublishError(KafkaErrorCode.publishTimeout, `no acknowledgement from Kafka within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([work, timeout]);

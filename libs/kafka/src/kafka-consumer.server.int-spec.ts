@@ -43,9 +43,13 @@ class ProbeHandlers {
     seen.attempts.set(command.id, attempt);
     if (command.invalid) throw new NonRetriableEventError('PROBE_INVALID', `command ${command.id} is invalid`);
     if (command.poison) throw new Error(`command ${command.id} always fails`);
-    if (command.failTimes !== undefined && attempt <= command.failTimes) throw new Error(`transient failure ${attempt}`);
+    if (command.failTimes !== undefined && attempt <= command.failTimes)
+      throw new Error(`transient failure ${attempt}`);
     if (command.outageTimes !== undefined && attempt <= command.outageTimes) {
-      throw new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: Connection error: connect ECONNREFUSED (${attempt})`);
+      throw new KafkaPublishError(
+        KafkaErrorCode.unavailable,
+        `Kafka write failed: Connection error: connect ECONNREFUSED (${attempt})`,
+      );
     }
     seen.single.push(command.id);
     await Promise.resolve();

@@ -168,7 +168,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
             this.log.error(`consumer of ${groupId} failed ${this.restarts} time(s) in a row: ${error.message}`);
             return false;
           }
-          this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts} in ${delay} ms): ${error.message}`);
+          this.log.error(
+            `consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts} in ${delay} ms): ${error.message}`,
+          );
           // Not consuming until the group is joined again: not ready meanwhile.
           status.set('starting', error.message);
           return this.sleep(delay);
@@ -216,7 +218,11 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     }
   }
 
-  private async handleFetchedBatch(payload: EachBatchPayload, handler: MessageHandler, options: KafkaHandlerOptions): Promise<void> {
+  private async handleFetchedBatch(
+    payload: EachBatchPayload,
+    handler: MessageHandler,
+    options: KafkaHandlerOptions,
+  ): Promise<void> {
     const { batch } = payload;
     const resolveOffset = (offset: string): void => payload.resolveOffset(offset);
     const heartbeat = (): Promise<void> => payload.heartbeat();
@@ -227,7 +233,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       return;
     }
     const commit = async (offset: string): Promise<void> => {
-      await this.consumer?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]);
+      await this.consumer?.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() },
+      ]);
     };
 
     if (options.batch) {
@@ -251,10 +259,19 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
           if (whole.kind === 'interrupted') return;
           if (whole.kind === 'failed') {
             // Isolate the record(s) that fail: each one gets its own bounded retries and DLQ.
-            this.log.warn(`batch of ${all.length} on ${batch.topic}[${batch.partition}] failed, retrying record by record`);
+            this.log.warn(
+              `batch of ${all.length} on ${batch.topic}[${batch.partition}] failed, retrying record by record`,
+            );
             for (const { event, message } of events) {
               if (!isRunning() || isStale()) return;
-              const outcome = await this.processRecord(handler, batch.topic, batch.partition, message, [event], heartbeat);
+              const outcome = await this.processRecord(
+                handler,
+                batch.topic,
+                batch.partition,
+                message,
+                [event],
+                heartbeat,
+              );
               if (outcome === 'interrupted') return;
               resolveOffset(message.offset);
               await commit(message.offset);
@@ -307,7 +324,11 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
    * the batch again (a bounded number of times, then the consumer restarts, and finally crashes).
    * On shutdown, the records handled so far are committed and the rest is left for the next owner.
    */
-  private async handleTransactionalBatch(payload: EachBatchPayload, handler: MessageHandler, options: KafkaHandlerOptions): Promise<void> {
+  private async handleTransactionalBatch(
+    payload: EachBatchPayload,
+    handler: MessageHandler,
+    options: KafkaHandlerOptions,
+  ): Promise<void> {
     const { topic, partition } = payload.batch;
     const heartbeat = (): Promise<void> => payload.heartbeat();
     const interrupted = (): boolean => !payload.isRunning() || payload.isStale();
@@ -319,7 +340,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
         const last = done[done.length - 1];
         if (last) {
           // Committed by a previous owner whose transaction completed after this consumer read its position.
-          this.log.warn(`${topic}[${partition}]: skipping ${done.length} record(s) below the committed offset ${committed}`);
+          this.log.warn(
+            `${topic}[${partition}]: skipping ${done.length} record(s) below the committed offset ${committed}`,
+          );
           payload.resolveOffset(last.offset);
           messages = messages.slice(done.length);
         }
@@ -402,7 +425,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       if (handled > 0) kafkaMetrics.consumed.inc({ topic, group: this.options.groupId }, handled);
       for (const dead of deadLetters) this.deadLettered(dead);
     } catch (error) {
-      this.log.warn(`${topic}[${partition}]: ${errorCodeOf(error)}: ${messageOf(error)}; the batch will be fetched again`);
+      this.log.warn(
+        `${topic}[${partition}]: ${errorCodeOf(error)}: ${messageOf(error)}; the batch will be fetched again`,
+      );
       throw error;
     }
   }
@@ -446,22 +471,35 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
         const infrastructure = isInfrastructureError(error, this.options.dependencyFailure);
         if (infrastructure) waited += 1;
         else counted += 1;
-        if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts)) return { kind: 'failed', error, attempts: counted + waited };
+        if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts))
+          return { kind: 'failed', error, attempts: counted + waited };
         kafkaMetrics.retries.inc({ topic, group: this.options.groupId });
         const attempt = infrastructure ? waited : counted;
         const delay = doublingDelayMs(attempt, base, cap) * (0.5 + Math.random() / 2);
-        const label = infrastructure ? `dependency unavailable (wait ${waited})` : `attempt ${counted}/${maxAttempts} failed`;
-        this.log.warn(`${topic}: ${label} (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`);
+        const label = infrastructure
+          ? `dependency unavailable (wait ${waited})`
+          : `attempt ${counted}/${maxAttempts} failed`;
+        this.log.warn(
+          `${topic}: ${label} (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`,
+        );
         if (!(await this.sleep(delay))) return { kind: 'interrupted' };
         await heartbeat();
       }
     }
   }
 
-  private async invoke(handler: MessageHandler, data: KafkaEvent | KafkaEvent[], sink: EventSink = this.options.publisher): Promise<void> {
+  private async invoke(
+    handler: MessageHandler,
+    data: KafkaEvent | KafkaEvent[],
+    sink: EventSink = this.options.publisher,
+  ): Promise<void> {
     const context = new KafkaEventContext([data, sink]);
     const topic = Array.isArray(data) ? (data[0]?.topic ?? 'none') : data.topic;
-    const stopTimer = kafkaMetrics.handlerDuration.startTimer({ topic, group: this.options.groupId, mode: Array.isArray(data) ? 'batch' : 'record' });
+    const stopTimer = kafkaMetrics.handlerDuration.startTimer({
+      topic,
+      group: this.options.groupId,
+      mode: Array.isArray(data) ? 'batch' : 'record',
+    });
     // One event: its trace is the context of the handler (logs, publications). A batch has none:
     // its handler passes each event's ids on explicitly.
     const trace = Array.isArray(data) ? undefined : traceOf(data);
@@ -483,7 +521,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     options: KafkaHandlerOptions,
   ): { event: KafkaEvent } | { error: { code: string; message: string; retriable: false } } {
     if (message.value === null && options.payload) {
-      return { error: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value`, retriable: false } };
+      return {
+        error: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value`, retriable: false },
+      };
     }
     if (message.value === null || options.rawValue) {
       const raw = message.value === null ? null : message.value.toString('utf8');
@@ -491,30 +531,61 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     }
     const parsed = parseJson(message.value.toString('utf8'));
     if (!parsed.ok) {
-      return { error: { code: KafkaErrorCode.invalidJson, message: parsed.errors[0]?.message ?? 'not valid JSON', retriable: false } };
+      return {
+        error: {
+          code: KafkaErrorCode.invalidJson,
+          message: parsed.errors[0]?.message ?? 'not valid JSON',
+          retriable: false,
+        },
+      };
     }
     if (options.payload) {
       const checked = checkPayload(options.payload, parsed.value);
       if (!checked.ok) {
         const reasons = checked.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
-        return { error: { code: KafkaErrorCode.invalidEvent, message: `invalid ${topic} payload: ${reasons}`, retriable: false } };
+        return {
+          error: {
+            code: KafkaErrorCode.invalidEvent,
+            message: `invalid ${topic} payload: ${reasons}`,
+            retriable: false,
+          },
+        };
       }
     }
     return { event: toKafkaEvent(topic, partition, message, parsed.value) };
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
     const dead = this.deadLetterOf(topic, partition, message, error, attempts);
     await (this.options.deadLetters ?? this.options.publisher).publishRaw(dead.topic, dead.record);
     this.deadLettered(dead);
   }
 
-  private deadLetterOf(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): DeadLetter {
+  private deadLetterOf(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    attempts: number,
+  ): DeadLetter {
     const { groupId } = this.options;
     const code = errorCodeOf(error);
     const reason = messageOf(error);
     const record = deadLetterRecord(
-      { topic, partition, offset: message.offset, key: message.key, value: message.value, ...(message.headers ? { headers: message.headers } : {}) },
+      {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        ...(message.headers ? { headers: message.headers } : {}),
+      },
       { groupId, code, reason, attempts, failedAt: new Date() },
     );
     return {
@@ -531,7 +602,9 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   private deadLettered(dead: DeadLetter): void {
     const { topic, partition, offset } = dead.source;
     kafkaMetrics.deadLettered.inc({ topic, group: this.options.groupId, code: dead.code });
-    this.log.error(`${topic}[${partition}]@${offset} moved to ${dead.topic} after ${dead.attempts} attempt(s): ${dead.code}: ${dead.reason}`);
+    this.log.error(
+      `${topic}[${partition}]@${offset} moved to ${dead.topic} after ${dead.attempts} attempt(s): ${dead.code}: ${dead.reason}`,
+    );
   }
 
   /** Resolves true after the delay, false at once when the server is stopping. */

@@ -42,7 +42,11 @@ let brokers: string[] = [];
 
 async function fenceProducerOf(topic: string, partition: number): Promise<void> {
   const kafka = createKafka({ brokers, clientId: `fencer-${suffix}` });
-  const fencer = kafka.producer({ transactionalId: TransactionalProducers.transactionalId(GROUP, topic, partition), idempotent: true, maxInFlightRequests: 1 });
+  const fencer = kafka.producer({
+    transactionalId: TransactionalProducers.transactionalId(GROUP, topic, partition),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   await fencer.connect();
   const transaction = await fencer.transaction();
   await transaction.abort();
@@ -62,7 +66,15 @@ async function handle(event: KafkaEvent<Command>, context: KafkaEventContext): P
   }
   if (command.silent) return;
   await context.publisher.publishAll([
-    { topic: OUT, event: { key: command.id, id: `out-${command.id}`, type: 'test.output.v1', payload: { from: command.id, topic: event.topic } } },
+    {
+      topic: OUT,
+      event: {
+        key: command.id,
+        id: `out-${command.id}`,
+        type: 'test.output.v1',
+        payload: { from: command.id, topic: event.topic },
+      },
+    },
   ]);
 }
 
@@ -144,7 +156,12 @@ describe(`${KafkaConsumerServer.name} with transactional handlers`, () => {
 
     await eventually(() => expect(ids.filter((id) => outputsOf(id).length === 1)).toHaveLength(ids.length));
     const [first] = outputsOf('plain-0');
-    expect(first?.headers).toMatchObject({ ce_id: 'out-plain-0', ce_source: '/tests', ce_type: 'test.output.v1', ce_subject: 'plain-0' });
+    expect(first?.headers).toMatchObject({
+      ce_id: 'out-plain-0',
+      ce_source: '/tests',
+      ce_type: 'test.output.v1',
+      ce_subject: 'plain-0',
+    });
     expect(JSON.parse(first?.value ?? 'null')).toEqual({ from: 'plain-0', topic: SINGLE });
   });
 
@@ -268,5 +285,7 @@ describe(`${KafkaConsumerServer.name} with transactional handlers`, () => {
 
 async function counterValue(outcome: string): Promise<number> {
   const metric = await kafkaMetrics.transactions.get();
-  return metric.values.filter((value) => value.labels.group === GROUP && value.labels.outcome === outcome).reduce((sum, value) => sum + value.value, 0);
+  return metric.values
+    .filter((value) => value.labels.group === GROUP && value.labels.outcome === outcome)
+    .reduce((sum, value) => sum + value.value, 0);
 }

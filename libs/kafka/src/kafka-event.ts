@@ -37,7 +37,12 @@ export interface KafkaHandlerOptions {
   readonly payload?: new () => object;
 }
 
-export const KAFKA_HANDLER_OPTION_KEYS: readonly (keyof KafkaHandlerOptions)[] = ['batch', 'rawValue', 'transactional', 'payload'];
+export const KAFKA_HANDLER_OPTION_KEYS: readonly (keyof KafkaHandlerOptions)[] = [
+  'batch',
+  'rawValue',
+  'transactional',
+  'payload',
+];
 
 /** `@Ctx()` of a Kafka handler. */
 export class KafkaEventContext extends BaseRpcContext<[KafkaEvent | readonly KafkaEvent[], EventSink]> {
@@ -58,7 +63,9 @@ export class KafkaEventContext extends BaseRpcContext<[KafkaEvent | readonly Kaf
   }
 }
 
-export function decodeHeaders(headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>> | undefined): Record<string, string> {
+export function decodeHeaders(
+  headers: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>> | undefined,
+): Record<string, string> {
   const decoded: Record<string, string> = {};
   if (!headers) return decoded;
   for (const [name, value] of Object.entries(headers)) {

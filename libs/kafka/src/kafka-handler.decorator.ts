@@ -8,6 +8,12 @@ import type { KafkaHandlerOptions } from './kafka-event.js';
  * the topic's payload class (`KafkaEvent<TopicPayloads[T]>`), and a record that is not valid goes
  * to the dead-letter topic with every reason, without the handler seeing it.
  */
-export function KafkaHandler<T extends TopicName>(topic: T, options: Omit<KafkaHandlerOptions, 'payload' | 'rawValue'> = {}): MethodDecorator {
-  return EventPattern<string>(topic, { ...options, payload: TOPIC_PAYLOAD_CLASSES[topic] } satisfies KafkaHandlerOptions);
+export function KafkaHandler<T extends TopicName>(
+  topic: T,
+  options: Omit<KafkaHandlerOptions, 'payload' | 'rawValue'> = {},
+): MethodDecorator {
+  return EventPattern<string>(topic, {
+    ...options,
+    payload: TOPIC_PAYLOAD_CLASSES[topic],
+  } satisfies KafkaHandlerOptions);
 }

@@ -10,7 +10,11 @@ export interface KafkaSecurity {
   readonly ssl: boolean;
   /** PEM of a private CA; the system's CAs otherwise. */
   readonly caFile?: string;
-  readonly sasl?: { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
 }
 
 export interface KafkaConnectionOptions {
@@ -25,7 +29,11 @@ export interface KafkaConnectionOptions {
 /** kafkajs's `ssl` and `sasl` settings of our security options; nothing for a plaintext, unauthenticated broker. */
 export function kafkaSecurityConfig(security: KafkaSecurity | undefined): Pick<KafkaConfig, 'ssl' | 'sasl'> {
   if (!security) return {};
-  const ssl: KafkaConfig['ssl'] = security.ssl ? (security.caFile ? { ca: [readFileSync(security.caFile, 'utf8')] } : true) : undefined;
+  const ssl: KafkaConfig['ssl'] = security.ssl
+    ? security.caFile
+      ? { ca: [readFileSync(security.caFile, 'utf8')] }
+      : true
+    : undefined;
   const sasl: SASLOptions | undefined = security.sasl
     ? { mechanism: security.sasl.mechanism, username: security.sasl.username, password: security.sasl.password }
     : undefined;
@@ -44,7 +52,8 @@ const SILENCED = ['Limiting retries for the idempotent producer'];
  * A transactional producer taking over a partition gets CONCURRENT_TRANSACTIONS while the broker
  * completes the previous owner's transaction; the client retries it, as it should.
  */
-const CONCURRENT_TRANSACTIONS = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+const CONCURRENT_TRANSACTIONS =
+  'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
 
 const nestLogCreator: logCreator = () => (entry: LogEntry) => {
   const { message, ...extra } = entry.log;
@@ -70,7 +79,9 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
   if (kafkaJsEncoderTuning !== 'full' && !warnedAboutEncoder) {
     warnedAboutEncoder = true;
-    logger.warn(`kafkajs encoder buffers not pooled (${kafkaJsEncoderTuning}): kafkajs was loaded before this library, or its encoder changed`);
+    logger.warn(
+      `kafkajs encoder buffers not pooled (${kafkaJsEncoderTuning}): kafkajs was loaded before this library, or its encoder changed`,
+    );
   }
   const config: KafkaConfig = {
     clientId: options.clientId,

@@ -69,21 +69,37 @@ export class NonRetriableEventError extends Error {
  * other failure to write (no connection, no leader, too few in-sync replicas, a timeout) is the
  * broker's, waited out without counting against the record.
  */
-const RECORD_REFUSAL_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+const RECORD_REFUSAL_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TIMESTAMP',
+]);
 
 /** What a failed produce request means for its callers: the record's fault, a timeout, or the broker unavailable. */
 export function publishFailureOf(error: unknown): KafkaPublishError {
   if (error instanceof KafkaPublishError) return error;
   const type = kafkaErrorType(error);
   if (type !== undefined && RECORD_REFUSAL_TYPES.has(type)) {
-    return new KafkaPublishError(KafkaErrorCode.recordRefused, `the broker refused a record (${type})`, { cause: error });
+    return new KafkaPublishError(KafkaErrorCode.recordRefused, `the broker refused a record (${type})`, {
+      cause: error,
+    });
   }
   return new KafkaPublishError(KafkaErrorCode.unavailable, `Kafka write failed: ${messageOf(error)}`, { cause: error });
 }
 
 const INFRASTRUCTURE_KAFKA_CODES = new Set<string>([KafkaErrorCode.unavailable, KafkaErrorCode.publishTimeout]);
 /** Socket errors, whoever the peer is. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** Recognises the failures of another dependency (a database) that waiting gets past. */
 export type DependencyFailureTest = (error: unknown) => boolean;
@@ -93,7 +109,10 @@ export function someCause(error: unknown, test: (candidate: object) => boolean):
   const visit = (current: unknown, depth: number): boolean => {
     if (depth > 5 || current === null || typeof current !== 'object') return false;
     if (test(current)) return true;
-    return ('cause' in current && visit(current.cause, depth + 1)) || ('driverError' in current && visit(current.driverError, depth + 1));
+    return (
+      ('cause' in current && visit(current.cause, depth + 1)) ||
+      ('driverError' in current && visit(current.driverError, depth + 1))
+    );
   };
   return visit(error, 0);
 }

@@ -12,9 +12,17 @@ const load = createRequire(import.meta.url);
 const { RecordBatch } = load('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch(options: Record<string, unknown>): Promise<EncodedBuffer>;
 };
-const Record = load('kafkajs/src/protocol/recordBatch/record/v0') as (options: Record<string, unknown>) => EncodedBuffer;
-const Header = load('kafkajs/src/protocol/recordBatch/header/v0') as (header: { key: string; value: string }) => EncodedBuffer;
-const Long = load('kafkajs/src/utils/long') as { fromNumber(value: number): LongValue; fromInt(value: number): LongValue };
+const Record = load('kafkajs/src/protocol/recordBatch/record/v0') as (
+  options: Record<string, unknown>,
+) => EncodedBuffer;
+const Header = load('kafkajs/src/protocol/recordBatch/header/v0') as (header: {
+  key: string;
+  value: string;
+}) => EncodedBuffer;
+const Long = load('kafkajs/src/utils/long') as {
+  fromNumber(value: number): LongValue;
+  fromInt(value: number): LongValue;
+};
 
 /** The batch `golden` was computed from, encoded by unmodified kafkajs 2.2.4 in a separate process. */
 async function sampleBatch(): Promise<Buffer> {
@@ -26,7 +34,12 @@ async function sampleBatch(): Promise<Buffer> {
       headers: { ce_id: 'a1', ce_source: '/support/routing', ce_subject: 'ticket-1' },
     }),
     // Larger than the 4 KiB below which Buffer.allocUnsafe slices the shared pool.
-    Record({ offsetDelta: 1, key: null, value: Buffer.from('x'.repeat(6000)), headers: { ce_type: 'support.ticket.routed.v1', note: 'déjà vu' } }),
+    Record({
+      offsetDelta: 1,
+      key: null,
+      value: Buffer.from('x'.repeat(6000)),
+      headers: { ce_type: 'support.ticket.routed.v1', note: 'déjà vu' },
+    }),
     Record({ offsetDelta: 2, key: Buffer.from('ticket-3'), value: null, headers: {} }),
   ];
   const batch = await RecordBatch({
@@ -55,7 +68,9 @@ describe('kafkajs encoder buffers', () => {
     const sut = await sampleBatch();
 
     expect(sut.length).toBe(6255);
-    expect(createHash('sha256').update(sut).digest('hex')).toBe('8a36797be3f8c6fdeea5958ef1ce34ff892ba95325a522ecb5c9b547d471aa20');
+    expect(createHash('sha256').update(sut).digest('hex')).toBe(
+      '8a36797be3f8c6fdeea5958ef1ce34ff892ba95325a522ecb5c9b547d471aa20',
+    );
   });
 });
 
@@ -65,6 +80,7 @@ describe('kafkajs encoder patch', () => {
 
     expect(installed).toBe(PINNED_KAFKAJS_VERSION);
     expect(tuningAllowedFor(installed)).toBe(true);
-    for (const other of ['2.2.5', '2.3.0', '3.0.0', '2.2.4-beta.1', undefined]) expect(tuningAllowedFor(other)).toBe(false);
+    for (const other of ['2.2.5', '2.3.0', '3.0.0', '2.2.4-beta.1', undefined])
+      expect(tuningAllowedFor(other)).toBe(false);
   });
 });

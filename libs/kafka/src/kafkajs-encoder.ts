@@ -83,10 +83,16 @@ function tune(): EncoderTuning {
   } catch {
     return 'none';
   }
-  const probe = typeof Encoder === 'function' && typeof Encoder.prototype.ensureAvailable === 'function' ? new Encoder(1) : undefined;
-  if (!probe || !Buffer.isBuffer(probe.buf) || probe.offset !== 0 || typeof Encoder.nextPowerOfTwo !== 'function') return 'none';
+  const probe =
+    typeof Encoder === 'function' && typeof Encoder.prototype.ensureAvailable === 'function'
+      ? new Encoder(1)
+      : undefined;
+  if (!probe || !Buffer.isBuffer(probe.buf) || probe.offset !== 0 || typeof Encoder.nextPowerOfTwo !== 'function')
+    return 'none';
   // Node's ESM loader registers kafkajs/index.js before running it; what matters is whether it ran.
-  const kafkaJsLoaded = Object.values(require.cache).some((module) => module?.loaded === true && module.filename.endsWith(`kafkajs${sep()}index.js`));
+  const kafkaJsLoaded = Object.values(require.cache).some(
+    (module) => module?.loaded === true && module.filename.endsWith(`kafkajs${sep()}index.js`),
+  );
   const cached = require.cache[encoderPath];
   const replacement = pooledEncoderClass(Encoder);
   if (kafkaJsLoaded || !cached) return 'growth';

@@ -4,7 +4,9 @@ import type { PartitionMetadata } from 'kafkajs';
 import { createRequire } from 'node:module';
 import { keyPartitioner, murmur2 } from './key-partitioner.js';
 
-const kafkaJsMurmur2 = createRequire(import.meta.url)('kafkajs/src/producer/partitioners/default/murmur2') as (key: string | Buffer) => number;
+const kafkaJsMurmur2 = createRequire(import.meta.url)('kafkajs/src/producer/partitioners/default/murmur2') as (
+  key: string | Buffer,
+) => number;
 
 function metadata(partitions: number, leaderless: readonly number[] = []): PartitionMetadata[] {
   return Array.from({ length: partitions }, (_, partitionId) => ({
@@ -18,8 +20,20 @@ function metadata(partitions: number, leaderless: readonly number[] = []): Parti
 
 describe(murmur2.name, () => {
   it("gives the hash of Kafka's murmur2 for keys of every length, ASCII, accented, emoji and binary", () => {
-    const keys: (string | Buffer)[] = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'accès refusé', 'déjà-vu-🔐', '\u{1F600}x', 'lone \ud800 surrogate'];
-    for (let index = 0; index < 300; index += 1) keys.push(randomUUID(), `org-${index}`, randomBytes(index % 41), 'é'.repeat(index % 90));
+    const keys: (string | Buffer)[] = [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'abcde',
+      'accès refusé',
+      'déjà-vu-🔐',
+      '\u{1F600}x',
+      'lone \ud800 surrogate',
+    ];
+    for (let index = 0; index < 300; index += 1)
+      keys.push(randomUUID(), `org-${index}`, randomBytes(index % 41), 'é'.repeat(index % 90));
 
     const sut = keys.map((key) => murmur2(key));
 
@@ -46,7 +60,9 @@ describe('keyPartitioner', () => {
       for (let index = 0; index < 200; index += 1) {
         const message = { key: index % 2 === 0 ? randomUUID() : Buffer.from(randomUUID()), value: 'x' };
 
-        expect(ours({ topic: 't', partitionMetadata, message })).toBe(theirs({ topic: 't', partitionMetadata, message }));
+        expect(ours({ topic: 't', partitionMetadata, message })).toBe(
+          theirs({ topic: 't', partitionMetadata, message }),
+        );
       }
     }
   });
@@ -56,7 +72,9 @@ describe('keyPartitioner', () => {
     const partitionMetadata = metadata(4, [1]);
 
     expect(sut({ topic: 't', partitionMetadata, message: { key: 'k', value: 'x', partition: 1 } })).toBe(1);
-    const chosen = Array.from({ length: 9 }, () => sut({ topic: 't', partitionMetadata, message: { key: null, value: 'x' } }));
+    const chosen = Array.from({ length: 9 }, () =>
+      sut({ topic: 't', partitionMetadata, message: { key: null, value: 'x' } }),
+    );
     expect(new Set(chosen)).toEqual(new Set([0, 2, 3]));
     expect(chosen.slice(3)).toEqual([...chosen.slice(0, 3), ...chosen.slice(0, 3)]);
   });

@@ -47,7 +47,11 @@ export function murmur2(input: string | Buffer): number {
   let h = SEED ^ length;
   const whole = length - (length % 4);
   for (let index = 0; index < whole; index += 4) {
-    let k = (data[index] ?? 0) | ((data[index + 1] ?? 0) << 8) | ((data[index + 2] ?? 0) << 16) | ((data[index + 3] ?? 0) << 24);
+    let k =
+      (data[index] ?? 0) |
+      ((data[index + 1] ?? 0) << 8) |
+      ((data[index + 2] ?? 0) << 16) |
+      ((data[index + 3] ?? 0) << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;
     k = Math.imul(k, M);

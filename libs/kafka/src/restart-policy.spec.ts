@@ -15,7 +15,8 @@ describe(restartDelayMs.name, () => {
 
   it('with the defaults, rides out a broker outage of more than two minutes before giving up', () => {
     let total = 0;
-    for (let restarts = 1; restartDelayMs(restarts, 20, 250) !== undefined; restarts += 1) total += restartDelayMs(restarts, 20, 250) ?? 0;
+    for (let restarts = 1; restartDelayMs(restarts, 20, 250) !== undefined; restarts += 1)
+      total += restartDelayMs(restarts, 20, 250) ?? 0;
 
     expect(total).toBeGreaterThan(120_000);
     expect(total).toBeLessThan(180_000);

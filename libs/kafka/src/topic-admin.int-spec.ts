@@ -24,10 +24,15 @@ describe(ensureTopics.name, () => {
     const admin = client.kafka.admin();
     await admin.connect();
     try {
-      const described = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false });
+      const described = await admin.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+        includeSynonyms: false,
+      });
       const entries = described.resources[0]?.configEntries ?? [];
       return Object.fromEntries(
-        entries.filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG).map((entry) => [entry.configName, entry.configValue]),
+        entries
+          .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
+          .map((entry) => [entry.configName, entry.configValue]),
       );
     } finally {
       await admin.disconnect();
@@ -43,8 +48,18 @@ describe(ensureTopics.name, () => {
 
     await ensureTopics({ brokers: testBrokers(), partitions: 1, specs, personalDataRetentionMs: 7 * 86_400_000 });
     const created = await settingsOf(personal);
-    const again = await ensureTopics({ brokers: testBrokers(), partitions: 1, specs, personalDataRetentionMs: 7 * 86_400_000 });
-    const shortened = await ensureTopics({ brokers: testBrokers(), partitions: 1, specs, personalDataRetentionMs: 3_600_000 });
+    const again = await ensureTopics({
+      brokers: testBrokers(),
+      partitions: 1,
+      specs,
+      personalDataRetentionMs: 7 * 86_400_000,
+    });
+    const shortened = await ensureTopics({
+      brokers: testBrokers(),
+      partitions: 1,
+      specs,
+      personalDataRetentionMs: 3_600_000,
+    });
 
     expect(created['retention.ms']).toBe(String(7 * 86_400_000));
     expect(again.retentionSet).toEqual([]);

@@ -72,9 +72,11 @@ export async function ensureTopics(options: EnsureTopicsOptions): Promise<Ensure
     throw new Error(`ensureTopics: partitions must be a positive integer, got ${options.partitions}`);
   }
   const wanted = new Map<string, { compacted: boolean; personalData: boolean }>();
-  for (const spec of options.specs) wanted.set(spec.name, { compacted: spec.compacted, personalData: spec.personalData === true });
+  for (const spec of options.specs)
+    wanted.set(spec.name, { compacted: spec.compacted, personalData: spec.personalData === true });
   for (const name of options.extraTopics ?? []) {
-    if (!wanted.has(name)) wanted.set(name, { compacted: false, personalData: options.extraTopicsPersonalData === true });
+    if (!wanted.has(name))
+      wanted.set(name, { compacted: false, personalData: options.extraTopicsPersonalData === true });
   }
   const retentionMs = options.personalDataRetentionMs;
 
@@ -145,12 +147,15 @@ async function bringRetentionTo(admin: Admin, topics: readonly string[], retenti
   const changes: IResourceConfig[] = [];
   for (const resource of described.resources) {
     const dynamic = resource.configEntries.filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG);
-    if (dynamic.some((entry) => entry.configName === 'retention.ms' && entry.configValue === String(retentionMs))) continue;
+    if (dynamic.some((entry) => entry.configName === 'retention.ms' && entry.configValue === String(retentionMs)))
+      continue;
     changes.push({
       type: ConfigResourceTypes.TOPIC,
       name: resource.resourceName,
       configEntries: [
-        ...dynamic.filter((entry) => entry.configName !== 'retention.ms').map((entry) => ({ name: entry.configName, value: entry.configValue })),
+        ...dynamic
+          .filter((entry) => entry.configName !== 'retention.ms')
+          .map((entry) => ({ name: entry.configName, value: entry.configValue })),
         { name: 'retention.ms', value: String(retentionMs) },
       ],
     });
@@ -197,7 +202,9 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
       const ready =
         metadata.length === topics.length &&
-        metadata.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0));
+        metadata.every(
+          (topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0),
+        );
       if (ready) return;
     } catch {
       // Metadata of a topic created a moment ago may not be there yet.
@@ -213,7 +220,11 @@ async function waitForLeaders(admin: Admin, topics: string[], timeoutMs: number)
  * once here makes the broker create and load `__consumer_offsets` and `__transaction_state`.
  * Resolves true when both answered within `timeoutMs`; never throws.
  */
-export async function warmUpCoordinators(brokers: string[], timeoutMs: number, security?: KafkaSecurity): Promise<boolean> {
+export async function warmUpCoordinators(
+  brokers: string[],
+  timeoutMs: number,
+  security?: KafkaSecurity,
+): Promise<boolean> {
   const kafka = new Kafka({
     clientId: 'support-infra-warmup',
     brokers,

@@ -25,23 +25,29 @@ describe(childTraceparent.name, () => {
     expect(sut.every((spanId) => spanId !== '0000000000000000')).toBe(true);
   });
 
-  test.each([undefined, 'garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7'])(
-    'starts a new trace from %s',
-    (parent) => {
-      const sut = childTraceparent(parent);
-      expect(sut).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-      expect(traceIdOf(sut)).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    },
-  );
+  test.each([
+    undefined,
+    'garbage',
+    '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+    '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7',
+  ])('starts a new trace from %s', (parent) => {
+    const sut = childTraceparent(parent);
+    expect(sut).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(traceIdOf(sut)).not.toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+  });
 });
 
 describe('trace propagation into published events', () => {
   const payload = { ticketId: 't-1' };
 
   it('gives an event published while handling another its correlation id, cause and a child span of its trace', () => {
-    const handled = { cloudEvent: { id: 'event-1', correlationId: 'request-9', traceparent: PARENT } } as unknown as KafkaEvent;
+    const handled = {
+      cloudEvent: { id: 'event-1', correlationId: 'request-9', traceparent: PARENT },
+    } as unknown as KafkaEvent;
 
-    const sut = withTrace(traceOf(handled), () => toKafkaMessage('/test', Topics.ticketsRouted, { key: 't-1', id: 'event-2', payload }));
+    const sut = withTrace(traceOf(handled), () =>
+      toKafkaMessage('/test', Topics.ticketsRouted, { key: 't-1', id: 'event-2', payload }),
+    );
 
     expect(header(sut, 'ce_correlationid')).toBe('request-9');
     expect(header(sut, 'ce_causationid')).toBe('event-1');

@@ -32,7 +32,10 @@ export class TransactionScope implements EventSink {
   private stage(topic: string, message: Message): void {
     const size = recordSize(message);
     if (size > MAX_RECORD_BYTES) {
-      throw new KafkaPublishError(KafkaErrorCode.recordRefused, `a record of ${size} bytes for ${topic} exceeds ${MAX_RECORD_BYTES} bytes`);
+      throw new KafkaPublishError(
+        KafkaErrorCode.recordRefused,
+        `a record of ${size} bytes for ${topic} exceeds ${MAX_RECORD_BYTES} bytes`,
+      );
     }
     this.staged.push({ topic, message });
   }

@@ -26,7 +26,10 @@ describe(TransactionalProducers.name, () => {
   });
 
   function owner(groupId: string): TransactionalProducers {
-    const created = new TransactionalProducers({ kafka: createKafka({ brokers: testBrokers(), clientId: `txp-${suffix}` }), groupId });
+    const created = new TransactionalProducers({
+      kafka: createKafka({ brokers: testBrokers(), clientId: `txp-${suffix}` }),
+      groupId,
+    });
     owners.push(created);
     return created;
   }
@@ -86,7 +89,11 @@ describe(TransactionalProducers.name, () => {
 
   it('needs one producer per partition: a kafkajs producer holds one transaction at a time', async () => {
     const kafka = createKafka({ brokers: testBrokers(), clientId: `txp-${suffix}` });
-    const producer = kafka.producer({ transactionalId: `txp-single-${suffix}`, idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      transactionalId: `txp-single-${suffix}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
     try {
       const first = await producer.transaction();

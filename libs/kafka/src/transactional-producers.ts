@@ -106,7 +106,11 @@ export class TransactionalProducers {
    */
   async commit(topic: string, partition: number, records: readonly StagedRecord[], nextOffset: string): Promise<void> {
     const entry = this.producers.get(`${topic}|${partition}`);
-    if (!entry) throw new KafkaTransactionError(KafkaErrorCode.transactionFailed, `no transactional producer for ${topic}[${partition}]`);
+    if (!entry)
+      throw new KafkaTransactionError(
+        KafkaErrorCode.transactionFailed,
+        `no transactional producer for ${topic}[${partition}]`,
+      );
     const started = performance.now();
     let transaction: Awaited<ReturnType<Producer['transaction']>> | undefined;
     try {
@@ -116,7 +120,10 @@ export class TransactionalProducers {
       }
       const active = transaction;
       await retryConcurrentTransactions(() =>
-        active.sendOffsets({ consumerGroupId: this.options.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),
+        active.sendOffsets({
+          consumerGroupId: this.options.groupId,
+          topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }],
+        }),
       );
       await transaction.commit();
     } catch (error) {
@@ -144,7 +151,11 @@ export class TransactionalProducers {
     const entry = this.producers.get(key);
     if (!entry) return;
     this.producers.delete(key);
-    await entry.producer.disconnect().catch((error: unknown) => this.log.warn(`disconnecting the producer of ${topic}[${partition}]: ${messageOf(error)}`));
+    await entry.producer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.log.warn(`disconnecting the producer of ${topic}[${partition}]: ${messageOf(error)}`),
+      );
   }
 
   async close(): Promise<void> {

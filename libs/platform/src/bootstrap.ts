@@ -6,7 +6,14 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { deadLetterTopic, jsonErrorMessage } from '#contracts';
-import { ConsumerStatus, EventPublisher, KafkaConsumerServer, QuarantinePublisher, childTraceparent, withTrace } from '#kafka';
+import {
+  ConsumerStatus,
+  EventPublisher,
+  KafkaConsumerServer,
+  QuarantinePublisher,
+  childTraceparent,
+  withTrace,
+} from '#kafka';
 import type { KafkaConsumerServerOptions } from '#kafka';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
@@ -28,7 +35,13 @@ export interface ServiceBootstrapOptions {
   /** Consumer group of the service, when it consumes, and its consumption settings (unset: the transport's defaults). */
   readonly consumer?: Pick<
     KafkaConsumerServerOptions,
-    'groupId' | 'maxAttempts' | 'retryBackoffMs' | 'partitionsConsumedConcurrently' | 'maxBatchRecords' | 'fetchMinBytes' | 'fetchMaxWaitMs'
+    | 'groupId'
+    | 'maxAttempts'
+    | 'retryBackoffMs'
+    | 'partitionsConsumedConcurrently'
+    | 'maxBatchRecords'
+    | 'fetchMinBytes'
+    | 'fetchMaxWaitMs'
   >;
   readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
   /** Hook for per-service HTTP setup (security headers, extra content types). */
@@ -44,7 +57,10 @@ export function configOrExit<T>(service: string, load: () => T): T {
     return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    new JsonLogger(service).fatal(`cannot start: ${error.problems.length} configuration problem(s): ${error.problems.join('; ')}`, 'Config');
+    new JsonLogger(service).fatal(
+      `cannot start: ${error.problems.length} configuration problem(s): ${error.problems.join('; ')}`,
+      'Config',
+    );
     process.exit(1);
   }
 }
@@ -64,6 +80,7 @@ const httpDuration = new Histogram({
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
   const logger = new JsonLogger(options.name);
   Logger.overrideLogger(logger);
+  routeProcessWarnings(logger);
   collectDefaultMetrics({ register });
   register.setDefaultLabels({ service: options.name });
 
@@ -78,7 +95,10 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.enableShutdownHooks();
   app.useSecurityHeaders({
     // The OpenAPI page is the only HTML served; its stylesheet is inline.
-    contentSecurityPolicy: { useDefaults: true, directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+    },
   });
   app.useBodyParser('application/json', { bodyLimit: options.bodyLimitBytes ?? 64 * 1024 }, strictJsonParser);
 
@@ -100,7 +120,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     if (!BODY_METHODS.has(request.method)) return;
     const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const hasBody =
-      request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
+      request.headers['content-length'] !== undefined
+        ? request.headers['content-length'] !== '0'
+        : request.headers['transfer-encoding'] !== undefined;
     if (type === 'application/json' || (!hasBody && type === '')) return;
     await reply
       .status(415)
@@ -154,12 +176,28 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     });
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
     await app.startAllMicroservices();
-    logger.log(`dead-letter topics: ${[...server.getHandlers().keys()].map((topic) => deadLetterTopic(topic, consumer.groupId)).join(', ')}`, 'Bootstrap');
+    logger.log(
+      `dead-letter topics: ${[...server.getHandlers().keys()].map((topic) => deadLetterTopic(topic, consumer.groupId)).join(', ')}`,
+      'Bootstrap',
+    );
   }
 
   await app.listen({ port: options.port, host: options.host });
   logger.log(`${options.name} listening on http://${options.host}:${options.port}`, 'Bootstrap');
   return app;
+}
+
+/**
+ * Node's process warnings go to the service log, one JSON line each, instead of stderr. kafkajs
+ * 2.2.4 schedules some timers with a negative delay, which Node 24 warns about (kafkajs#1751): the
+ * timer fires at once, as kafkajs expects, so that warning is dropped.
+ */
+function routeProcessWarnings(logger: JsonLogger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    logger.warn(`${warning.name}: ${warning.message}`, 'Process');
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -174,18 +212,28 @@ function strictJsonParser(_request: unknown, body: Buffer, done: (error: Error |
     text = utf8.decode(body);
   } catch {
     done(
-      new ApplicationError('INVALID_BODY', 400, 'the body is not valid UTF-8', [{ field: '', code: 'invalidUtf8', message: 'the body is not valid UTF-8' }]),
+      new ApplicationError('INVALID_BODY', 400, 'the body is not valid UTF-8', [
+        { field: '', code: 'invalidUtf8', message: 'the body is not valid UTF-8' },
+      ]),
     );
     return;
   }
   if (text.trim().length === 0) {
-    done(new ApplicationError('INVALID_BODY', 400, 'the body is empty', [{ field: '', code: 'emptyBody', message: 'a JSON body is required' }]));
+    done(
+      new ApplicationError('INVALID_BODY', 400, 'the body is empty', [
+        { field: '', code: 'emptyBody', message: 'a JSON body is required' },
+      ]),
+    );
     return;
   }
   try {
     done(null, JSON.parse(text) as unknown);
   } catch (error) {
     const reason = jsonErrorMessage(error, text.length);
-    done(new ApplicationError('INVALID_BODY', 400, `the body is ${reason}`, [{ field: '', code: 'invalidJson', message: reason }]));
+    done(
+      new ApplicationError('INVALID_BODY', 400, `the body is ${reason}`, [
+        { field: '', code: 'invalidJson', message: reason },
+      ]),
+    );
   }
 }

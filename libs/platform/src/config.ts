@@ -34,7 +34,11 @@ export function DevelopmentDefault(value: DefaultValue): PropertyDecorator {
 }
 
 function developmentDefaultOf(instance: object, key: string): DefaultValue | undefined {
-  for (let prototype = Object.getPrototypeOf(instance) as object | null; prototype !== null; prototype = Object.getPrototypeOf(prototype) as object | null) {
+  for (
+    let prototype = Object.getPrototypeOf(instance) as object | null;
+    prototype !== null;
+    prototype = Object.getPrototypeOf(prototype) as object | null
+  ) {
     const value = developmentDefaults.get(prototype)?.get(key);
     if (value !== undefined) return value;
   }
@@ -73,7 +77,9 @@ export function loadConfig<T extends object>(type: new () => T, env: NodeJS.Proc
   }
   const config = plainToInstance(type, source);
   const errors = validateSync(config, { whitelist: false, validationError: { target: false, value: false } });
-  const problems = errors.flatMap((error) => Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`));
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}: ${message}`),
+  );
   // Also when a setting failed its own validation: one start-up attempt shows every problem.
   if (isCrossChecked(config)) problems.push(...config.crossCheck());
   if (problems.length > 0) throw new ConfigError(problems);

@@ -14,12 +14,24 @@ describe(isTransientDatabaseError.name, () => {
     { name: 'a read-only standby after a failover', error: driverError('25006'), transient: true },
     { name: 'a deadlock, which the next attempt gets past', error: driverError('40P01'), transient: true },
     { name: 'a serialization failure', error: driverError('40001'), transient: true },
-    { name: 'a pool that cannot connect', error: new Error('timeout exceeded when trying to connect'), transient: true },
-    { name: 'a client that lost its connection', error: new Error('Client has encountered a connection error and is not queryable'), transient: true },
+    {
+      name: 'a pool that cannot connect',
+      error: new Error('timeout exceeded when trying to connect'),
+      transient: true,
+    },
+    {
+      name: 'a client that lost its connection',
+      error: new Error('Client has encountered a connection error and is not queryable'),
+      transient: true,
+    },
     { name: 'a unique violation', error: driverError('23505'), transient: false },
     { name: 'a syntax error', error: driverError('42601'), transient: false },
     { name: 'a handler bug', error: new TypeError('cannot read properties of undefined'), transient: false },
-    { name: 'a socket error code, which is not a SQLSTATE', error: Object.assign(new Error('x'), { code: 'EPIPE' }), transient: false },
+    {
+      name: 'a socket error code, which is not a SQLSTATE',
+      error: Object.assign(new Error('x'), { code: 'EPIPE' }),
+      transient: false,
+    },
   ])('$name: $transient', ({ error, transient }) => {
     expect(isTransientDatabaseError(error)).toBe(transient);
   });

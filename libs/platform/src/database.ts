@@ -55,7 +55,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     extra: {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 5_000,
-      ...(options.statementTimeoutMs === undefined ? {} : { options: `-c statement_timeout=${Math.round(options.statementTimeoutMs)}` }),
+      ...(options.statementTimeoutMs === undefined
+        ? {}
+        : { options: `-c statement_timeout=${Math.round(options.statementTimeoutMs)}` }),
     },
   });
 }

@@ -5,7 +5,11 @@
  */
 export const DEVELOPMENT = {
   /** HS256 user tokens signed with a secret everybody knows. */
-  jwt: { secret: 'development-only-secret-change-me-0123456789', issuer: 'support-routing-dev', audience: 'support-intake' },
+  jwt: {
+    secret: 'development-only-secret-change-me-0123456789',
+    issuer: 'support-routing-dev',
+    audience: 'support-intake',
+  },
   /** The upstream API key of the phone desk app and the email gateway, and its SHA-256. */
   upstreamApiKey: 'dev-upstream-key',
   upstreamApiKeySha256: '01e5c3f5135d1eea114d68f72ef7b44618c8f003c4b969b0ace62aeee3b0eef6',
@@ -18,4 +22,6 @@ export const DEVELOPMENT = {
 } as const;
 
 /** `INTAKE_API_KEYS` in development: the development key, for the phone and email channels. */
-export const DEVELOPMENT_API_KEYS = JSON.stringify([{ name: 'dev-upstream', sha256: DEVELOPMENT.upstreamApiKeySha256, channels: ['phone', 'email'] }]);
+export const DEVELOPMENT_API_KEYS = JSON.stringify([
+  { name: 'dev-upstream', sha256: DEVELOPMENT.upstreamApiKeySha256, channels: ['phone', 'email'] },
+]);

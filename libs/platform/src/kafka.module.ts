@@ -26,7 +26,9 @@ export interface KafkaModuleOptions {
 }
 
 /** The Kafka settings every service takes from its configuration. */
-export function kafkaSettings(config: ServiceConfig): Pick<KafkaModuleOptions, 'brokers' | 'security' | 'topicPartitions' | 'personalDataRetentionMs'> {
+export function kafkaSettings(
+  config: ServiceConfig,
+): Pick<KafkaModuleOptions, 'brokers' | 'security' | 'topicPartitions' | 'personalDataRetentionMs'> {
   return {
     brokers: config.brokers,
     security: config.kafkaSecurity,
@@ -48,7 +50,9 @@ export class KafkaHealthIndicator implements HealthIndicator {
   async check(): Promise<void> {
     await this.publisher.connect();
     if (!this.status.isReady(this.options.consumes)) {
-      throw new Error(`consumer is ${this.status.state}${this.status.lastFailure ? `: ${this.status.lastFailure}` : ''}`);
+      throw new Error(
+        `consumer is ${this.status.state}${this.status.lastFailure ? `: ${this.status.lastFailure}` : ''}`,
+      );
     }
   }
 }
@@ -78,7 +82,9 @@ export class TopicProvisioner {
       specs: TOPIC_CATALOGUE,
       extraTopics: deadLetterTopics,
       extraTopicsPersonalData: true,
-      ...(this.options.personalDataRetentionMs === undefined ? {} : { personalDataRetentionMs: this.options.personalDataRetentionMs }),
+      ...(this.options.personalDataRetentionMs === undefined
+        ? {}
+        : { personalDataRetentionMs: this.options.personalDataRetentionMs }),
       clientId: `${this.options.clientId}-admin`,
       ...(this.options.security ? { security: this.options.security } : {}),
     });
@@ -95,7 +101,11 @@ export class KafkaModule {
         {
           provide: KAFKA_CLIENT,
           useFactory: (): Kafka =>
-            createKafka({ brokers: options.brokers, clientId: options.clientId, ...(options.security ? { security: options.security } : {}) }),
+            createKafka({
+              brokers: options.brokers,
+              clientId: options.clientId,
+              ...(options.security ? { security: options.security } : {}),
+            }),
         },
         {
           provide: EventPublisher,
@@ -117,7 +127,15 @@ export class KafkaModule {
         TopicProvisioner,
         PublisherCloser,
       ],
-      exports: [KAFKA_OPTIONS, KAFKA_CLIENT, EventPublisher, QuarantinePublisher, ConsumerStatus, KafkaHealthIndicator, TopicProvisioner],
+      exports: [
+        KAFKA_OPTIONS,
+        KAFKA_CLIENT,
+        EventPublisher,
+        QuarantinePublisher,
+        ConsumerStatus,
+        KafkaHealthIndicator,
+        TopicProvisioner,
+      ],
     };
   }
 }

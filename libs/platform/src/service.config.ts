@@ -87,7 +87,13 @@ export class ServiceConfig {
       ssl: this.KAFKA_SSL,
       ...(this.KAFKA_SSL_CA_FILE ? { caFile: this.KAFKA_SSL_CA_FILE } : {}),
       ...(this.KAFKA_SASL_MECHANISM
-        ? { sasl: { mechanism: this.KAFKA_SASL_MECHANISM, username: this.KAFKA_SASL_USERNAME, password: this.KAFKA_SASL_PASSWORD } }
+        ? {
+            sasl: {
+              mechanism: this.KAFKA_SASL_MECHANISM,
+              username: this.KAFKA_SASL_USERNAME,
+              password: this.KAFKA_SASL_PASSWORD,
+            },
+          }
         : {}),
     };
   }
@@ -100,7 +106,9 @@ export class ServiceConfig {
   crossCheck(): string[] {
     const problems: string[] = [];
     if (this.KAFKA_SASL_MECHANISM && (!this.KAFKA_SASL_USERNAME || !this.KAFKA_SASL_PASSWORD)) {
-      problems.push(`KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: both required with KAFKA_SASL_MECHANISM=${this.KAFKA_SASL_MECHANISM}`);
+      problems.push(
+        `KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: both required with KAFKA_SASL_MECHANISM=${this.KAFKA_SASL_MECHANISM}`,
+      );
     }
     if (this.KAFKA_SSL_CA_FILE && !this.KAFKA_SSL) problems.push('KAFKA_SSL_CA_FILE: only used with KAFKA_SSL=true');
     return problems;
@@ -108,8 +116,16 @@ export class ServiceConfig {
 }
 
 /** The consumption settings every consuming service takes from its configuration. */
-export function consumerSettings(config: ServiceConfig): { maxAttempts: number; fetchMinBytes: number; fetchMaxWaitMs: number } {
-  return { maxAttempts: config.KAFKA_MAX_ATTEMPTS, fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES, fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS };
+export function consumerSettings(config: ServiceConfig): {
+  maxAttempts: number;
+  fetchMinBytes: number;
+  fetchMaxWaitMs: number;
+} {
+  return {
+    maxAttempts: config.KAFKA_MAX_ATTEMPTS,
+    fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+    fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+  };
 }
 
 /**
@@ -148,12 +164,15 @@ export class AuthenticatedServiceConfig extends ServiceConfig {
   override crossCheck(): string[] {
     const problems = super.crossCheck();
     if (this.development) {
-      if (!this.AUTH_JWKS_URL && !this.AUTH_JWT_SECRET) problems.push('AUTH_JWT_SECRET: required without AUTH_JWKS_URL');
+      if (!this.AUTH_JWKS_URL && !this.AUTH_JWT_SECRET)
+        problems.push('AUTH_JWT_SECRET: required without AUTH_JWKS_URL');
       return problems;
     }
-    if (!this.AUTH_JWKS_URL) problems.push('AUTH_JWKS_URL: must be set in production (HS256 development tokens are refused)');
+    if (!this.AUTH_JWKS_URL)
+      problems.push('AUTH_JWKS_URL: must be set in production (HS256 development tokens are refused)');
     else if (!isHttpsUrl(this.AUTH_JWKS_URL)) problems.push('AUTH_JWKS_URL: must be an https:// URL in production');
-    if (this.AUTH_JWT_SECRET === DEVELOPMENT.jwt.secret) problems.push('AUTH_JWT_SECRET: the development secret is refused in production');
+    if (this.AUTH_JWT_SECRET === DEVELOPMENT.jwt.secret)
+      problems.push('AUTH_JWT_SECRET: the development secret is refused in production');
     return problems;
   }
 }

@@ -14,10 +14,13 @@ export async function topicEndOffsets(brokers: string[], topic: string): Promise
   const admin = createKafka({ brokers, clientId: 'test-offsets' }).admin();
   await admin.connect();
   try {
-    return await eventually(async () => (await admin.fetchTopicOffsets(topic)).map(({ partition, offset }) => ({ partition, offset })), {
-      timeoutMs: 15_000,
-      intervalMs: 250,
-    });
+    return await eventually(
+      async () => (await admin.fetchTopicOffsets(topic)).map(({ partition, offset }) => ({ partition, offset })),
+      {
+        timeoutMs: 15_000,
+        intervalMs: 250,
+      },
+    );
   } finally {
     await admin.disconnect();
   }
@@ -29,7 +32,11 @@ export async function topicEndOffsets(brokers: string[], topic: string): Promise
  * make it read records again. All topics in one short-lived membership: kafkajs' admin.setOffsets
  * does one topic at a time and waits a whole fetch (5 s) for each.
  */
-export async function setGroupOffsetsForTopics(brokers: string[], groupId: string, offsets: ReadonlyMap<string, PartitionOffsets>): Promise<void> {
+export async function setGroupOffsetsForTopics(
+  brokers: string[],
+  groupId: string,
+  offsets: ReadonlyMap<string, PartitionOffsets>,
+): Promise<void> {
   const topics = [...offsets.keys()];
   if (topics.length === 0) return;
   const consumer = createKafka({ brokers, clientId: 'test-offsets' }).consumer({ groupId, maxWaitTimeInMs: 50 });
@@ -37,21 +44,28 @@ export async function setGroupOffsetsForTopics(brokers: string[], groupId: strin
   try {
     await consumer.subscribe({ topics, fromBeginning: true });
     const description = await consumer.describeGroup();
-    if (!['Empty', 'Dead'].includes(description.state)) throw new Error(`group ${groupId} has running members (state ${description.state})`);
+    if (!['Empty', 'Dead'].includes(description.state))
+      throw new Error(`group ${groupId} has running members (state ${description.state})`);
     await new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.FETCH, () => {
         consumer.stop().then(resolve, reject);
       });
       consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
       consumer.pause(topics.map((topic) => ({ topic })));
-      for (const [topic, partitions] of offsets) for (const { partition, offset } of partitions) consumer.seek({ topic, partition, offset });
+      for (const [topic, partitions] of offsets)
+        for (const { partition, offset } of partitions) consumer.seek({ topic, partition, offset });
     });
   } finally {
     await consumer.disconnect();
   }
 }
 
-export async function setGroupOffsets(brokers: string[], groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
+export async function setGroupOffsets(
+  brokers: string[],
+  groupId: string,
+  topic: string,
+  offsets: PartitionOffsets,
+): Promise<void> {
   await setGroupOffsetsForTopics(brokers, groupId, new Map([[topic, offsets]]));
 }
 
@@ -71,7 +85,11 @@ export interface TopicTail {
  * Collects what lands on the topics from now on (not their history, which a shared test broker
  * may hold by the hundred thousand), in a throwaway group.
  */
-export async function tailTopics(client: KafkaTestClient, topics: string[], brokers: string[] = testBrokers()): Promise<TopicTail> {
+export async function tailTopics(
+  client: KafkaTestClient,
+  topics: string[],
+  brokers: string[] = testBrokers(),
+): Promise<TopicTail> {
   const groupId = `test-tail-${randomUUID()}`;
   await startGroupAtEnd(brokers, groupId, topics);
   const records: ReadRecord[] = [];

@@ -24,7 +24,10 @@ export class KafkaTestClient {
     this.kafka = createKafka({ brokers, clientId: `test-${randomUUID().slice(0, 8)}` });
   }
 
-  async produce(topic: string, records: { key?: string | null; value: string | null; headers?: IHeaders; partition?: number }[]): Promise<void> {
+  async produce(
+    topic: string,
+    records: { key?: string | null; value: string | null; headers?: IHeaders; partition?: number }[],
+  ): Promise<void> {
     if (!this.producer) {
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: keyPartitioner });
       await this.producer.connect();

@@ -6,7 +6,9 @@ import { eventually } from './eventually.js';
 
 const run = promisify(execFile);
 
-export type PostgresRestart = { readonly restarted: true; readonly how: string; readonly tookMs: number } | { readonly restarted: false; readonly why: string };
+export type PostgresRestart =
+  | { readonly restarted: true; readonly how: string; readonly tookMs: number }
+  | { readonly restarted: false; readonly why: string };
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -51,7 +53,8 @@ export async function restartPostgres(databaseUrl: string): Promise<PostgresRest
       .map((line) => line.trim().split(/\s+/))
       .find((fields) => fields[2] === port && fields[3]?.startsWith('online'));
     if (!cluster?.[0] || !cluster[1]) return { restarted: false, why: `no online cluster on port ${port}` };
-    if (!canRestartPostgres()) return { restarted: false, why: 'pg_ctlcluster needs root here (set TEST_PG_RESTART_COMMAND)' };
+    if (!canRestartPostgres())
+      return { restarted: false, why: 'pg_ctlcluster needs root here (set TEST_PG_RESTART_COMMAND)' };
     const [version, name] = cluster;
     how = `pg_ctlcluster ${version} ${name} restart -m fast`;
     restart = () => run(PG_CTLCLUSTER, [version, name, 'restart', '-m', 'fast'], { timeout: 120_000 });

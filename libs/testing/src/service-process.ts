@@ -65,7 +65,8 @@ export class ServiceProcess {
     child.stderr?.on('data', keep);
     await eventually(
       async () => {
-        if (child.exitCode !== null) throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.logs.slice(-4_000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`${this.name} exited with ${child.exitCode}:\n${this.logs.slice(-4_000)}`);
         const response = await fetch(`${this.url}/health/ready`);
         if (response.status !== 200) throw new Error(`${this.name} not ready: ${await response.text()}`);
       },

@@ -2,11 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { TokenVerifier, forbidden } from '#platform';
 import type { UserPrincipal } from '#platform';
 
-export const AccessErrorCode = { organisationRequired: 'ACCESS_ORGANISATION_REQUIRED', otherOrganisation: 'ACCESS_OTHER_ORGANISATION' } as const;
+export const AccessErrorCode = {
+  organisationRequired: 'ACCESS_ORGANISATION_REQUIRED',
+  otherOrganisation: 'ACCESS_OTHER_ORGANISATION',
+} as const;
 
 /** What a caller may see: every organisation, or one. */
 export type AccessScope =
-  { readonly kind: 'global'; readonly actor: string } | { readonly kind: 'organisation'; readonly orgId: string; readonly actor: string };
+  | { readonly kind: 'global'; readonly actor: string }
+  | { readonly kind: 'organisation'; readonly orgId: string; readonly actor: string };
 
 export function isGlobal(scope: AccessScope): scope is Extract<AccessScope, { kind: 'global' }> {
   return scope.kind === 'global';
@@ -20,7 +24,11 @@ export function assertSameOrganisation(scope: AccessScope, orgId: string | undef
 }
 
 function organisationScope(principal: UserPrincipal, role: string): AccessScope {
-  if (!principal.orgId) throw forbidden(AccessErrorCode.organisationRequired, `a ${role} token without ${role}:global must name its organisation (claim org)`);
+  if (!principal.orgId)
+    throw forbidden(
+      AccessErrorCode.organisationRequired,
+      `a ${role} token without ${role}:global must name its organisation (claim org)`,
+    );
   return { kind: 'organisation', orgId: principal.orgId, actor: principal.userId };
 }
 
@@ -35,12 +43,16 @@ export class AuditAccess {
 
   async auditor(authorization: string | undefined): Promise<AccessScope> {
     const principal = await this.verifier.requireRole(authorization, 'auditor', 'auditor:global');
-    return principal.roles.includes('auditor:global') ? { kind: 'global', actor: principal.userId } : organisationScope(principal, 'auditor');
+    return principal.roles.includes('auditor:global')
+      ? { kind: 'global', actor: principal.userId }
+      : organisationScope(principal, 'auditor');
   }
 
   async privacyOfficer(authorization: string | undefined): Promise<AccessScope> {
     const principal = await this.verifier.requireRole(authorization, 'privacy-officer', 'privacy-officer:global');
-    return principal.roles.includes('privacy-officer:global') ? { kind: 'global', actor: principal.userId } : organisationScope(principal, 'privacy-officer');
+    return principal.roles.includes('privacy-officer:global')
+      ? { kind: 'global', actor: principal.userId }
+      : organisationScope(principal, 'privacy-officer');
   }
 
   /** Whole-store operations (verifying every tenant's chain): global auditors only. */

@@ -14,7 +14,10 @@ export class AuditController {
   ) {}
 
   @Get('audit/verify')
-  @ApiOkResponse({ description: 'ok with the head seq and hash, or the first broken entry; it walks the whole store: role auditor:global' })
+  @ApiOkResponse({
+    description:
+      'ok with the head seq and hash, or the first broken entry; it walks the whole store: role auditor:global',
+  })
   async verify(@Headers('authorization') authorization: string | undefined): Promise<VerifyOutcome> {
     return this.audit.verify(await this.access.globalAuditor(authorization));
   }
@@ -25,8 +28,14 @@ export class AuditController {
   @ApiQuery({ name: 'from', required: false, description: 'occurred at or after (ISO-8601)' })
   @ApiQuery({ name: 'to', required: false, description: 'occurred before (ISO-8601)' })
   @ApiOkResponse({ description: 'every event in chain order, streamed; personal data is never exported' })
-  async exportEvents(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>): Promise<StreamableFile> {
+  async exportEvents(
+    @Headers('authorization') authorization: string | undefined,
+    @Query() query: Record<string, unknown>,
+  ): Promise<StreamableFile> {
     const stream = await this.audit.exportEvents(await this.access.auditor(authorization), query);
-    return new StreamableFile(stream.body, { type: stream.contentType, disposition: `attachment; filename="${stream.fileName}"` });
+    return new StreamableFile(stream.body, {
+      type: stream.contentType,
+      disposition: `attachment; filename="${stream.fileName}"`,
+    });
   }
 }

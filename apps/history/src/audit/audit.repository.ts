@@ -43,18 +43,19 @@ export class AuditRepository {
   constructor(@Inject(AUDIT_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async head(): Promise<ChainHead> {
-    const rows = await this.dataSource.query<{ last_seq: string; last_hash: Buffer }[]>(`SELECT last_seq, last_hash FROM history.chain_head WHERE id = 1`);
+    const rows = await this.dataSource.query<{ last_seq: string; last_hash: Buffer }[]>(
+      `SELECT last_seq, last_hash FROM history.chain_head WHERE id = 1`,
+    );
     const row = rows[0];
     if (!row) throw new Error('history.chain_head has no row: migrations have not run');
     return { lastSeq: BigInt(row.last_seq), lastHash: row.last_hash };
   }
 
   async chainPage(afterSeq: bigint, upToSeq: bigint, limit: number): Promise<ChainRow[]> {
-    return this.dataSource.query<ChainRow[]>(`SELECT ${CHAIN_COLUMNS} FROM history.events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3`, [
-      afterSeq.toString(),
-      upToSeq.toString(),
-      limit,
-    ]);
+    return this.dataSource.query<ChainRow[]>(
+      `SELECT ${CHAIN_COLUMNS} FROM history.events e WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq LIMIT $3`,
+      [afterSeq.toString(), upToSeq.toString(), limit],
+    );
   }
 
   /** Events of an organisation are those of its tickets; events of no ticket (rejections) are global only. */

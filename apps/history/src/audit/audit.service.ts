@@ -58,7 +58,12 @@ export class AuditService {
   exportEvents(scope: AccessScope, query: Record<string, unknown>): Promise<ExportStream> {
     const validation = validatePayload(ExportQuery, query);
     if (!validation.ok) {
-      throw new ApplicationError(AuditErrorCode.invalidQuery, 400, `the query has ${validation.errors.length} invalid parameter(s)`, validation.errors);
+      throw new ApplicationError(
+        AuditErrorCode.invalidQuery,
+        400,
+        `the query has ${validation.errors.length} invalid parameter(s)`,
+        validation.errors,
+      );
     }
     const { format, from, to } = validation.value;
     const filter: ExportFilter = {
@@ -69,7 +74,10 @@ export class AuditService {
     return this.audit.head().then((head) => ({
       contentType: EXPORT_CONTENT_TYPES[format],
       fileName: `history-export.${format}`,
-      body: Readable.from(this.exportLines(format, filter, head.lastSeq), { objectMode: false, highWaterMark: 64 * 1024 }),
+      body: Readable.from(this.exportLines(format, filter, head.lastSeq), {
+        objectMode: false,
+        highWaterMark: 64 * 1024,
+      }),
     }));
   }
 

@@ -51,7 +51,9 @@ describe(verifyChain.name, () => {
 
   it('notices a change of spacing or key order in the stored payload text', async () => {
     const rows = chain(3);
-    const respaced = rows.map((row) => (row.seq === '2' ? { ...row, payload_text: row.payload_text.replace(':', ': ') } : row));
+    const respaced = rows.map((row) =>
+      row.seq === '2' ? { ...row, payload_text: row.payload_text.replace(':', ': ') } : row,
+    );
     const sut = await verifyChain(headOf(rows), pages(respaced));
     expect(sut).toMatchObject({ ok: false, firstBroken: { seq: '2', problem: 'content-changed' } });
   });
@@ -63,9 +65,15 @@ describe(verifyChain.name, () => {
 
   it('names an entry whose content was edited', async () => {
     const rows = chain(5);
-    const edited = rows.map((row) => (row.seq === '3' ? { ...row, payload_text: row.payload_text.replace('claimed', 'resolved') } : row));
+    const edited = rows.map((row) =>
+      row.seq === '3' ? { ...row, payload_text: row.payload_text.replace('claimed', 'resolved') } : row,
+    );
     const sut = await verifyChain(headOf(rows), pages(edited));
-    expect(sut).toMatchObject({ ok: false, checked: 2, firstBroken: { seq: '3', ceId: rows[2]?.ce_id, problem: 'content-changed' } });
+    expect(sut).toMatchObject({
+      ok: false,
+      checked: 2,
+      firstBroken: { seq: '3', ceId: rows[2]?.ce_id, problem: 'content-changed' },
+    });
   });
 
   it('names the first missing entry when one in the middle was deleted', async () => {

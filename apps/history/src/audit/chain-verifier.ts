@@ -44,18 +44,38 @@ export async function verifyChain(head: ChainHead, pages: AsyncIterable<readonly
   let previous: Buffer = GENESIS_HASH;
   let expected = 1n;
   let checked = 0;
-  const broken = (firstBroken: BrokenEntry): VerifyOutcome => ({ ok: false, checked, headSeq: head.lastSeq.toString(), firstBroken });
+  const broken = (firstBroken: BrokenEntry): VerifyOutcome => ({
+    ok: false,
+    checked,
+    headSeq: head.lastSeq.toString(),
+    firstBroken,
+  });
   for await (const page of pages) {
     for (const row of page) {
       const seq = BigInt(row.seq);
       if (seq !== expected) {
-        return broken({ seq: expected.toString(), ceId: null, problem: 'missing-entry', detail: `entries ${expected} to ${seq - 1n} are missing` });
+        return broken({
+          seq: expected.toString(),
+          ceId: null,
+          problem: 'missing-entry',
+          detail: `entries ${expected} to ${seq - 1n} are missing`,
+        });
       }
       if (!chainHash(row.prev_hash, toChainEntry(row)).equals(row.hash)) {
-        return broken({ seq: row.seq, ceId: row.ce_id, problem: 'content-changed', detail: 'the stored entry does not give its recorded hash' });
+        return broken({
+          seq: row.seq,
+          ceId: row.ce_id,
+          problem: 'content-changed',
+          detail: 'the stored entry does not give its recorded hash',
+        });
       }
       if (!row.prev_hash.equals(previous)) {
-        return broken({ seq: row.seq, ceId: row.ce_id, problem: 'link-broken', detail: 'the entry does not point at the hash of the entry before it' });
+        return broken({
+          seq: row.seq,
+          ceId: row.ce_id,
+          problem: 'link-broken',
+          detail: 'the entry does not point at the hash of the entry before it',
+        });
       }
       previous = row.hash;
       expected += 1n;
@@ -71,7 +91,12 @@ export async function verifyChain(head: ChainHead, pages: AsyncIterable<readonly
     });
   }
   if (!previous.equals(head.lastHash)) {
-    return broken({ seq: head.lastSeq.toString(), ceId: null, problem: 'head-mismatch', detail: 'the head hash is not the hash of the last entry' });
+    return broken({
+      seq: head.lastSeq.toString(),
+      ceId: null,
+      problem: 'head-mismatch',
+      detail: 'the head hash is not the hash of the last entry',
+    });
   }
   return { ok: true, checked, headSeq: head.lastSeq.toString(), headHash: previous.toString('hex') };
 }

@@ -81,8 +81,10 @@ export class EventSealer {
   /** Everything but the chain position: personal data encrypted, payload serialised (no lock needed). */
   encrypt(prepared: PreparedEvent, key: DataKey | undefined, recordedAt: string): UnchainedEntry {
     const { event } = prepared;
-    if (prepared.personal !== null && key === undefined) throw new Error(`no key for the personal data of event ${event.ceId}`);
-    const personalData = prepared.personal !== null && key !== undefined ? this.vault.encrypt(key, prepared.personal, event.ceId) : null;
+    if (prepared.personal !== null && key === undefined)
+      throw new Error(`no key for the personal data of event ${event.ceId}`);
+    const personalData =
+      prepared.personal !== null && key !== undefined ? this.vault.encrypt(key, prepared.personal, event.ceId) : null;
     const entry: Omit<ChainEntry, 'seq'> = {
       ceId: event.ceId,
       ticketId: event.ticketId,
@@ -107,7 +109,13 @@ export class EventSealer {
     return { entry, seq: seqText, prevHash: previous, hash: chainHashOfTail(previous, seqText, entry.canonicalTail) };
   }
 
-  seal(prepared: PreparedEvent, seq: bigint, previous: Buffer, recordedAt: string, key: DataKey | undefined): SealedEvent {
+  seal(
+    prepared: PreparedEvent,
+    seq: bigint,
+    previous: Buffer,
+    recordedAt: string,
+    key: DataKey | undefined,
+  ): SealedEvent {
     return this.chain(this.encrypt(prepared, key, recordedAt), seq, previous);
   }
 }

@@ -8,7 +8,8 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   csv: 'text/csv; charset=utf-8',
 };
 
-export const CSV_HEADER = 'seq,id,ticket_id,org_id,topic,type,time,recorded_at,personal_data,hash,prev_hash,details\r\n';
+export const CSV_HEADER =
+  'seq,id,ticket_id,org_id,topic,type,time,recorded_at,personal_data,hash,prev_hash,details\r\n';
 
 /** One exported event, details aside: what happened and its place in the chain; personal data is never exported. */
 export function exportRecord(row: ExportRow): Record<string, unknown> {

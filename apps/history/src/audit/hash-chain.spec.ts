@@ -37,6 +37,8 @@ describe(canonicalEntry.name, () => {
     const sut = chainHashOfTail(GENESIS_HASH, seq, canonicalTail(unnumbered));
 
     expect(sut.equals(chainHash(GENESIS_HASH, entry))).toBe(true);
-    expect(sut.equals(createHash('sha256').update(GENESIS_HASH).update(canonicalEntry(entry), 'utf8').digest())).toBe(true);
+    expect(sut.equals(createHash('sha256').update(GENESIS_HASH).update(canonicalEntry(entry), 'utf8').digest())).toBe(
+      true,
+    );
   });
 });

@@ -45,15 +45,21 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
           destroyed_at timestamptz,
           CONSTRAINT subject_keys_destroyed CHECK ((wrapped_key IS NULL) = (destroyed_at IS NOT NULL))
         )`);
-      await runner.query(`CREATE UNIQUE INDEX subject_keys_active_idx ON history.subject_keys (subject_ref) WHERE wrapped_key IS NOT NULL`);
+      await runner.query(
+        `CREATE UNIQUE INDEX subject_keys_active_idx ON history.subject_keys (subject_ref) WHERE wrapped_key IS NOT NULL`,
+      );
       await runner.query(`CREATE INDEX subject_keys_ref_idx ON history.subject_keys (subject_ref)`);
-      await runner.query(`ALTER TABLE history.tickets ADD COLUMN subject_ref text, ADD COLUMN personal_data_erased_at timestamptz`);
+      await runner.query(
+        `ALTER TABLE history.tickets ADD COLUMN subject_ref text, ADD COLUMN personal_data_erased_at timestamptz`,
+      );
       await runner.query(`CREATE INDEX tickets_subject_idx ON history.tickets (subject_ref)`);
       await runner.query(`CREATE INDEX tickets_sla_idx ON history.tickets (sla_due_at) WHERE sla_due_at IS NOT NULL`);
 
       const head = await this.backfill(runner);
       await runner.query(`ALTER TABLE history.tickets DROP COLUMN requester_user_id`);
-      await runner.query(`ALTER TABLE history.events ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL, ALTER COLUMN seq DROP DEFAULT`);
+      await runner.query(
+        `ALTER TABLE history.events ALTER COLUMN prev_hash SET NOT NULL, ALTER COLUMN hash SET NOT NULL, ALTER COLUMN seq DROP DEFAULT`,
+      );
       await runner.query(`DROP SEQUENCE IF EXISTS history.events_seq_seq`);
       await runner.query(`
         CREATE TABLE history.chain_head (
@@ -62,7 +68,10 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
           last_hash  bytea       NOT NULL,
           updated_at timestamptz NOT NULL DEFAULT now()
         )`);
-      await runner.query(`INSERT INTO history.chain_head (id, last_seq, last_hash) VALUES (1, $1, $2)`, [head.seq.toString(), head.hash]);
+      await runner.query(`INSERT INTO history.chain_head (id, last_seq, last_hash) VALUES (1, $1, $2)`, [
+        head.seq.toString(),
+        head.hash,
+      ]);
 
       await runner.query(`
         CREATE FUNCTION history.refuse_event_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -101,7 +110,9 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
       await runner.query(`GRANT USAGE ON SCHEMA history TO ${HISTORY_APP_ROLE}`);
       await runner.query(`GRANT SELECT, INSERT ON history.events TO ${HISTORY_APP_ROLE}`);
       await runner.query(`GRANT SELECT, UPDATE ON history.chain_head TO ${HISTORY_APP_ROLE}`);
-      await runner.query(`GRANT SELECT, INSERT, UPDATE ON history.tickets, history.subject_keys TO ${HISTORY_APP_ROLE}`);
+      await runner.query(
+        `GRANT SELECT, INSERT, UPDATE ON history.tickets, history.subject_keys TO ${HISTORY_APP_ROLE}`,
+      );
     }
 
     private async backfill(runner: QueryRunner): Promise<{ seq: bigint; hash: Buffer }> {
@@ -135,15 +146,27 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
             },
             (ticketId) => ticketSubjects.get(ticketId),
           );
-          if (item.requesterRef !== null && row.ticket_id !== null) ticketSubjects.set(row.ticket_id, item.requesterRef);
+          if (item.requesterRef !== null && row.ticket_id !== null)
+            ticketSubjects.set(row.ticket_id, item.requesterRef);
           return { row, item };
         });
-        const { keys } = await ensureSubjectKeys(runner, vault, new Set(prepared.flatMap(({ item }) => (item.subjectRef ? [item.subjectRef] : []))), {
-          ledger: false,
-        });
+        const { keys } = await ensureSubjectKeys(
+          runner,
+          vault,
+          new Set(prepared.flatMap(({ item }) => (item.subjectRef ? [item.subjectRef] : []))),
+          {
+            ledger: false,
+          },
+        );
         for (const { row, item } of prepared) {
           seq = BigInt(row.seq);
-          const sealed = sealer.seal(item, seq, previous, row.recorded_at.toISOString(), item.subjectRef ? keys.get(item.subjectRef) : undefined);
+          const sealed = sealer.seal(
+            item,
+            seq,
+            previous,
+            row.recorded_at.toISOString(),
+            item.subjectRef ? keys.get(item.subjectRef) : undefined,
+          );
           previous = sealed.hash;
           await runner.query(
             `UPDATE history.events SET payload = $2::json, subject_ref = $3, key_id = $4, personal_data = $5, prev_hash = $6, hash = $7,
@@ -176,7 +199,9 @@ export function auditChainMigration(vault: SubjectVault): new () => MigrationInt
       await runner.query(`DROP TRIGGER events_no_truncate ON history.events`);
       await runner.query(`DROP TABLE history.chain_head`);
       await runner.query(`DROP FUNCTION history.refuse_event_change(), history.refuse_head_rewind()`);
-      await runner.query(`ALTER TABLE history.tickets DROP COLUMN subject_ref, DROP COLUMN personal_data_erased_at, ADD COLUMN requester_user_id text`);
+      await runner.query(
+        `ALTER TABLE history.tickets DROP COLUMN subject_ref, DROP COLUMN personal_data_erased_at, ADD COLUMN requester_user_id text`,
+      );
       await runner.query(`DROP TABLE history.subject_keys`);
       await runner.query(
         `ALTER TABLE history.events DROP COLUMN subject_ref, DROP COLUMN key_id, DROP COLUMN personal_data, DROP COLUMN prev_hash, DROP COLUMN hash`,

@@ -38,8 +38,12 @@ export class ErasureLedger1765000000000 implements MigrationInterface {
        ORDER BY payload->>'subjectRef', seq
       ON CONFLICT DO NOTHING`);
     await runner.query(`ALTER TABLE history.events DROP CONSTRAINT events_ce_id_unique`);
-    await runner.query(`CREATE UNIQUE INDEX events_ce_id_source_unique ON history.events (ce_id, (COALESCE(source, '')))`);
-    await runner.query(`GRANT SELECT, INSERT ON history.erased_subjects, history.subject_aliases TO ${HISTORY_APP_ROLE}`);
+    await runner.query(
+      `CREATE UNIQUE INDEX events_ce_id_source_unique ON history.events (ce_id, (COALESCE(source, '')))`,
+    );
+    await runner.query(
+      `GRANT SELECT, INSERT ON history.erased_subjects, history.subject_aliases TO ${HISTORY_APP_ROLE}`,
+    );
     // Needs CREATEROLE: where the migrating user lacks it, the DBA gives the role LOGIN (docs/operations.md).
     await runner.query(`
       DO $$ BEGIN

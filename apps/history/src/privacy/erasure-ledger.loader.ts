@@ -26,11 +26,19 @@ export class ErasureLedgerLoader implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const erasures = new Map<string, SubjectErasedPayload>();
-    const reader = new CompactedTopicReader(this.kafka, Topics.subjectsErased, 'support-history-erasures', (key, value) => {
-      const checked = checkPayload(SubjectErasedPayload, value);
-      if (checked.ok) erasures.set(key, checked.value);
-      else this.logger.warn(`an invalid record on ${Topics.subjectsErased} was ignored (${checked.errors.map((error) => error.code).join(', ')})`);
-    });
+    const reader = new CompactedTopicReader(
+      this.kafka,
+      Topics.subjectsErased,
+      'support-history-erasures',
+      (key, value) => {
+        const checked = checkPayload(SubjectErasedPayload, value);
+        if (checked.ok) erasures.set(key, checked.value);
+        else
+          this.logger.warn(
+            `an invalid record on ${Topics.subjectsErased} was ignored (${checked.errors.map((error) => error.code).join(', ')})`,
+          );
+      },
+    );
     try {
       await reader.start();
     } finally {
@@ -41,6 +49,8 @@ export class ErasureLedgerLoader implements OnModuleInit {
       await lockChainHead(manager);
       return enterErasures(manager, [...erasures.values()]);
     });
-    this.logger.log(`erasure ledger: ${erasures.size} erasure(s) on the topic entered, ${keysDestroyed} key(s) destroyed now`);
+    this.logger.log(
+      `erasure ledger: ${erasures.size} erasure(s) on the topic entered, ${keysDestroyed} key(s) destroyed now`,
+    );
   }
 }

@@ -9,7 +9,11 @@ export interface ErasureScope {
   readonly aliasRefs: readonly string[];
   /** Those addresses in clear, while the account's key still opens them. */
   readonly aliases: readonly string[];
-  readonly tickets: readonly { readonly ticketId: string; readonly reference: string | null; readonly orgId: string | null }[];
+  readonly tickets: readonly {
+    readonly ticketId: string;
+    readonly reference: string | null;
+    readonly orgId: string | null;
+  }[];
   /** Whether history ever held personal data of the subject (a key, a ticket, an earlier erasure). */
   readonly known: boolean;
 }
@@ -34,7 +38,9 @@ export class ErasureRepository {
       return typeof address === 'string' ? [address] : [];
     });
     const refs = [subjectRef, ...aliasRows.map((row) => row.alias_ref)];
-    const tickets = await this.dataSource.query<{ ticket_id: string; reference: string | null; org_id: string | null }[]>(
+    const tickets = await this.dataSource.query<
+      { ticket_id: string; reference: string | null; org_id: string | null }[]
+    >(
       `SELECT ticket_id, reference, org_id FROM history.tickets WHERE subject_ref = ANY($1::text[]) ORDER BY received_at, ticket_id`,
       [refs],
     );

@@ -54,9 +54,12 @@ export class ErasureService {
   async erase(scope: AccessScope, subjectId: string): Promise<ErasureOutcome> {
     const trimmed = subjectId.trim();
     if (trimmed === '' || trimmed.length > SUBJECT_MAX_LENGTH) {
-      throw new ApplicationError(ErasureErrorCode.invalidSubject, 400, `the subject id must be 1 to ${SUBJECT_MAX_LENGTH} characters`, [
-        { field: 'subjectId', code: 'length', message: `1 to ${SUBJECT_MAX_LENGTH} characters` },
-      ]);
+      throw new ApplicationError(
+        ErasureErrorCode.invalidSubject,
+        400,
+        `the subject id must be 1 to ${SUBJECT_MAX_LENGTH} characters`,
+        [{ field: 'subjectId', code: 'length', message: `1 to ${SUBJECT_MAX_LENGTH} characters` }],
+      );
     }
     const subjectRef = this.vault.subjectRef(trimmed);
     const covered = await this.erasures.scope(subjectRef);
@@ -67,14 +70,25 @@ export class ErasureService {
     const payload: SubjectErasedPayload = {
       erasureId: randomUUID(),
       subjectRef,
-      refs: [...new Set([subjectRef, ...covered.aliasRefs, ...covered.tickets.map((ticket) => this.vault.subjectRef(`ticket:${ticket.ticketId}`))])],
+      refs: [
+        ...new Set([
+          subjectRef,
+          ...covered.aliasRefs,
+          ...covered.tickets.map((ticket) => this.vault.subjectRef(`ticket:${ticket.ticketId}`)),
+        ]),
+      ],
       ticketIds: covered.tickets.map((ticket) => ticket.ticketId),
       erasedAt,
       requestedBy: scope.actor,
       organisation: scope.kind === 'organisation' ? scope.orgId : null,
     };
     try {
-      await this.publisher.publish(Topics.subjectsErased, { key: subjectRef, id: payload.erasureId, time: erasedAt, payload });
+      await this.publisher.publish(Topics.subjectsErased, {
+        key: subjectRef,
+        id: payload.erasureId,
+        time: erasedAt,
+        payload,
+      });
     } catch (error) {
       if (!(error instanceof KafkaPublishError)) throw error;
       throw new ApplicationError(
@@ -111,13 +125,20 @@ export class ErasureService {
 }
 
 function refusalOf(scope: AccessScope, covered: ErasureScope): Error | undefined {
-  const notFound = new ApplicationError(ErasureErrorCode.subjectNotFound, 404, 'history holds no personal data of this subject');
+  const notFound = new ApplicationError(
+    ErasureErrorCode.subjectNotFound,
+    404,
+    'history holds no personal data of this subject',
+  );
   if (scope.kind === 'global') return covered.known ? undefined : notFound;
   const orgIds = new Set(covered.tickets.map((ticket) => ticket.orgId));
   // A subject with no ticket in the officer's organisation is, for that officer, unknown.
   if (!orgIds.has(scope.orgId)) return notFound;
   if ([...orgIds].some((orgId) => orgId !== scope.orgId)) {
-    return forbidden(ErasureErrorCode.otherOrganisation, "the subject has tickets outside your organisation: the vendor's privacy officer must erase them");
+    return forbidden(
+      ErasureErrorCode.otherOrganisation,
+      "the subject has tickets outside your organisation: the vendor's privacy officer must erase them",
+    );
   }
   return undefined;
 }

@@ -28,10 +28,10 @@ describe(splitPersonalData.name, () => {
   });
 
   it('files a ticket without an account under the requester’s email, and leaves the input untouched', () => {
-    const ticket = submittedTicket({ channel: 'email', requester: { userId: null, orgId: null, email: 'anon@example.org', name: null } }) as unknown as Record<
-      string,
-      unknown
-    >;
+    const ticket = submittedTicket({
+      channel: 'email',
+      requester: { userId: null, orgId: null, email: 'anon@example.org', name: null },
+    }) as unknown as Record<string, unknown>;
     const before = JSON.stringify(ticket);
     const sut = splitPersonalData(Topics.ticketsSubmitted, ticket);
     expect(sut.subjectId).toBe('anon@example.org');
@@ -39,7 +39,9 @@ describe(splitPersonalData.name, () => {
   });
 
   it('takes the ticket copy’s personal fields out of queue events', () => {
-    const ticket = submittedTicket({ requester: { userId: 'user-2', orgId: 'org-1', email: 'x@example.org', name: 'X' } });
+    const ticket = submittedTicket({
+      requester: { userId: 'user-2', orgId: 'org-1', email: 'x@example.org', name: 'X' },
+    });
     const sut = splitPersonalData(Topics.queueSupport, { ticketId: ticket.ticketId, queue: 'support', ticket });
     expect(Object.keys(sut.personal ?? {})).toEqual([
       'ticket.subject',
@@ -57,7 +59,13 @@ describe(splitPersonalData.name, () => {
     const sut = splitPersonalData(Topics.requestsRejected, {
       requestId: null,
       rawValue: '{"jean.dupont@example.org": 1}',
-      errors: [{ field: 'jean.dupont@example.org', code: 'unknownField', message: 'property jean.dupont@example.org is not allowed' }],
+      errors: [
+        {
+          field: 'jean.dupont@example.org',
+          code: 'unknownField',
+          message: 'property jean.dupont@example.org is not allowed',
+        },
+      ],
     });
     expect(JSON.stringify(sut.payload)).not.toContain('jean.dupont');
     expect(sut.personal).toHaveProperty('errors');
@@ -69,7 +77,11 @@ describe(splitPersonalData.name, () => {
       rawValue: JSON.stringify({ requester: { email: 'raw@example.org' } }),
       errors: [],
     });
-    const unreadable = splitPersonalData(Topics.requestsRejected, { requestId: 'r-2', rawValue: '{not json', errors: [] });
+    const unreadable = splitPersonalData(Topics.requestsRejected, {
+      requestId: 'r-2',
+      rawValue: '{not json',
+      errors: [],
+    });
     expect(sut.subjectId).toBe('raw@example.org');
     expect(sut.payload).not.toHaveProperty('rawValue');
     expect(unreadable.subjectId).toBeNull();
@@ -86,7 +98,12 @@ describe(splitPersonalData.name, () => {
   });
 
   it('treats a delivery error as personal (it may quote the refused address), and an absent one as nothing', () => {
-    const failed = { ticketId: 't-1', audience: 'requester', outcome: 'failed', error: '550 5.1.1 <lea@example.org>: unknown user' };
+    const failed = {
+      ticketId: 't-1',
+      audience: 'requester',
+      outcome: 'failed',
+      error: '550 5.1.1 <lea@example.org>: unknown user',
+    };
     const sent = { ticketId: 't-1', audience: 'requester', outcome: 'sent', error: null };
     expect(splitPersonalData(Topics.notifications, failed).personal).toEqual({ error: failed.error });
     expect(needsTicketSubject(Topics.notifications, failed)).toBe(true);
@@ -96,7 +113,11 @@ describe(splitPersonalData.name, () => {
 
   it('finds nothing personal in a routing decision', () => {
     const sut = splitPersonalData(Topics.ticketsRouted, { ticketId: 't', queue: 'psm', reason: 'chat question' });
-    expect(sut).toEqual({ payload: { ticketId: 't', queue: 'psm', reason: 'chat question' }, personal: null, subjectId: null });
+    expect(sut).toEqual({
+      payload: { ticketId: 't', queue: 'psm', reason: 'chat question' },
+      personal: null,
+      subjectId: null,
+    });
   });
 });
 
@@ -106,6 +127,10 @@ describe(mergePersonalData.name, () => {
     const split = splitPersonalData(Topics.ticketsSubmitted, ticket);
     expect(mergePersonalData(Topics.ticketsSubmitted, split.payload, split.personal)).toEqual(ticket);
     const erased = mergePersonalData(Topics.ticketsSubmitted, split.payload, null);
-    expect(erased).toMatchObject({ subject: null, message: null, requester: { email: null, name: null, userId: null } });
+    expect(erased).toMatchObject({
+      subject: null,
+      message: null,
+      requester: { email: null, name: null, userId: null },
+    });
   });
 });

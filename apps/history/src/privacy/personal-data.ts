@@ -1,6 +1,13 @@
 import { Topics } from '#contracts';
 
-const TICKET_PERSONAL_FIELDS = ['subject', 'message', 'requester.userId', 'requester.email', 'requester.name', 'workspaceTesting.grantedBy'] as const;
+const TICKET_PERSONAL_FIELDS = [
+  'subject',
+  'message',
+  'requester.userId',
+  'requester.email',
+  'requester.name',
+  'workspaceTesting.grantedBy',
+] as const;
 
 /**
  * Personal fields of each recorded topic (dotted paths into the payload): every copy of a user id,
@@ -60,7 +67,8 @@ function withValue(record: Record<string, unknown>, path: readonly string[], val
   if (head === undefined) return record;
   if (rest.length === 0) return { ...record, [head]: value };
   const child = record[head];
-  const base = child !== null && typeof child === 'object' && !Array.isArray(child) ? (child as Record<string, unknown>) : {};
+  const base =
+    child !== null && typeof child === 'object' && !Array.isArray(child) ? (child as Record<string, unknown>) : {};
   return { ...record, [head]: withValue(base, rest, value) };
 }
 
@@ -98,7 +106,8 @@ export function splitPersonalData(topic: string, payload: Record<string, unknown
   const requesterPath = REQUESTER_PATH[topic];
   const subjectId =
     requesterPath !== undefined
-      ? (nonEmptyString(read(payload, `${requesterPath}.userId`)) ?? nonEmptyString(read(payload, `${requesterPath}.email`)))
+      ? (nonEmptyString(read(payload, `${requesterPath}.userId`)) ??
+        nonEmptyString(read(payload, `${requesterPath}.email`)))
       : topic === Topics.requestsRejected
         ? rejectedRequester(payload)
         : null;
@@ -106,7 +115,11 @@ export function splitPersonalData(topic: string, payload: Record<string, unknown
 }
 
 /** Puts decrypted personal fields back; with `null` (erased), each personal field reads as null. */
-export function mergePersonalData(topic: string, payload: Record<string, unknown>, personal: Record<string, unknown> | null): Record<string, unknown> {
+export function mergePersonalData(
+  topic: string,
+  payload: Record<string, unknown>,
+  personal: Record<string, unknown> | null,
+): Record<string, unknown> {
   let merged = payload;
   for (const path of PERSONAL_FIELDS[topic] ?? []) {
     const value = personal === null ? null : personal[path];
@@ -116,7 +129,10 @@ export function mergePersonalData(topic: string, payload: Record<string, unknown
 }
 
 /** The requester's user id and email, when the event names both: the address is an alias of the account. */
-export function requesterIdentities(topic: string, payload: Record<string, unknown>): { readonly userId: string; readonly email: string } | null {
+export function requesterIdentities(
+  topic: string,
+  payload: Record<string, unknown>,
+): { readonly userId: string; readonly email: string } | null {
   const requesterPath = REQUESTER_PATH[topic];
   if (requesterPath === undefined) return null;
   const userId = nonEmptyString(read(payload, `${requesterPath}.userId`));
@@ -126,5 +142,9 @@ export function requesterIdentities(topic: string, payload: Record<string, unkno
 
 /** Events with personal data that do not name the requester: their subject is the ticket's requester. */
 export function needsTicketSubject(topic: string, payload: Record<string, unknown>): boolean {
-  return REQUESTER_PATH[topic] === undefined && topic !== Topics.requestsRejected && (PERSONAL_FIELDS[topic] ?? []).some((path) => read(payload, path) != null);
+  return (
+    REQUESTER_PATH[topic] === undefined &&
+    topic !== Topics.requestsRejected &&
+    (PERSONAL_FIELDS[topic] ?? []).some((path) => read(payload, path) != null)
+  );
 }

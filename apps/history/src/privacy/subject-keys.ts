@@ -63,12 +63,19 @@ export async function ensureSubjectKeys(
 /** Which of these subjects are erased, as the database sees it now (within the caller's transaction). */
 export async function erasedAmong(db: Queryable, refs: ReadonlySet<string>): Promise<Set<string>> {
   if (refs.size === 0) return new Set();
-  const rows = await db.query<{ subject_ref: string }[]>(`SELECT subject_ref FROM history.erased_subjects WHERE subject_ref = ANY($1::text[])`, [[...refs]]);
+  const rows = await db.query<{ subject_ref: string }[]>(
+    `SELECT subject_ref FROM history.erased_subjects WHERE subject_ref = ANY($1::text[])`,
+    [[...refs]],
+  );
   return new Set(rows.map((row) => row.subject_ref));
 }
 
 /** Keys by id for reading; a destroyed key is simply absent. */
-export async function loadKeys(db: Queryable, vault: SubjectVault, keyIds: ReadonlySet<string>): Promise<Map<string, DataKey>> {
+export async function loadKeys(
+  db: Queryable,
+  vault: SubjectVault,
+  keyIds: ReadonlySet<string>,
+): Promise<Map<string, DataKey>> {
   const keys = new Map<string, DataKey>();
   if (keyIds.size === 0) return keys;
   const rows = await db.query<{ key_id: string; wrapped_key: Buffer }[]>(

@@ -8,7 +8,10 @@ describe(SubjectVault.name, () => {
     const { dataKey, wrapped } = sut.newDataKey(randomUUID());
     const sealed = sut.encrypt(dataKey, { message: 'mot de passe oublié', email: 'lea@example.org' }, 'event-1');
     const reopened = sut.unwrap(dataKey.keyId, wrapped);
-    expect(sut.decrypt(reopened, sealed, 'event-1')).toEqual({ message: 'mot de passe oublié', email: 'lea@example.org' });
+    expect(sut.decrypt(reopened, sealed, 'event-1')).toEqual({
+      message: 'mot de passe oublié',
+      email: 'lea@example.org',
+    });
     expect(sealed.includes(Buffer.from('lea@example.org'))).toBe(false);
     expect(wrapped.includes(dataKey.key)).toBe(false);
   });

@@ -75,7 +75,13 @@ export class SubjectVault {
 
   newDataKey(keyId: string): { readonly dataKey: DataKey; readonly wrapped: Buffer } {
     const key = Buffer.from(this.randomPool.take(32));
-    return { dataKey: { keyId, key }, wrapped: Buffer.concat([Buffer.from([WRAP_VERSION]), seal(this.wrapKey, key, keyId, this.randomPool.take(IV_BYTES))]) };
+    return {
+      dataKey: { keyId, key },
+      wrapped: Buffer.concat([
+        Buffer.from([WRAP_VERSION]),
+        seal(this.wrapKey, key, keyId, this.randomPool.take(IV_BYTES)),
+      ]),
+    };
   }
 
   unwrap(keyId: string, wrapped: Buffer): DataKey {

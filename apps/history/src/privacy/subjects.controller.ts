@@ -19,7 +19,10 @@ export class SubjectsController {
     description:
       'what was erased (identifiers, tickets), keys destroyed (0 when already erased), time, and the seq of the audit entry; role privacy-officer (own organisation) or privacy-officer:global',
   })
-  async erase(@Headers('authorization') authorization: string | undefined, @Param('subjectId') subjectId: string): Promise<ErasureOutcome> {
+  async erase(
+    @Headers('authorization') authorization: string | undefined,
+    @Param('subjectId') subjectId: string,
+  ): Promise<ErasureOutcome> {
     return this.erasure.erase(await this.access.privacyOfficer(authorization), subjectId);
   }
 }

@@ -45,7 +45,9 @@ export class UnattributedRetention implements OnModuleInit, OnApplicationShutdow
   /** Destroys the keys of the days past retention; returns how many keys went. */
   async sweep(now: Date): Promise<number> {
     const cutoff = now.getTime() - this.config.HISTORY_UNATTRIBUTED_RETENTION_DAYS * DAY_MS;
-    const refs = Array.from({ length: LOOKBACK_DAYS }, (_, back) => this.vault.subjectRef(unattributedSubject(new Date(cutoff - (back + 1) * DAY_MS))));
+    const refs = Array.from({ length: LOOKBACK_DAYS }, (_, back) =>
+      this.vault.subjectRef(unattributedSubject(new Date(cutoff - (back + 1) * DAY_MS))),
+    );
     const erasedAt = now.toISOString();
     const { keysDestroyed } = await this.dataSource.transaction(async (manager) => {
       await lockChainHead(manager);
@@ -65,7 +67,8 @@ export class UnattributedRetention implements OnModuleInit, OnApplicationShutdow
         organisation: null,
       });
     });
-    if (keysDestroyed > 0) this.logger.log(`${keysDestroyed} key(s) of unattributed personal data past retention destroyed`);
+    if (keysDestroyed > 0)
+      this.logger.log(`${keysDestroyed} key(s) of unattributed personal data past retention destroyed`);
     return keysDestroyed;
   }
 }

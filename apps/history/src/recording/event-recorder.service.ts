@@ -22,13 +22,17 @@ export class EventRecorder {
     const result = checkPayload(type, event.value);
     if (!result.ok) {
       const reasons = result.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
-      throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid ${event.topic} payload at offset ${event.offset}: ${reasons}`);
+      throw new NonRetriableEventError(
+        KafkaErrorCode.invalidEvent,
+        `invalid ${event.topic} payload at offset ${event.offset}: ${reasons}`,
+      );
     }
     const payload = event.value as Record<string, unknown>;
     const ticketId = typeof payload.ticketId === 'string' ? payload.ticketId : null;
     return {
       // Records produced without CloudEvents headers get an id derived from their position.
-      ceId: event.cloudEvent.id ?? deterministicUuid('kafka-record', event.topic, String(event.partition), event.offset),
+      ceId:
+        event.cloudEvent.id ?? deterministicUuid('kafka-record', event.topic, String(event.partition), event.offset),
       ticketId,
       topic: event.topic,
       type: event.cloudEvent.type ?? topicSpec(topic).eventType,

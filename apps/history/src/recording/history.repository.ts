@@ -20,7 +20,9 @@ export interface ChainHead {
 
 /** Locks the head of the chain until the transaction ends: appends are serialised, so the chain has no forks. */
 export async function lockChainHead(db: Queryable): Promise<ChainHead> {
-  const rows = await db.query<{ last_seq: string; last_hash: Buffer }[]>(`SELECT last_seq, last_hash FROM history.chain_head WHERE id = 1 FOR UPDATE`);
+  const rows = await db.query<{ last_seq: string; last_hash: Buffer }[]>(
+    `SELECT last_seq, last_hash FROM history.chain_head WHERE id = 1 FOR UPDATE`,
+  );
   const row = rows[0];
   if (!row) throw new Error('history.chain_head has no row: migrations have not run');
   return { lastSeq: BigInt(row.last_seq), lastHash: row.last_hash };
@@ -97,7 +99,10 @@ export class HistoryRepository {
     while (this.inFlight < APPENDS_IN_FLIGHT && this.pending.length > 0) {
       const group: PendingAppend[] = [];
       let size = 0;
-      while (this.pending.length > 0 && (group.length === 0 || size + (this.pending[0]?.events.length ?? 0) <= MAX_GROUP_EVENTS)) {
+      while (
+        this.pending.length > 0 &&
+        (group.length === 0 || size + (this.pending[0]?.events.length ?? 0) <= MAX_GROUP_EVENTS)
+      ) {
         const next = this.pending.shift() as PendingAppend;
         group.push(next);
         size += next.events.length;
@@ -152,26 +157,35 @@ export class HistoryRepository {
    * taken, so that concurrent appends hold it only to project, hash, insert and commit.
    */
   private async appendNow(events: readonly IncomingEvent[]): Promise<AppendOutcome> {
-    const outcome = await this.dataSource.transaction(async (manager): Promise<AppendOutcome & { entries: UnchainedEntry[] }> => {
-      const fresh = await this.unseen(manager, events);
-      if (fresh.length === 0) return { stored: new Map(), erasures: new Map(), entries: [] };
-      const { prepared, entries, keyed, aliases } = await this.prepare(manager, fresh);
-      const projection = planProjection(prepared.map((item) => ({ topic: item.event.topic, payload: item.event.payload, requesterRef: item.requesterRef })));
-      // Every write to the ticket rows happens under the chain lock, which every writer (appends,
-      // erasures) takes first: a group mixing topics locks its tickets in an order of its own, and
-      // two appends, or an append and an erasure, holding rows the other wants would deadlock.
-      const head = await lockChainHead(manager);
-      const erasedMeanwhile = await erasedAmong(manager, keyed);
-      if (erasedMeanwhile.size > 0) throw new ErasureConflict(erasedMeanwhile.size);
-      const erasures = new Map<string, AppliedErasure>();
-      for (const event of fresh) {
-        if (event.topic === Topics.subjectsErased) erasures.set(event.ceId, await applyErasure(manager, event.payload as unknown as SubjectErasedPayload));
-      }
-      await saveAliases(manager, aliases);
-      await applyProjection(manager, projection);
-      const stored = await this.chain(manager, head, entries);
-      return { stored, erasures, entries: entries.map(({ entry }) => entry) };
-    });
+    const outcome = await this.dataSource.transaction(
+      async (manager): Promise<AppendOutcome & { entries: UnchainedEntry[] }> => {
+        const fresh = await this.unseen(manager, events);
+        if (fresh.length === 0) return { stored: new Map(), erasures: new Map(), entries: [] };
+        const { prepared, entries, keyed, aliases } = await this.prepare(manager, fresh);
+        const projection = planProjection(
+          prepared.map((item) => ({
+            topic: item.event.topic,
+            payload: item.event.payload,
+            requesterRef: item.requesterRef,
+          })),
+        );
+        // Every write to the ticket rows happens under the chain lock, which every writer (appends,
+        // erasures) takes first: a group mixing topics locks its tickets in an order of its own, and
+        // two appends, or an append and an erasure, holding rows the other wants would deadlock.
+        const head = await lockChainHead(manager);
+        const erasedMeanwhile = await erasedAmong(manager, keyed);
+        if (erasedMeanwhile.size > 0) throw new ErasureConflict(erasedMeanwhile.size);
+        const erasures = new Map<string, AppliedErasure>();
+        for (const event of fresh) {
+          if (event.topic === Topics.subjectsErased)
+            erasures.set(event.ceId, await applyErasure(manager, event.payload as unknown as SubjectErasedPayload));
+        }
+        await saveAliases(manager, aliases);
+        await applyProjection(manager, projection);
+        const stored = await this.chain(manager, head, entries);
+        return { stored, erasures, entries: entries.map(({ entry }) => entry) };
+      },
+    );
     for (const entry of outcome.entries) historyEventsRecorded.inc({ topic: entry.topic });
     return { stored: outcome.stored, erasures: outcome.erasures };
   }
@@ -198,7 +212,15 @@ export class HistoryRepository {
     const identities = prepared.flatMap((item) => {
       if (item.event.topic !== Topics.ticketsSubmitted) return [];
       const found = requesterIdentities(item.event.topic, item.event.payload);
-      return found === null ? [] : [{ userRef: this.vault.subjectRef(found.userId), emailRef: this.vault.subjectRef(found.email), email: found.email }];
+      return found === null
+        ? []
+        : [
+            {
+              userRef: this.vault.subjectRef(found.userId),
+              emailRef: this.vault.subjectRef(found.email),
+              email: found.email,
+            },
+          ];
     });
     const refs = new Set([
       ...prepared.flatMap((item) => (item.subjectRef === null ? [] : [item.subjectRef])),
@@ -208,15 +230,25 @@ export class HistoryRepository {
     const recordedAt = new Date().toISOString();
     const entries = prepared.map((item) => {
       // An erased subject's personal data is not stored at all: the event is kept without it.
-      const kept = item.subjectRef !== null && erased.has(item.subjectRef) ? this.sealer.withoutPersonalData(item) : item;
-      const entry = this.sealer.encrypt(kept, kept.subjectRef === null ? undefined : keys.get(kept.subjectRef), recordedAt);
+      const kept =
+        item.subjectRef !== null && erased.has(item.subjectRef) ? this.sealer.withoutPersonalData(item) : item;
+      const entry = this.sealer.encrypt(
+        kept,
+        kept.subjectRef === null ? undefined : keys.get(kept.subjectRef),
+        recordedAt,
+      );
       return { entry, rowTail: rowTail(entry) };
     });
     const aliases = new Map<string, SubjectAlias>();
     for (const { userRef, emailRef, email } of identities) {
       const key = keys.get(userRef);
       if (key === undefined || userRef === emailRef) continue;
-      aliases.set(`${userRef}|${emailRef}`, { subjectRef: userRef, aliasRef: emailRef, keyId: key.keyId, sealed: this.vault.encrypt(key, email, emailRef) });
+      aliases.set(`${userRef}|${emailRef}`, {
+        subjectRef: userRef,
+        aliasRef: emailRef,
+        keyId: key.keyId,
+        sealed: this.vault.encrypt(key, email, emailRef),
+      });
     }
     return { prepared, entries, keyed: new Set(keys.keys()), aliases: [...aliases.values()] };
   }
@@ -234,15 +266,19 @@ export class HistoryRepository {
       return `{"seq":"${sealed.seq}","prev_hash":"${sealed.prevHash.toString('base64')}","hash":"${sealed.hash.toString('base64')}",${rowTail}`;
     });
     await insertRows(db, rows);
-    await db.query(`UPDATE history.chain_head SET last_seq = $1, last_hash = $2, updated_at = now() WHERE id = 1`, [seq.toString(), previous]);
+    await db.query(`UPDATE history.chain_head SET last_seq = $1, last_hash = $2, updated_at = now() WHERE id = 1`, [
+      seq.toString(),
+      previous,
+    ]);
     return seqs;
   }
 
   /** Events not stored before: an event is its `ce_id` within its `ce_source`, as CloudEvents defines. */
   private async unseen(db: Queryable, events: readonly IncomingEvent[]): Promise<IncomingEvent[]> {
-    const rows = await db.query<{ ce_id: string; source: string | null }[]>(`SELECT ce_id, source FROM history.events WHERE ce_id = ANY($1::text[])`, [
-      events.map((event) => event.ceId),
-    ]);
+    const rows = await db.query<{ ce_id: string; source: string | null }[]>(
+      `SELECT ce_id, source FROM history.events WHERE ce_id = ANY($1::text[])`,
+      [events.map((event) => event.ceId)],
+    );
     const seen = new Set(rows.map((row) => identityOf(row.ce_id, row.source)));
     return events.filter((event) => {
       const identity = identityOf(event.ceId, event.source);
@@ -255,7 +291,9 @@ export class HistoryRepository {
   /** Requesters of the tickets whose events carry personal data but do not name one. */
   private async ticketSubjects(db: Queryable, events: readonly IncomingEvent[]): Promise<Map<string, string>> {
     const ticketIds = new Set(
-      events.filter((event) => event.ticketId !== null && needsTicketSubject(event.topic, event.payload)).map((event) => event.ticketId as string),
+      events
+        .filter((event) => event.ticketId !== null && needsTicketSubject(event.topic, event.payload))
+        .map((event) => event.ticketId as string),
     );
     if (ticketIds.size === 0) return new Map();
     const rows = await db.query<{ ticket_id: string; subject_ref: string }[]>(

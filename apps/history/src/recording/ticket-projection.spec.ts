@@ -36,7 +36,10 @@ function lifecycle(
 
 describe(planProjection.name, () => {
   it('takes the submitted ticket’s fields, its requester reference and its consent', () => {
-    const ticket = submittedTicket({ requestType: null, workspaceTesting: { granted: false, grantedBy: 'user-1', recordedAt: '2026-11-25T10:00:00.000Z' } });
+    const ticket = submittedTicket({
+      requestType: null,
+      workspaceTesting: { granted: false, grantedBy: 'user-1', recordedAt: '2026-11-25T10:00:00.000Z' },
+    });
     const sut = planProjection([{ topic: Topics.ticketsSubmitted, payload: ticket, requesterRef: 'ref-1' }]);
     expect(sut.submitted).toEqual([
       {
@@ -64,7 +67,14 @@ describe(planProjection.name, () => {
       { topic: Topics.ticketsRouted, payload: routed, requesterRef: null },
     ]);
     expect(sut.submitted[0]?.allowWorkspaceTesting).toBeNull();
-    expect(sut.routed[0]).toMatchObject({ assignee: null, orgId: null, queue: 'psm', priority: 'P3', ruleId: 'chat-to-psm', slaDueAt: routed.slaDueAt });
+    expect(sut.routed[0]).toMatchObject({
+      assignee: null,
+      orgId: null,
+      queue: 'psm',
+      priority: 'P3',
+      ruleId: 'chat-to-psm',
+      slaDueAt: routed.slaDueAt,
+    });
   });
 
   it('folds several lifecycle events of one ticket into its last status and its first response', () => {
@@ -82,7 +92,10 @@ describe(planProjection.name, () => {
   it('counts a claim as the first response, and a reopening as none', () => {
     const claimed = randomUUID();
     const reopened = randomUUID();
-    const sut = planProjection([lifecycle(claimed, 'claimed', '2026-11-25T10:00:00.000Z'), lifecycle(reopened, 'reopened', '2026-11-25T10:00:00.000Z')]);
+    const sut = planProjection([
+      lifecycle(claimed, 'claimed', '2026-11-25T10:00:00.000Z'),
+      lifecycle(reopened, 'reopened', '2026-11-25T10:00:00.000Z'),
+    ]);
     expect(sut.lifecycle).toEqual(
       expect.arrayContaining([
         { ticketId: claimed, status: 'claimed', firstResponseAt: '2026-11-25T10:00:00.000Z' },
@@ -101,17 +114,29 @@ describe(planProjection.name, () => {
   it('keeps one change per ticket when the same ticket comes twice in a batch (last one wins)', () => {
     const ticket = submittedTicket();
     const sut = planProjection([
-      { topic: Topics.ticketsRouted, payload: routedTicket({ ticketId: ticket.ticketId, priority: 'P3' }), requesterRef: null },
-      { topic: Topics.ticketsRouted, payload: routedTicket({ ticketId: ticket.ticketId, priority: 'P1' }), requesterRef: null },
+      {
+        topic: Topics.ticketsRouted,
+        payload: routedTicket({ ticketId: ticket.ticketId, priority: 'P3' }),
+        requesterRef: null,
+      },
+      {
+        topic: Topics.ticketsRouted,
+        payload: routedTicket({ ticketId: ticket.ticketId, priority: 'P1' }),
+        requesterRef: null,
+      },
     ]);
     expect(sut.routed.map((change) => change.priority)).toEqual(['P1']);
   });
 
-  test.each([Topics.requestsRejected, Topics.queuePsm, Topics.queueSupport, Topics.alertsPhoneDesk, Topics.notifications, 'unknown.topic'])(
-    'changes no ticket for %s',
-    (topic) => {
-      const sut = planProjection([{ topic, payload: submittedTicket(), requesterRef: null }]);
-      expect(sut).toEqual({ submitted: [], routed: [], lifecycle: [] });
-    },
-  );
+  test.each([
+    Topics.requestsRejected,
+    Topics.queuePsm,
+    Topics.queueSupport,
+    Topics.alertsPhoneDesk,
+    Topics.notifications,
+    'unknown.topic',
+  ])('changes no ticket for %s', (topic) => {
+    const sut = planProjection([{ topic, payload: submittedTicket(), requesterRef: null }]);
+    expect(sut).toEqual({ submitted: [], routed: [], lifecycle: [] });
+  });
 });

@@ -102,7 +102,11 @@ export function planProjection(events: readonly ProjectedEvent[]): ProjectionPla
       if (!STATUS_EVENTS.has(change.event)) continue;
       const response = RESPONSE_EVENTS.has(change.event) ? change.at : null;
       const before = lifecycle.get(change.ticketId);
-      lifecycle.set(change.ticketId, { ticketId: change.ticketId, status: change.event, firstResponseAt: earlier(before?.firstResponseAt ?? null, response) });
+      lifecycle.set(change.ticketId, {
+        ticketId: change.ticketId,
+        status: change.event,
+        firstResponseAt: earlier(before?.firstResponseAt ?? null, response),
+      });
     }
   }
   // A stable order for the upserts (what keeps concurrent appends from deadlocking is the chain
@@ -111,7 +115,9 @@ export function planProjection(events: readonly ProjectedEvent[]): ProjectionPla
 }
 
 function byTicket<T extends { readonly ticketId: string }>(changes: ReadonlyMap<string, T>): T[] {
-  return [...changes.values()].sort((left, right) => (left.ticketId < right.ticketId ? -1 : left.ticketId > right.ticketId ? 1 : 0));
+  return [...changes.values()].sort((left, right) =>
+    left.ticketId < right.ticketId ? -1 : left.ticketId > right.ticketId ? 1 : 0,
+  );
 }
 
 // A ticket of a subject erased before it arrived (late, replayed, rebuilt) is marked erased at once.
@@ -190,6 +196,10 @@ export async function applyProjection(db: Queryable, plan: ProjectionPlan): Prom
     ]);
   }
   if (lifecycle.length > 0) {
-    await db.query(UPSERT_LIFECYCLE, [lifecycle.map((row) => row.ticketId), lifecycle.map((row) => row.status), lifecycle.map((row) => row.firstResponseAt)]);
+    await db.query(UPSERT_LIFECYCLE, [
+      lifecycle.map((row) => row.ticketId),
+      lifecycle.map((row) => row.status),
+      lifecycle.map((row) => row.firstResponseAt),
+    ]);
   }
 }

@@ -24,7 +24,8 @@ export class TicketStatsView {
   @ApiProperty() byQueue!: Record<string, number>;
   @ApiProperty() byPriority!: Record<string, number>;
   @ApiProperty() slaBreached!: number;
-  @ApiProperty({ description: 'tickets whose requester was erased: still counted everywhere else' }) personalDataErased!: number;
+  @ApiProperty({ description: 'tickets whose requester was erased: still counted everywhere else' })
+  personalDataErased!: number;
 }
 
 function add(counts: Record<string, number>, key: string | null, count: number): void {
@@ -33,7 +34,15 @@ function add(counts: Record<string, number>, key: string | null, count: number):
 }
 
 export function toTicketStats(rows: readonly TicketCountRow[]): TicketStatsView {
-  const stats: TicketStatsView = { total: 0, byStatus: {}, byChannel: {}, byQueue: {}, byPriority: {}, slaBreached: 0, personalDataErased: 0 };
+  const stats: TicketStatsView = {
+    total: 0,
+    byStatus: {},
+    byChannel: {},
+    byQueue: {},
+    byPriority: {},
+    slaBreached: 0,
+    personalDataErased: 0,
+  };
   for (const row of rows) {
     stats.total += row.count;
     add(stats.byStatus, row.status, row.count);

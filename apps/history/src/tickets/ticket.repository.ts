@@ -102,7 +102,9 @@ export class TicketRepository {
   }
 
   async findTicket(ticketId: string): Promise<TicketRow | undefined> {
-    const rows = await this.dataSource.query<TicketRow[]>(`SELECT * FROM history.tickets WHERE ticket_id = $1`, [ticketId]);
+    const rows = await this.dataSource.query<TicketRow[]>(`SELECT * FROM history.tickets WHERE ticket_id = $1`, [
+      ticketId,
+    ]);
     return rows[0];
   }
 
@@ -122,7 +124,9 @@ export class TicketRepository {
     if (filter.to !== undefined) conditions.push(`received_at < ${bind(filter.to)}::timestamptz`);
     if (filter.slaBreached !== undefined) conditions.push(filter.slaBreached ? SLA_BREACHED : `NOT (${SLA_BREACHED})`);
     if (filter.after !== undefined)
-      conditions.push(`(received_at, ticket_id) < (${bind(filter.after.receivedAt)}::timestamptz, ${bind(filter.after.ticketId)})`);
+      conditions.push(
+        `(received_at, ticket_id) < (${bind(filter.after.receivedAt)}::timestamptz, ${bind(filter.after.ticketId)})`,
+      );
     return this.dataSource.query<TicketRow[]>(
       `SELECT * FROM history.tickets WHERE ${conditions.join(' AND ')} ORDER BY received_at DESC, ticket_id DESC LIMIT ${bind(limit)}`,
       parameters,

@@ -50,17 +50,42 @@ function eventRow(topic: string, payload: Record<string, unknown>, overrides: Pa
 
 describe(isSlaBreached.name, () => {
   test.each([
-    { name: 'no due date, never answered, long ago', row: { sla_due_at: null }, now: new Date('2030-01-01T00:00:00.000Z'), breached: false },
-    { name: 'no due date, answered', row: { sla_due_at: null, first_response_at: AFTER_DUE, status: 'replied' }, now: AFTER_DUE, breached: false },
+    {
+      name: 'no due date, never answered, long ago',
+      row: { sla_due_at: null },
+      now: new Date('2030-01-01T00:00:00.000Z'),
+      breached: false,
+    },
+    {
+      name: 'no due date, answered',
+      row: { sla_due_at: null, first_response_at: AFTER_DUE, status: 'replied' },
+      now: AFTER_DUE,
+      breached: false,
+    },
     {
       name: 'answered before the due time, checked later',
       row: { first_response_at: BEFORE_DUE, status: 'replied' },
       now: new Date('2026-12-01T00:00:00.000Z'),
       breached: false,
     },
-    { name: 'answered exactly at the due time', row: { first_response_at: DUE, status: 'replied' }, now: AFTER_DUE, breached: false },
-    { name: 'answered after the due time', row: { first_response_at: AFTER_DUE, status: 'replied' }, now: AFTER_DUE, breached: true },
-    { name: 'answered late, then resolved', row: { first_response_at: AFTER_DUE, status: 'resolved' }, now: AFTER_DUE, breached: true },
+    {
+      name: 'answered exactly at the due time',
+      row: { first_response_at: DUE, status: 'replied' },
+      now: AFTER_DUE,
+      breached: false,
+    },
+    {
+      name: 'answered after the due time',
+      row: { first_response_at: AFTER_DUE, status: 'replied' },
+      now: AFTER_DUE,
+      breached: true,
+    },
+    {
+      name: 'answered late, then resolved',
+      row: { first_response_at: AFTER_DUE, status: 'resolved' },
+      now: AFTER_DUE,
+      breached: true,
+    },
     {
       name: 'answered in time, then reopened long after',
       row: { first_response_at: BEFORE_DUE, status: 'reopened' },
@@ -71,8 +96,18 @@ describe(isSlaBreached.name, () => {
     { name: 'not answered, exactly at the due time', row: {}, now: DUE, breached: false },
     { name: 'not answered, due time passed', row: {}, now: AFTER_DUE, breached: true },
     { name: 'claimed but not answered, due time passed', row: { status: 'claimed' }, now: AFTER_DUE, breached: true },
-    { name: 'resolved without an answer, due time passed', row: { status: 'resolved' }, now: AFTER_DUE, breached: true },
-    { name: 'resolved without an answer, due time not passed', row: { status: 'resolved' }, now: BEFORE_DUE, breached: false },
+    {
+      name: 'resolved without an answer, due time passed',
+      row: { status: 'resolved' },
+      now: AFTER_DUE,
+      breached: true,
+    },
+    {
+      name: 'resolved without an answer, due time not passed',
+      row: { status: 'resolved' },
+      now: BEFORE_DUE,
+      breached: false,
+    },
   ])('$name: breached = $breached', ({ row, now, breached }) => {
     const sut = isSlaBreached(ticketRow(row), now);
 
@@ -133,7 +168,14 @@ describe(toTimelineEntry.name, () => {
     },
     {
       topic: Topics.alertsPhoneDesk,
-      payload: { alertId: 'a-1', target: 'on-call', priority: 'P1', reason: 'access', orgId: 'org-1', channel: 'phone' },
+      payload: {
+        alertId: 'a-1',
+        target: 'on-call',
+        priority: 'P1',
+        reason: 'access',
+        orgId: 'org-1',
+        channel: 'phone',
+      },
       details: { alertId: 'a-1', target: 'on-call', priority: 'P1', reason: 'access' },
     },
     {
@@ -143,7 +185,15 @@ describe(toTimelineEntry.name, () => {
     },
     {
       topic: Topics.notifications,
-      payload: { notificationId: 'n-1', audience: 'requester', channel: 'log', outcome: 'sent', attempt: 1, error: null, at: 'x' },
+      payload: {
+        notificationId: 'n-1',
+        audience: 'requester',
+        channel: 'log',
+        outcome: 'sent',
+        attempt: 1,
+        error: null,
+        at: 'x',
+      },
       details: { notificationId: 'n-1', audience: 'requester', channel: 'log', outcome: 'sent', attempt: 1 },
     },
     { topic: 'unknown.topic', payload: { secret: 'x', queue: 'psm' }, details: {} },
@@ -215,18 +265,44 @@ describe(toTicketView.name, () => {
       NO_PERSONAL_DATA,
     );
 
-    expect(sut).toMatchObject({ slaDueAt: null, slaBreached: false, queue: null, priority: null, allowWorkspaceTesting: null });
+    expect(sut).toMatchObject({
+      slaDueAt: null,
+      slaBreached: false,
+      queue: null,
+      priority: null,
+      allowWorkspaceTesting: null,
+    });
   });
 
   it('keeps the events in the given order as timeline entries', () => {
-    const submitted = eventRow(Topics.ticketsSubmitted, { channel: 'form', message: 'secret' }, { occurred_at: new Date('2026-11-25T08:00:00.000Z') });
-    const routed = eventRow(Topics.ticketsRouted, { queue: 'support', reference: 'x' }, { occurred_at: new Date('2026-11-25T08:00:01.000Z') });
+    const submitted = eventRow(
+      Topics.ticketsSubmitted,
+      { channel: 'form', message: 'secret' },
+      { occurred_at: new Date('2026-11-25T08:00:00.000Z') },
+    );
+    const routed = eventRow(
+      Topics.ticketsRouted,
+      { queue: 'support', reference: 'x' },
+      { occurred_at: new Date('2026-11-25T08:00:01.000Z') },
+    );
 
     const sut = toTicketView(ticketRow(), [submitted, routed], BEFORE_DUE, NO_PERSONAL_DATA);
 
     expect(sut.timeline).toEqual([
-      { id: submitted.ce_id, type: submitted.type, topic: Topics.ticketsSubmitted, time: '2026-11-25T08:00:00.000Z', channel: 'form' },
-      { id: routed.ce_id, type: routed.type, topic: Topics.ticketsRouted, time: '2026-11-25T08:00:01.000Z', queue: 'support' },
+      {
+        id: submitted.ce_id,
+        type: submitted.type,
+        topic: Topics.ticketsSubmitted,
+        time: '2026-11-25T08:00:00.000Z',
+        channel: 'form',
+      },
+      {
+        id: routed.ce_id,
+        type: routed.type,
+        topic: Topics.ticketsRouted,
+        time: '2026-11-25T08:00:01.000Z',
+        queue: 'support',
+      },
     ]);
   });
 });
@@ -250,7 +326,13 @@ describe(toPersonalDataView.name, () => {
   it('shows every personal field as erased once the key is gone, with the erasure time when recorded', () => {
     const erasedAt = new Date('2026-11-28T09:00:00.000Z');
     const sut = toPersonalDataView(ticketRow({ personal_data_erased_at: erasedAt }), null, true);
-    expect(sut).toEqual({ status: 'erased', erasedAt: '2026-11-28T09:00:00.000Z', requester: null, subject: null, message: null });
+    expect(sut).toEqual({
+      status: 'erased',
+      erasedAt: '2026-11-28T09:00:00.000Z',
+      requester: null,
+      subject: null,
+      message: null,
+    });
   });
 
   it('says unknown when history has no submitted event for the ticket yet', () => {

@@ -39,7 +39,8 @@ export class TicketView {
   @ApiProperty({ nullable: true, format: 'date-time' }) slaDueAt!: string | null;
   @ApiProperty() slaBreached!: boolean;
   @ApiProperty({ nullable: true }) allowWorkspaceTesting!: boolean | null;
-  @ApiProperty({ nullable: true, format: 'date-time', description: 'first claim, reply or resolution' }) firstResponseAt!: string | null;
+  @ApiProperty({ nullable: true, format: 'date-time', description: 'first claim, reply or resolution' })
+  firstResponseAt!: string | null;
   @ApiProperty({ type: PersonalDataView }) personalData!: PersonalDataView;
   @ApiProperty({ type: [TimelineEntryView] }) timeline!: TimelineEntryView[];
 }
@@ -49,7 +50,11 @@ function text(value: unknown): string | null {
 }
 
 /** From the decrypted personal fields of the ticket's submitted event (null: none readable). */
-export function toPersonalDataView(row: TicketRow, personal: Readonly<Record<string, unknown>> | null, keyDestroyed: boolean): PersonalDataView {
+export function toPersonalDataView(
+  row: TicketRow,
+  personal: Readonly<Record<string, unknown>> | null,
+  keyDestroyed: boolean,
+): PersonalDataView {
   if (personal === null) {
     const erased = keyDestroyed || row.personal_data_erased_at !== null;
     return {
@@ -63,7 +68,11 @@ export function toPersonalDataView(row: TicketRow, personal: Readonly<Record<str
   return {
     status: 'present',
     erasedAt: null,
-    requester: { userId: text(personal['requester.userId']), email: text(personal['requester.email']), name: text(personal['requester.name']) },
+    requester: {
+      userId: text(personal['requester.userId']),
+      email: text(personal['requester.email']),
+      name: text(personal['requester.name']),
+    },
     subject: text(personal.subject),
     message: text(personal.message),
   };
@@ -80,7 +89,12 @@ const DETAIL_FIELDS: Record<string, readonly string[]> = {
 };
 
 export function toTimelineEntry(row: EventRow): TimelineEntryView {
-  const entry: TimelineEntryView = { id: row.ce_id, type: row.type, topic: row.topic, time: row.occurred_at.toISOString() };
+  const entry: TimelineEntryView = {
+    id: row.ce_id,
+    type: row.type,
+    topic: row.topic,
+    time: row.occurred_at.toISOString(),
+  };
   for (const field of DETAIL_FIELDS[row.topic] ?? []) {
     if (row.payload[field] !== undefined) entry[field] = row.payload[field];
   }
@@ -114,7 +128,8 @@ export class TicketSummaryView {
 
 export class TicketPageView {
   @ApiProperty({ type: [TicketSummaryView] }) items!: TicketSummaryView[];
-  @ApiProperty({ nullable: true, description: 'pass as ?cursor= for the next page; null on the last page' }) nextCursor!: string | null;
+  @ApiProperty({ nullable: true, description: 'pass as ?cursor= for the next page; null on the last page' })
+  nextCursor!: string | null;
 }
 
 export function toTicketSummary(row: TicketRow, now: Date): TicketSummaryView {
@@ -134,7 +149,12 @@ export function toTicketSummary(row: TicketRow, now: Date): TicketSummaryView {
   };
 }
 
-export function toTicketView(row: TicketRow, events: readonly EventRow[], now: Date, personalData: PersonalDataView): TicketView {
+export function toTicketView(
+  row: TicketRow,
+  events: readonly EventRow[],
+  now: Date,
+  personalData: PersonalDataView,
+): TicketView {
   return {
     ticketId: row.ticket_id,
     reference: row.reference,

@@ -15,7 +15,10 @@ export class TicketsController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ type: TicketPageView, description: 'newest first; role auditor (own organisation) or auditor:global' })
+  @ApiOkResponse({
+    type: TicketPageView,
+    description: 'newest first; role auditor (own organisation) or auditor:global',
+  })
   @ApiQuery({ name: 'orgId', required: false })
   @ApiQuery({ name: 'channel', required: false })
   @ApiQuery({ name: 'requestType', required: false })
@@ -27,13 +30,19 @@ export class TicketsController {
   @ApiQuery({ name: 'to', required: false, description: 'received before (ISO-8601)' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' })
-  async listTickets(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>): Promise<TicketPageView> {
+  async listTickets(
+    @Headers('authorization') authorization: string | undefined,
+    @Query() query: Record<string, unknown>,
+  ): Promise<TicketPageView> {
     return this.tickets.listTickets(await this.access.auditor(authorization), query);
   }
 
   @Get(':ticketId')
   @ApiOkResponse({ type: TicketView, description: 'current state and the full ordered timeline' })
-  async getTicket(@Headers('authorization') authorization: string | undefined, @Param('ticketId') ticketId: string): Promise<TicketView> {
+  async getTicket(
+    @Headers('authorization') authorization: string | undefined,
+    @Param('ticketId') ticketId: string,
+  ): Promise<TicketView> {
     return this.tickets.getTicket(await this.access.auditor(authorization), ticketId);
   }
 }
@@ -48,11 +57,17 @@ export class StatsController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ type: TicketStatsView, description: 'ticket counts by status, channel, queue and priority; erased requesters still count' })
+  @ApiOkResponse({
+    type: TicketStatsView,
+    description: 'ticket counts by status, channel, queue and priority; erased requesters still count',
+  })
   @ApiQuery({ name: 'orgId', required: false })
   @ApiQuery({ name: 'from', required: false, description: 'received at or after (ISO-8601)' })
   @ApiQuery({ name: 'to', required: false, description: 'received before (ISO-8601)' })
-  async stats(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>): Promise<TicketStatsView> {
+  async stats(
+    @Headers('authorization') authorization: string | undefined,
+    @Query() query: Record<string, unknown>,
+  ): Promise<TicketStatsView> {
     return this.tickets.stats(await this.access.auditor(authorization), query);
   }
 }

@@ -17,7 +17,12 @@ export const HistoryErrorCode = { ticketNotFound: 'TICKET_NOT_FOUND', invalidQue
 const DEFAULT_PAGE_SIZE = 50;
 
 function invalidQuery(errors: { field: string; code: string; message: string }[]): ApplicationError {
-  return new ApplicationError(HistoryErrorCode.invalidQuery, 400, `the query has ${errors.length} invalid parameter(s)`, errors);
+  return new ApplicationError(
+    HistoryErrorCode.invalidQuery,
+    400,
+    `the query has ${errors.length} invalid parameter(s)`,
+    errors,
+  );
 }
 
 @Injectable()
@@ -35,7 +40,8 @@ export class TicketsService {
     const { cursor, limit = DEFAULT_PAGE_SIZE, slaBreached, ...filter } = validation.value;
     assertSameOrganisation(scope, filter.orgId);
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && after === undefined) throw invalidQuery([{ field: 'cursor', code: 'invalidCursor', message: 'unknown cursor' }]);
+    if (cursor !== undefined && after === undefined)
+      throw invalidQuery([{ field: 'cursor', code: 'invalidCursor', message: 'unknown cursor' }]);
     const rows = await this.tickets.list(
       {
         ...filter,
@@ -47,7 +53,10 @@ export class TicketsService {
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    const nextCursor = rows.length > limit && last?.received_at ? encodeCursor({ receivedAt: last.received_at.toISOString(), ticketId: last.ticket_id }) : null;
+    const nextCursor =
+      rows.length > limit && last?.received_at
+        ? encodeCursor({ receivedAt: last.received_at.toISOString(), ticketId: last.ticket_id })
+        : null;
     return { items: page.map((row) => toTicketSummary(row, now)), nextCursor };
   }
 
@@ -69,7 +78,9 @@ export class TicketsService {
   }
 
   private async personalData(row: TicketRow, events: readonly EventRow[]): Promise<PersonalDataView> {
-    const submitted = events.find((event) => event.topic === Topics.ticketsSubmitted && event.key_id !== null && event.personal_data !== null);
+    const submitted = events.find(
+      (event) => event.topic === Topics.ticketsSubmitted && event.key_id !== null && event.personal_data !== null,
+    );
     if (!submitted?.key_id || !submitted.personal_data) return toPersonalDataView(row, null, false);
     const keys = await this.tickets.dataKeys(new Set([submitted.key_id]));
     const key = keys.get(submitted.key_id);

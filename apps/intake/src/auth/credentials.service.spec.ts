@@ -53,11 +53,24 @@ describe(CredentialsService.name, () => {
 
   describe('verifyBearer', () => {
     it('accepts a valid HS256 token and returns the principal from its claims', async () => {
-      const token = await userToken({ sub: 'user-42', org: 'org-7', email: 'user@example.org', name: 'Ada', roles: ['agent', 'auditor'] });
+      const token = await userToken({
+        sub: 'user-42',
+        org: 'org-7',
+        email: 'user@example.org',
+        name: 'Ada',
+        roles: ['agent', 'auditor'],
+      });
 
       const principal = await sut.verifyBearer(`Bearer ${token}`);
 
-      expect(principal).toEqual({ kind: 'user', userId: 'user-42', orgId: 'org-7', email: 'user@example.org', name: 'Ada', roles: ['agent', 'auditor'] });
+      expect(principal).toEqual({
+        kind: 'user',
+        userId: 'user-42',
+        orgId: 'org-7',
+        email: 'user@example.org',
+        name: 'Ada',
+        roles: ['agent', 'auditor'],
+      });
     });
 
     it('accepts the scheme in any case', async () => {
@@ -122,9 +135,17 @@ describe(CredentialsService.name, () => {
 
     test.each([
       { name: 'a wrong audience', options: { audience: 'support-history' }, reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED' },
-      { name: 'a wrong issuer', options: { issuer: 'https://attacker.example' }, reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED' },
+      {
+        name: 'a wrong issuer',
+        options: { issuer: 'https://attacker.example' },
+        reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      },
       { name: 'an expired token', options: { expiresIn: '-1m' }, reason: 'ERR_JWT_EXPIRED' },
-      { name: 'a wrong secret', options: { secret: 'another-secret-of-sufficient-length-0123456789' }, reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' },
+      {
+        name: 'a wrong secret',
+        options: { secret: 'another-secret-of-sufficient-length-0123456789' },
+        reason: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      },
     ])('refuses $name with 401 and says why', async ({ options, reason }) => {
       const token = await userToken({ sub: 'user-42' }, options);
 
@@ -152,9 +173,9 @@ describe(CredentialsService.name, () => {
       { name: 'no expiry', build: (jwt: SignJWT) => jwt.setSubject('user-42') },
       { name: 'no subject', build: (jwt: SignJWT) => jwt.setExpirationTime('5m') },
     ])('refuses a token with $name', async ({ build }) => {
-      const token = await build(new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(TEST_JWT.issuer).setAudience(TEST_JWT.audience)).sign(
-        new TextEncoder().encode(TEST_JWT.secret),
-      );
+      const token = await build(
+        new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(TEST_JWT.issuer).setAudience(TEST_JWT.audience),
+      ).sign(new TextEncoder().encode(TEST_JWT.secret));
 
       const error = await refusal(() => sut.verifyBearer(`Bearer ${token}`));
 
@@ -177,7 +198,9 @@ describe(CredentialsService.name, () => {
     });
 
     it('refuses an HS256 token when a JWKS is configured, before fetching any key', async () => {
-      const withJwks = new CredentialsService(intakeConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }));
+      const withJwks = new CredentialsService(
+        intakeConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }),
+      );
       const token = await userToken({ sub: 'user-42' });
 
       const error = await refusal(() => withJwks.verifyBearer(`Bearer ${token}`));
@@ -251,10 +274,26 @@ describe(parseApiKeys.name, () => {
       json: JSON.stringify({ name: 'x', sha256: digest, channels: ['email'] }),
       message: 'INTAKE_API_KEYS must be a JSON array',
     },
-    { name: 'a missing name', json: JSON.stringify([{ sha256: digest, channels: ['email'] }]), message: 'INTAKE_API_KEYS[0].name is missing' },
-    { name: 'an empty name', json: JSON.stringify([{ name: '', sha256: digest, channels: ['email'] }]), message: 'INTAKE_API_KEYS[0].name is missing' },
-    { name: 'a numeric name', json: JSON.stringify([{ name: 7, sha256: digest, channels: ['email'] }]), message: 'INTAKE_API_KEYS[0].name is missing' },
-    { name: 'a missing sha256', json: JSON.stringify([{ name: 'x', channels: ['email'] }]), message: 'INTAKE_API_KEYS[0].sha256 must be 64 hex characters' },
+    {
+      name: 'a missing name',
+      json: JSON.stringify([{ sha256: digest, channels: ['email'] }]),
+      message: 'INTAKE_API_KEYS[0].name is missing',
+    },
+    {
+      name: 'an empty name',
+      json: JSON.stringify([{ name: '', sha256: digest, channels: ['email'] }]),
+      message: 'INTAKE_API_KEYS[0].name is missing',
+    },
+    {
+      name: 'a numeric name',
+      json: JSON.stringify([{ name: 7, sha256: digest, channels: ['email'] }]),
+      message: 'INTAKE_API_KEYS[0].name is missing',
+    },
+    {
+      name: 'a missing sha256',
+      json: JSON.stringify([{ name: 'x', channels: ['email'] }]),
+      message: 'INTAKE_API_KEYS[0].sha256 must be 64 hex characters',
+    },
     {
       name: 'a short sha256',
       json: JSON.stringify([{ name: 'x', sha256: digest.slice(1), channels: ['email'] }]),
@@ -275,7 +314,11 @@ describe(parseApiKeys.name, () => {
       json: JSON.stringify([{ name: 'x', sha256: digest }]),
       message: 'INTAKE_API_KEYS[0].channels must list channels among chat, form, phone, email',
     },
-    { name: 'no channels', json: JSON.stringify([{ name: 'x', sha256: digest, channels: [] }]), message: 'INTAKE_API_KEYS[0].channels must list channels' },
+    {
+      name: 'no channels',
+      json: JSON.stringify([{ name: 'x', sha256: digest, channels: [] }]),
+      message: 'INTAKE_API_KEYS[0].channels must list channels',
+    },
     {
       name: 'an unknown channel',
       json: JSON.stringify([{ name: 'x', sha256: digest, channels: ['email', 'fax'] }]),

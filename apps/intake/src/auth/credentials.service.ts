@@ -36,11 +36,15 @@ export class CredentialsService {
   }
 
   verifyApiKey(apiKey: string | undefined, channel: Channel): UpstreamPrincipal {
-    if (!apiKey) throw unauthorized(AuthErrorCode.missingCredentials, `the ${channel} channel needs an upstream X-Api-Key`);
+    if (!apiKey)
+      throw unauthorized(AuthErrorCode.missingCredentials, `the ${channel} channel needs an upstream X-Api-Key`);
     const found = this.lookup(apiKey);
     if (!found) throw unauthorized(AuthErrorCode.invalidApiKey, 'the X-Api-Key is not known');
     if (!found.channels.includes(channel)) {
-      throw forbidden(AuthErrorCode.channelNotAllowed, `the API key "${found.name}" is not allowed to submit on the ${channel} channel`);
+      throw forbidden(
+        AuthErrorCode.channelNotAllowed,
+        `the API key "${found.name}" is not allowed to submit on the ${channel} channel`,
+      );
     }
     return { kind: 'upstream', name: found.name, channels: found.channels };
   }

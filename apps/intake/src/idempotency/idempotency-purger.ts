@@ -37,8 +37,11 @@ export class IdempotencyPurger implements OnModuleInit, OnApplicationShutdown {
   async purge(): Promise<{ keys: number; requestIds: number }> {
     const keepHours = this.config.INTAKE_IDEMPOTENCY_TTL_HOURS + this.config.INTAKE_IDEMPOTENCY_TOMBSTONE_DAYS * 24;
     const keys = await drain(() => this.repository.purgeKeysOlderThan(keepHours));
-    const requestIds = await drain(() => this.repository.purgePublishedOlderThan(this.config.INTAKE_UPSTREAM_DEDUP_DAYS));
-    if (keys + requestIds > 0) this.logger.log(`forgotten: ${keys} idempotency key(s), ${requestIds} upstream request id(s)`);
+    const requestIds = await drain(() =>
+      this.repository.purgePublishedOlderThan(this.config.INTAKE_UPSTREAM_DEDUP_DAYS),
+    );
+    if (keys + requestIds > 0)
+      this.logger.log(`forgotten: ${keys} idempotency key(s), ${requestIds} upstream request id(s)`);
     return { keys, requestIds };
   }
 }

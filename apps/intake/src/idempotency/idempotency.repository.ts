@@ -29,7 +29,12 @@ export class IdempotencyRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Records the key with this request's data, or returns what was recorded first for it. */
-  async claim(principal: string, key: string, record: Omit<IdempotencyRecord, 'completed' | 'expired'>, ttlHours: number): Promise<IdempotencyRecord> {
+  async claim(
+    principal: string,
+    key: string,
+    record: Omit<IdempotencyRecord, 'completed' | 'expired'>,
+    ttlHours: number,
+  ): Promise<IdempotencyRecord> {
     const rows = await this.dataSource.query<Row[]>(
       `WITH inserted AS (
          INSERT INTO intake.idempotency_keys (principal, key, body_sha256, ticket_id, reference, received_at)
@@ -67,10 +72,10 @@ export class IdempotencyRepository {
   }
 
   async complete(principal: string, key: string): Promise<void> {
-    await this.dataSource.query(`UPDATE intake.idempotency_keys SET completed_at = now() WHERE principal = $1 AND key = $2 AND completed_at IS NULL`, [
-      principal,
-      key,
-    ]);
+    await this.dataSource.query(
+      `UPDATE intake.idempotency_keys SET completed_at = now() WHERE principal = $1 AND key = $2 AND completed_at IS NULL`,
+      [principal, key],
+    );
   }
 
   /**
@@ -97,17 +102,22 @@ export class IdempotencyRepository {
   /** Erasure: what intake keeps about these tickets (the caller's id in the key's principal, the request ids). */
   async forgetTickets(ticketIds: readonly string[]): Promise<number> {
     if (ticketIds.length === 0) return 0;
-    const keys = await this.deleteCount(`DELETE FROM intake.idempotency_keys WHERE ticket_id = ANY($1::text[])`, [ticketIds]);
-    const requests = await this.deleteCount(`DELETE FROM intake.upstream_requests WHERE ticket_id = ANY($1::text[])`, [ticketIds]);
+    const keys = await this.deleteCount(`DELETE FROM intake.idempotency_keys WHERE ticket_id = ANY($1::text[])`, [
+      ticketIds,
+    ]);
+    const requests = await this.deleteCount(`DELETE FROM intake.upstream_requests WHERE ticket_id = ANY($1::text[])`, [
+      ticketIds,
+    ]);
     return keys + requests;
   }
 
   /** requestIds of upstream events already turned into a published ticket. */
   async publishedRequestIds(requestIds: readonly string[]): Promise<Set<string>> {
     if (requestIds.length === 0) return new Set();
-    const rows = await this.dataSource.query<{ request_id: string }[]>(`SELECT request_id FROM intake.upstream_requests WHERE request_id = ANY($1)`, [
-      requestIds,
-    ]);
+    const rows = await this.dataSource.query<{ request_id: string }[]>(
+      `SELECT request_id FROM intake.upstream_requests WHERE request_id = ANY($1)`,
+      [requestIds],
+    );
     return new Set(rows.map((row) => row.request_id));
   }
 

@@ -16,6 +16,8 @@ export class SubjectErasuresConsumer {
   @KafkaHandler(Topics.subjectsErased)
   async onErased(@Payload() event: KafkaEvent<SubjectErasedPayload>): Promise<void> {
     const forgotten = await this.repository.forgetTickets(event.value.ticketIds);
-    this.logger.log(`erasure ${event.value.erasureId}: ${forgotten} row(s) about ${event.value.ticketIds.length} ticket(s) forgotten`);
+    this.logger.log(
+      `erasure ${event.value.erasureId}: ${forgotten} row(s) about ${event.value.ticketIds.length} ticket(s) forgotten`,
+    );
   }
 }

@@ -31,7 +31,13 @@ export class RateLimiter {
     this.buckets.set(caller, bucket);
     if (bucket.tokens < 1) {
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000));
-      throw new ApplicationError(RATE_LIMITED, 429, `too many requests: at most ${this.perMinute} a minute`, undefined, { 'retry-after': String(retryAfter) });
+      throw new ApplicationError(
+        RATE_LIMITED,
+        429,
+        `too many requests: at most ${this.perMinute} a minute`,
+        undefined,
+        { 'retry-after': String(retryAfter) },
+      );
     }
     bucket.tokens -= 1;
   }
@@ -41,7 +47,8 @@ export class RateLimiter {
     if (now - this.lastSweep < 60_000) return;
     this.lastSweep = now;
     for (const [caller, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * (this.perMinute / 60_000) >= this.perMinute) this.buckets.delete(caller);
+      if (bucket.tokens + (now - bucket.updatedAt) * (this.perMinute / 60_000) >= this.perMinute)
+        this.buckets.delete(caller);
     }
   }
 }

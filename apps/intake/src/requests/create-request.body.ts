@@ -40,13 +40,21 @@ export const CREATE_REQUEST_SCHEMA: SchemaObject = {
       description: 'email and phone only',
       additionalProperties: false,
       required: ['email'],
-      properties: { email: { type: 'string', format: 'email' }, name: { type: 'string' }, orgId: { type: 'string' }, userId: { type: 'string' } },
+      properties: {
+        email: { type: 'string', format: 'email' },
+        name: { type: 'string' },
+        orgId: { type: 'string' },
+        userId: { type: 'string' },
+      },
     },
   },
 };
 
 export const CREATE_REQUEST_EXAMPLES = {
-  chat: { summary: 'chat (user token)', value: { channel: 'chat', message: 'How do I export my processing register?', urgency: 'normal' } },
+  chat: {
+    summary: 'chat (user token)',
+    value: { channel: 'chat', message: 'How do I export my processing register?', urgency: 'normal' },
+  },
   form: {
     summary: 'support form (user token)',
     value: {
@@ -68,6 +76,11 @@ export const CREATE_REQUEST_EXAMPLES = {
   },
   email: {
     summary: 'email gateway (API key)',
-    value: { channel: 'email', subject: 'Question', message: 'Do you offer a DPA template?', requester: { email: 'someone@example.org' } },
+    value: {
+      channel: 'email',
+      subject: 'Question',
+      message: 'Do you offer a DPA template?',
+      requester: { email: 'someone@example.org' },
+    },
   },
 } as const;

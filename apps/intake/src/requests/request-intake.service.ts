@@ -53,7 +53,13 @@ export class RequestIntakeService {
     if (!validation.ok) throw fieldErrorsProblem(validation.errors);
     const request = validation.value;
     if (submission.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(submission.idempotencyKey)) {
-      throw fieldErrorsProblem([{ field: 'Idempotency-Key', code: 'invalidHeader', message: 'Idempotency-Key must be 1 to 255 visible ASCII characters' }]);
+      throw fieldErrorsProblem([
+        {
+          field: 'Idempotency-Key',
+          code: 'invalidHeader',
+          message: 'Idempotency-Key must be 1 to 255 visible ASCII characters',
+        },
+      ]);
     }
 
     let requester: TicketRequesterPayload;
@@ -62,7 +68,13 @@ export class RequestIntakeService {
     if (request.channel === 'chat' || request.channel === 'form') {
       const user = await this.credentials.verifyBearer(submission.authorization);
       if (request.requester !== undefined) {
-        throw fieldErrorsProblem([{ field: 'requester', code: 'forbiddenField', message: 'requester is taken from the bearer token on chat and form' }]);
+        throw fieldErrorsProblem([
+          {
+            field: 'requester',
+            code: 'forbiddenField',
+            message: 'requester is taken from the bearer token on chat and form',
+          },
+        ]);
       }
       principalId = `user:${user.userId}`;
       this.userLimiter.take(principalId);
@@ -71,7 +83,9 @@ export class RequestIntakeService {
     } else {
       const upstream = this.credentials.verifyApiKey(submission.apiKey, request.channel);
       if (request.requester === undefined) {
-        throw fieldErrorsProblem([{ field: 'requester', code: 'isDefined', message: `requester is required on the ${request.channel} channel` }]);
+        throw fieldErrorsProblem([
+          { field: 'requester', code: 'isDefined', message: `requester is required on the ${request.channel} channel` },
+        ]);
       }
       principalId = `upstream:${upstream.name}`;
       this.apiKeyLimiter.take(principalId);
@@ -81,8 +95,19 @@ export class RequestIntakeService {
 
     const key = submission.idempotencyKey;
     if (key === undefined) {
-      const ticket = await this.tickets.submit({ request, requester, consentGivenBy, identity: freshIdentity(), receivedAt: new Date().toISOString() });
-      return { ticketId: ticket.ticketId, reference: ticket.reference, status: 'received', receivedAt: ticket.receivedAt };
+      const ticket = await this.tickets.submit({
+        request,
+        requester,
+        consentGivenBy,
+        identity: freshIdentity(),
+        receivedAt: new Date().toISOString(),
+      });
+      return {
+        ticketId: ticket.ticketId,
+        reference: ticket.reference,
+        status: 'received',
+        receivedAt: ticket.receivedAt,
+      };
     }
 
     // Same caller, same key: same ticket, whichever instance answers and however often.
@@ -102,12 +127,25 @@ export class RequestIntakeService {
       ),
     );
     if (record.expired) {
-      throw new ApplicationError(IdempotencyErrorCode.keyExpired, 422, 'this Idempotency-Key was used before and has expired: send the request with a new key');
+      throw new ApplicationError(
+        IdempotencyErrorCode.keyExpired,
+        422,
+        'this Idempotency-Key was used before and has expired: send the request with a new key',
+      );
     }
     if (record.bodySha256 !== fingerprint) {
-      throw new ApplicationError(IdempotencyErrorCode.keyReused, 422, 'this Idempotency-Key was already used with a different body');
+      throw new ApplicationError(
+        IdempotencyErrorCode.keyReused,
+        422,
+        'this Idempotency-Key was already used with a different body',
+      );
     }
-    const accepted: RequestAcceptedView = { ticketId: record.ticketId, reference: record.reference, status: 'received', receivedAt: record.receivedAt };
+    const accepted: RequestAcceptedView = {
+      ticketId: record.ticketId,
+      reference: record.reference,
+      status: 'received',
+      receivedAt: record.receivedAt,
+    };
     if (record.completed) return accepted;
     // Not yet known to be in Kafka (first time, or an earlier attempt failed): write it; the event id
     // is derived from the key, so a second write of the same ticket is deduplicated downstream.
@@ -121,14 +159,24 @@ export class RequestIntakeService {
       return await work();
     } catch (error) {
       this.logger.error(`idempotency storage failed: ${messageOf(error)}`);
-      throw new ApplicationError(IdempotencyErrorCode.storageUnavailable, 503, 'idempotency keys cannot be checked right now; retry later', undefined, {
-        'retry-after': '5',
-      });
+      throw new ApplicationError(
+        IdempotencyErrorCode.storageUnavailable,
+        503,
+        'idempotency keys cannot be checked right now; retry later',
+        undefined,
+        {
+          'retry-after': '5',
+        },
+      );
     }
   }
 }
 
 function idempotentIdentity(principalId: string, key: string): SubmissionIdentity {
   const requestId = deterministicUuid('idempotency-key', principalId, key);
-  return { requestId, ticketId: deterministicUuid('ticket', requestId), eventId: deterministicUuid('ticket.submitted', requestId) };
+  return {
+    requestId,
+    ticketId: deterministicUuid('ticket', requestId),
+    eventId: deterministicUuid('ticket.submitted', requestId),
+  };
 }

@@ -12,7 +12,11 @@ export class RequestsController {
   @HttpCode(202)
   @ApiBearerAuth()
   @ApiSecurity('api-key')
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'same key and body: same ticket; same key, other body: 422' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'same key and body: same ticket; same key, other body: 422',
+  })
   @ApiBody({ schema: CREATE_REQUEST_SCHEMA, examples: CREATE_REQUEST_EXAMPLES })
   @ApiAcceptedResponse({ type: RequestAcceptedView, description: 'the ticket is durably in Kafka' })
   create(

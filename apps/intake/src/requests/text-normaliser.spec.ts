@@ -12,9 +12,17 @@ describe(htmlToText.name, () => {
   test.each([
     { name: 'a script with its content', input: 'Hello<script>alert("x")</script> world', expected: 'Hello world' },
     { name: 'a style with its content', input: '<style>.a { color: red }</style>Body', expected: 'Body' },
-    { name: 'an upper-case script with attributes', input: 'A<SCRIPT type="text/javascript">var a = 1 < 2;</SCRIPT >B', expected: 'AB' },
+    {
+      name: 'an upper-case script with attributes',
+      input: 'A<SCRIPT type="text/javascript">var a = 1 < 2;</SCRIPT >B',
+      expected: 'AB',
+    },
     { name: 'a multi-line script', input: 'A<script>\nline1\nline2\n</script>B', expected: 'AB' },
-    { name: 'two scripts, keeping the text between them', input: '<script>one</script>keep<script>two</script>', expected: 'keep' },
+    {
+      name: 'two scripts, keeping the text between them',
+      input: '<script>one</script>keep<script>two</script>',
+      expected: 'keep',
+    },
   ])('removes $name', ({ input, expected }) => {
     const sut = htmlToText(input);
 
@@ -22,8 +30,16 @@ describe(htmlToText.name, () => {
   });
 
   test.each([
-    { name: 'inline tags', input: 'Some <b>bold</b> and <a href="https://example.org">a link</a>', expected: 'Some bold and a link' },
-    { name: 'tags with attributes and self-closing tags', input: '<img src="x.png" alt="x"/>text<hr />', expected: 'text' },
+    {
+      name: 'inline tags',
+      input: 'Some <b>bold</b> and <a href="https://example.org">a link</a>',
+      expected: 'Some bold and a link',
+    },
+    {
+      name: 'tags with attributes and self-closing tags',
+      input: '<img src="x.png" alt="x"/>text<hr />',
+      expected: 'text',
+    },
     { name: 'comments', input: 'a<!-- hidden -->b', expected: 'ab' },
   ])('removes $name', ({ input, expected }) => {
     const sut = htmlToText(input);

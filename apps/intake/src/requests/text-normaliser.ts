@@ -13,7 +13,8 @@ export function htmlToText(input: string): string {
       // Only what looks like a tag: a lone "<" in plain text ("rows < 10") is kept.
       .replace(/<\/?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?\/?>/g, '')
       .replace(/&(#x[0-9a-f]+|#\d+|[a-z][a-z0-9]*);/gi, (entity: string, body: string) => {
-        if (body.startsWith('#x') || body.startsWith('#X')) return safeCodePoint(Number.parseInt(body.slice(2), 16)) ?? entity;
+        if (body.startsWith('#x') || body.startsWith('#X'))
+          return safeCodePoint(Number.parseInt(body.slice(2), 16)) ?? entity;
         if (body.startsWith('#')) return safeCodePoint(Number.parseInt(body.slice(1), 10)) ?? entity;
         // Named entities are the HTML standard's, with their case (&Euml; is Ë, &euml; is ë); in
         // plain text a non-breaking space is a space.

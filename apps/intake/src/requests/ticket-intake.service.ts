@@ -32,7 +32,11 @@ export interface Submission {
 
 /** Ids of an upstream event: the same requestId always yields the same ticket and the same event id. */
 export function identityForRequestId(requestId: string): SubmissionIdentity {
-  return { requestId, ticketId: deterministicUuid('ticket', requestId), eventId: deterministicUuid('ticket.submitted', requestId) };
+  return {
+    requestId,
+    ticketId: deterministicUuid('ticket', requestId),
+    eventId: deterministicUuid('ticket.submitted', requestId),
+  };
 }
 
 /** Ids of an HTTP request without an idempotency key. */
@@ -42,7 +46,12 @@ export function freshIdentity(): SubmissionIdentity {
 }
 
 export function fieldErrorsProblem(errors: readonly FieldError[]): ApplicationError {
-  return new ApplicationError(IntakeErrorCode.validation, 400, `the request has ${errors.length} invalid field(s)`, errors);
+  return new ApplicationError(
+    IntakeErrorCode.validation,
+    400,
+    `the request has ${errors.length} invalid field(s)`,
+    errors,
+  );
 }
 
 /** Normalises a validated request into a ticket and writes it durably to Kafka. */
@@ -67,7 +76,11 @@ export class TicketIntakeService {
       locale: request.locale ?? inferLocale(subject ?? '', message),
       workspaceTesting:
         channel === 'form'
-          ? { granted: request.allowWorkspaceTesting ?? true, grantedBy: submission.consentGivenBy ?? 'unknown', recordedAt: submission.receivedAt }
+          ? {
+              granted: request.allowWorkspaceTesting ?? true,
+              grantedBy: submission.consentGivenBy ?? 'unknown',
+              recordedAt: submission.receivedAt,
+            }
           : null,
       requester,
       receivedAt: submission.receivedAt,
@@ -77,9 +90,14 @@ export class TicketIntakeService {
   /** The ticket and its submitted event, or the field errors that prevent it (a message that was only markup). */
   ticketEvent(
     submission: Submission,
-  ): { readonly ticket: TicketSubmittedPayload; readonly event: OutgoingEvent<TicketSubmittedPayload> } | { readonly errors: FieldError[] } {
+  ):
+    | { readonly ticket: TicketSubmittedPayload; readonly event: OutgoingEvent<TicketSubmittedPayload> }
+    | { readonly errors: FieldError[] } {
     const ticket = this.buildTicket(submission);
-    if (ticket.message.length === 0) return { errors: [{ field: 'message', code: 'isNotEmpty', message: 'message has no text once HTML is removed' }] };
+    if (ticket.message.length === 0)
+      return {
+        errors: [{ field: 'message', code: 'isNotEmpty', message: 'message has no text once HTML is removed' }],
+      };
     return {
       ticket,
       event: {
@@ -101,7 +119,11 @@ export class TicketIntakeService {
     } catch (error) {
       if (!(error instanceof KafkaPublishError)) throw error;
       if (error.code === KafkaErrorCode.recordRefused) {
-        throw new ApplicationError(IntakeErrorCode.ticketRefused, 422, 'the ticket cannot be stored: Kafka refused its record');
+        throw new ApplicationError(
+          IntakeErrorCode.ticketRefused,
+          422,
+          'the ticket cannot be stored: Kafka refused its record',
+        );
       }
       // A request that timed out or lost its connection may still have been written: nobody knows.
       throw new ApplicationError(

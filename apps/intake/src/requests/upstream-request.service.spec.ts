@@ -4,7 +4,9 @@ import { REJECTION_MAX_BYTES, boundedRejection, receptionTime } from './upstream
 
 const BASE = {
   requestId: null,
-  errors: [{ field: 'message', code: 'maxLength', message: 'message must be shorter than or equal to 10000 characters' }],
+  errors: [
+    { field: 'message', code: 'maxLength', message: 'message must be shorter than or equal to 10000 characters' },
+  ],
   sourceTopic: Topics.requests,
   sourcePartition: '3',
   sourceOffset: '42',

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { REQUEST_ID_PATTERN, Topics, UpstreamRequestPayload, deterministicUuid, parseJson, validatePayload, withoutNulls } from '#contracts';
+import {
+  REQUEST_ID_PATTERN,
+  Topics,
+  UpstreamRequestPayload,
+  deterministicUuid,
+  parseJson,
+  validatePayload,
+  withoutNulls,
+} from '#contracts';
 import type { FieldError, RequestRejectedPayload } from '#contracts';
 import { EventPublisher, QuarantinePublisher } from '#kafka';
 import type { KafkaEvent, OutgoingEvent, TopicEvent } from '#kafka';
@@ -50,10 +58,14 @@ export class UpstreamRequestService {
     const seen = await this.published.publishedRequestIds(valid.map((item) => item.request.requestId));
     const tickets: TopicEvent[] = [];
     const marks: { requestId: string; ticketId: string }[] = [];
-    const rejected: Extract<Checked, { errors: FieldError[] }>[] = checked.flatMap((item) => ('errors' in item ? [item] : []));
+    const rejected: Extract<Checked, { errors: FieldError[] }>[] = checked.flatMap((item) =>
+      'errors' in item ? [item] : [],
+    );
     for (const { event, request } of valid) {
       if (seen.has(request.requestId)) {
-        this.logger.debug(`duplicate of an already published request at ${event.topic}[${event.partition}]@${event.offset} ignored`);
+        this.logger.debug(
+          `duplicate of an already published request at ${event.topic}[${event.partition}]@${event.offset} ignored`,
+        );
         continue;
       }
       seen.add(request.requestId);
@@ -76,7 +88,9 @@ export class UpstreamRequestService {
     }
     const rejections: TopicEvent[] = rejected.map(({ event, value, errors }) => {
       // Field names may come from the record itself: the log line gives codes and positions only.
-      this.logger.warn(`request at ${event.topic}[${event.partition}]@${event.offset} rejected: ${errors.map((error) => error.code).join(', ')}`);
+      this.logger.warn(
+        `request at ${event.topic}[${event.partition}]@${event.offset} rejected: ${errors.map((error) => error.code).join(', ')}`,
+      );
       return { topic: Topics.requestsRejected, event: rejection(event, value, errors) };
     });
     await Promise.all([this.publisher.publishAll(tickets), this.quarantine.publishAll(rejections)]);
@@ -94,14 +108,21 @@ export function receptionTime(producedAt: number, now: number, maxSkewMs: number
 }
 
 function check(event: KafkaEvent<string | null>): Checked {
-  if (event.value === null) return { event, value: undefined, errors: [{ field: '', code: 'emptyValue', message: 'the record has no value' }] };
+  if (event.value === null)
+    return { event, value: undefined, errors: [{ field: '', code: 'emptyValue', message: 'the record has no value' }] };
   const parsed = parseJson(event.value);
   if (!parsed.ok) return { event, value: undefined, errors: parsed.errors };
   const validation = validatePayload(UpstreamRequestPayload, withoutNulls(parsed.value));
-  return validation.ok ? { event, request: validation.value } : { event, value: parsed.value, errors: validation.errors };
+  return validation.ok
+    ? { event, request: validation.value }
+    : { event, value: parsed.value, errors: validation.errors };
 }
 
-function rejection(event: KafkaEvent<string | null>, value: unknown, errors: FieldError[]): OutgoingEvent<RequestRejectedPayload> {
+function rejection(
+  event: KafkaEvent<string | null>,
+  value: unknown,
+  errors: FieldError[],
+): OutgoingEvent<RequestRejectedPayload> {
   const raw = event.value ?? '';
   const base: Omit<RequestRejectedPayload, 'rawValue'> = {
     requestId: requestIdOf(value),
@@ -125,7 +146,16 @@ function rejection(event: KafkaEvent<string | null>, value: unknown, errors: Fie
  */
 export function boundedRejection(base: Omit<RequestRejectedPayload, 'rawValue'>, raw: string): RequestRejectedPayload {
   const whole: RequestRejectedPayload = { ...base, rawValue: raw };
-  const overhead = Buffer.byteLength(JSON.stringify({ ...base, rawValue: '', rawValueTruncated: true, rawValueBytes: 0, rawValueSha256: '0'.repeat(64) })) + 32;
+  const overhead =
+    Buffer.byteLength(
+      JSON.stringify({
+        ...base,
+        rawValue: '',
+        rawValueTruncated: true,
+        rawValueBytes: 0,
+        rawValueSha256: '0'.repeat(64),
+      }),
+    ) + 32;
   if (Buffer.byteLength(JSON.stringify(whole)) <= REJECTION_MAX_BYTES) return whole;
   const budget = REJECTION_MAX_BYTES - overhead;
   // The longest prefix whose JSON text fits: escaping makes the size per character vary (1 to 6 bytes).

@@ -109,14 +109,25 @@ export class AlertRepository {
   }
 
   async find(alertId: string): Promise<AlertRecord | undefined> {
-    const rows = await this.dataSource.query<AlertRow[]>(`SELECT ${COLUMNS} FROM notification.alerts WHERE alert_id = $1`, [alertId]);
+    const rows = await this.dataSource.query<AlertRow[]>(
+      `SELECT ${COLUMNS} FROM notification.alerts WHERE alert_id = $1`,
+      [alertId],
+    );
     return rows[0] && toRecord(rows[0]);
   }
 
   /** Acknowledges under the row lock, so an escalation in progress either completes first or never starts. */
-  async acknowledge(alertId: string, operatorId: string, now: Date, announce: (alert: AlertRecord) => OutboxEvent): Promise<AcknowledgeOutcome> {
+  async acknowledge(
+    alertId: string,
+    operatorId: string,
+    now: Date,
+    announce: (alert: AlertRecord) => OutboxEvent,
+  ): Promise<AcknowledgeOutcome> {
     return this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query<AlertRow[]>(`SELECT ${COLUMNS} FROM notification.alerts WHERE alert_id = $1 FOR UPDATE`, [alertId]);
+      const [row] = await manager.query<AlertRow[]>(
+        `SELECT ${COLUMNS} FROM notification.alerts WHERE alert_id = $1 FOR UPDATE`,
+        [alertId],
+      );
       if (!row) return { kind: 'not-found' };
       if (row.status === 'acknowledged') return { kind: 'already-acknowledged', alert: toRecord(row) };
       const [updated] = await updateReturning<AlertRow>(
@@ -186,13 +197,23 @@ export class AlertRepository {
     });
   }
 
-  private async applyEscalations(manager: EntityManager, alerts: readonly AlertRecord[], plans: readonly PlannedEscalation[], now: Date): Promise<void> {
+  private async applyEscalations(
+    manager: EntityManager,
+    alerts: readonly AlertRecord[],
+    plans: readonly PlannedEscalation[],
+    now: Date,
+  ): Promise<void> {
     await manager.query(
       `UPDATE notification.alerts a
           SET status = 'escalated', escalation_level = s.level, next_escalation_at = s.next_escalation_at, updated_at = $4
          FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS s(alert_id, level, next_escalation_at)
         WHERE a.alert_id = s.alert_id`,
-      [alerts.map((alert) => alert.alertId), plans.map((step) => step.level), plans.map((step) => step.nextEscalationAt), now],
+      [
+        alerts.map((alert) => alert.alertId),
+        plans.map((step) => step.level),
+        plans.map((step) => step.nextEscalationAt),
+        now,
+      ],
     );
   }
 }

@@ -7,15 +7,24 @@ export class AlertView {
   @ApiProperty() alertId!: string;
   @ApiProperty() ticketId!: string;
   @ApiProperty({ example: 'SR-7K4Q-M2XD' }) reference!: string;
-  @ApiProperty({ enum: ALERT_TARGETS, description: 'who was alerted first: the phone desk in desk hours, on-call outside them' })
+  @ApiProperty({
+    enum: ALERT_TARGETS,
+    description: 'who was alerted first: the phone desk in desk hours, on-call outside them',
+  })
   target!: AlertTarget;
   @ApiProperty({ enum: PRIORITIES }) priority!: Priority;
   @ApiProperty({ enum: ALERT_STATUSES }) status!: AlertStatus;
   @ApiProperty({ description: 'escalations to on-call so far' }) escalationLevel!: number;
   @ApiProperty({ format: 'date-time' }) raisedAt!: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'next escalation if still unacknowledged' })
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'next escalation if still unacknowledged',
+  })
   nextEscalationAt!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'user id of the operator who acknowledged' }) acknowledgedBy!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'user id of the operator who acknowledged' })
+  acknowledgedBy!: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) acknowledgedAt!: string | null;
 }
 

@@ -11,7 +11,12 @@ export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
   @Get()
-  @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUS_FILTERS, description: 'open (default) = raised or escalated' })
+  @ApiQuery({
+    name: 'status',
+    required: false,
+    enum: ALERT_STATUS_FILTERS,
+    description: 'open (default) = raised or escalated',
+  })
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
   @ApiOkResponse({ type: AlertListView, description: 'oldest first; needs the phone-desk role' })
   list(
@@ -26,9 +31,13 @@ export class AlertsController {
   @HttpCode(200)
   @ApiOkResponse({
     type: AlertView,
-    description: 'acknowledged, escalation stopped (repeating it as the same operator is harmless); 409 if another operator was first',
+    description:
+      'acknowledged, escalation stopped (repeating it as the same operator is harmless); 409 if another operator was first',
   })
-  acknowledge(@Headers('authorization') authorization: string | undefined, @Param('alertId') alertId: string): Promise<AlertView> {
+  acknowledge(
+    @Headers('authorization') authorization: string | undefined,
+    @Param('alertId') alertId: string,
+  ): Promise<AlertView> {
     return this.alerts.acknowledge(authorization, alertId);
   }
 }

@@ -48,7 +48,9 @@ export class AlertsService {
   async acknowledge(authorization: string | undefined, alertId: string): Promise<AlertView> {
     const operator = await this.verifier.requireRole(authorization, PHONE_DESK_ROLE);
     const now = this.clock.now();
-    const outcome = await this.alerts.acknowledge(alertId, operator.userId, now, (alert) => acknowledgedEvent(alert, operator.userId, now));
+    const outcome = await this.alerts.acknowledge(alertId, operator.userId, now, (alert) =>
+      acknowledgedEvent(alert, operator.userId, now),
+    );
     switch (outcome.kind) {
       case 'not-found':
         throw new ApplicationError(AlertErrorCode.notFound, 404, `no alert ${alertId}`);
@@ -85,6 +87,7 @@ function parseQuery(query: AlertQuery): { status: AlertStatusFilter; limit: numb
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
     errors.push({ field: 'limit', code: 'range', message: `limit must be an integer from 1 to ${MAX_LIMIT}` });
   }
-  if (errors.length > 0) throw new ApplicationError(AlertErrorCode.invalidQuery, 400, 'invalid query parameters', errors);
+  if (errors.length > 0)
+    throw new ApplicationError(AlertErrorCode.invalidQuery, 400, 'invalid query parameters', errors);
   return { status: status as AlertStatusFilter, limit };
 }

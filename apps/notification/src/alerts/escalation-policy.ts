@@ -19,5 +19,8 @@ export function firstEscalationAt(recordedAt: Date, policy: EscalationPolicy): D
 /** The escalation due now for an alert at `currentLevel`; each one opens a new full timeout. */
 export function escalationStep(currentLevel: number, now: Date, policy: EscalationPolicy): EscalationStep {
   const level = currentLevel + 1;
-  return { level, nextEscalationAt: level < policy.maxEscalations ? new Date(now.getTime() + policy.ackTimeoutMs) : null };
+  return {
+    level,
+    nextEscalationAt: level < policy.maxEscalations ? new Date(now.getTime() + policy.ackTimeoutMs) : null,
+  };
 }

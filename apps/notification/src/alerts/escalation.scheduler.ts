@@ -83,7 +83,13 @@ export class EscalationScheduler {
     return {
       level: step.level,
       nextEscalationAt: step.nextEscalationAt,
-      delivery: { notification, urgency: Urgency.alert, correlationId: alert.correlationId, causationId: null, traceparent: alert.traceparent },
+      delivery: {
+        notification,
+        urgency: Urgency.alert,
+        correlationId: alert.correlationId,
+        causationId: null,
+        traceparent: alert.traceparent,
+      },
       event: escalatedEvent(alert, step.level, this.policy.maxEscalations, now),
     };
   }

@@ -24,7 +24,9 @@ export class ChannelRegistry {
   static create(settings: ChannelSettings): ChannelRegistry {
     return new ChannelRegistry(
       new LogChannel(),
-      settings.webhookKeys.length > 0 ? new WebhookChannel({ keys: settings.webhookKeys, maxSockets: settings.concurrency }) : null,
+      settings.webhookKeys.length > 0
+        ? new WebhookChannel({ keys: settings.webhookKeys, maxSockets: settings.concurrency })
+        : null,
       settings.smtpUrl
         ? new EmailChannel({
             smtpUrl: settings.smtpUrl,
@@ -49,7 +51,11 @@ export class ChannelRegistry {
         return this.email.deliver(delivery, target, signal);
       default:
         // A target of no known channel is never reported as sent.
-        throw new DeliveryError(DeliveryErrorCode.channelNotConfigured, `unknown channel ${String((target as { channel?: unknown }).channel)}`, false);
+        throw new DeliveryError(
+          DeliveryErrorCode.channelNotConfigured,
+          `unknown channel ${String((target as { channel?: unknown }).channel)}`,
+          false,
+        );
     }
   }
 

@@ -38,7 +38,13 @@ describe(EmailChannel.name, () => {
 
   beforeAll(async () => {
     await smtp.start();
-    sut = new EmailChannel({ smtpUrl: smtp.url, from: 'Support <support@example.com>', timeoutMs: 5_000, maxConnections: 2, requireTls: false });
+    sut = new EmailChannel({
+      smtpUrl: smtp.url,
+      from: 'Support <support@example.com>',
+      timeoutMs: 5_000,
+      maxConnections: 2,
+      requireTls: false,
+    });
   });
 
   afterAll(async () => {
@@ -72,7 +78,9 @@ describe(EmailChannel.name, () => {
   });
 
   it('reports a temporary refusal as retriable', async () => {
-    await expect(sut.deliver(delivery(), { to: `greylisted-${randomUUID()}@example.org` }, signal())).rejects.toMatchObject({
+    await expect(
+      sut.deliver(delivery(), { to: `greylisted-${randomUUID()}@example.org` }, signal()),
+    ).rejects.toMatchObject({
       code: 'SMTP_UNAVAILABLE',
       retriable: true,
     });
@@ -83,9 +91,17 @@ describe(EmailChannel.name, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    const down = new EmailChannel({ smtpUrl: `smtp://127.0.0.1:${port}`, from: 'support@example.com', timeoutMs: 2_000, maxConnections: 1, requireTls: false });
+    const down = new EmailChannel({
+      smtpUrl: `smtp://127.0.0.1:${port}`,
+      from: 'support@example.com',
+      timeoutMs: 2_000,
+      maxConnections: 1,
+      requireTls: false,
+    });
 
-    await expect(down.deliver(delivery(), { to: 'someone@example.org' }, signal())).rejects.toMatchObject({ retriable: true });
+    await expect(down.deliver(delivery(), { to: 'someone@example.org' }, signal())).rejects.toMatchObject({
+      retriable: true,
+    });
     down.close();
   });
 });

@@ -84,8 +84,13 @@ function asDeliveryError(error: unknown): DeliveryError {
   // The server's reply text may quote the address: only the codes are kept.
   if (responseCode !== undefined) {
     const permanent = isPermanentReply(responseCode);
-    return new DeliveryError(permanent ? DeliveryErrorCode.smtpRejected : DeliveryErrorCode.smtpUnavailable, `SMTP ${responseCode} (${code})`, !permanent);
+    return new DeliveryError(
+      permanent ? DeliveryErrorCode.smtpRejected : DeliveryErrorCode.smtpUnavailable,
+      `SMTP ${responseCode} (${code})`,
+      !permanent,
+    );
   }
-  if (code === 'ETIMEDOUT') return new DeliveryError(DeliveryErrorCode.timeout, 'SMTP server did not answer in time', true);
+  if (code === 'ETIMEDOUT')
+    return new DeliveryError(DeliveryErrorCode.timeout, 'SMTP server did not answer in time', true);
   return new DeliveryError(DeliveryErrorCode.smtpUnavailable, `cannot reach the SMTP server (${code})`, true);
 }

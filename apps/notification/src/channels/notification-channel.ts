@@ -31,7 +31,9 @@ export interface Delivery extends OutgoingNotification {
 
 /** A concrete address on one channel. */
 export type ResolvedTarget =
-  { readonly channel: 'log' } | { readonly channel: 'webhook'; readonly url: string } | { readonly channel: 'email'; readonly to: string };
+  | { readonly channel: 'log' }
+  | { readonly channel: 'webhook'; readonly url: string }
+  | { readonly channel: 'email'; readonly to: string };
 
 /** A way of delivering notifications (log, webhook, email). */
 export interface NotificationChannel<T extends ResolvedTarget = ResolvedTarget> {

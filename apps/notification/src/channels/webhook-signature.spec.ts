@@ -47,7 +47,11 @@ describe(webhookHeaders.name, () => {
 
     const sut = webhookHeaders(keys, SPEC.id, new Date(SPEC.timestamp * 1000 + 999), SPEC.body);
 
-    expect(sut).toEqual({ 'webhook-id': SPEC.id, 'webhook-timestamp': String(SPEC.timestamp), 'webhook-signature': SPEC.signature });
+    expect(sut).toEqual({
+      'webhook-id': SPEC.id,
+      'webhook-timestamp': String(SPEC.timestamp),
+      'webhook-signature': SPEC.signature,
+    });
   });
 });
 

@@ -122,21 +122,30 @@ describe(WebhookChannel.name, () => {
     const notification = delivery();
     answers.set(notification.notificationId, { status });
 
-    await expect(sut.deliver(notification, { url: receiver.url() }, signal())).rejects.toMatchObject({ code: 'HTTP_STATUS', retriable });
+    await expect(sut.deliver(notification, { url: receiver.url() }, signal())).rejects.toMatchObject({
+      code: 'HTTP_STATUS',
+      retriable,
+    });
   });
 
   it("passes on the receiver's Retry-After", async () => {
     const notification = delivery();
     answers.set(notification.notificationId, { status: 429, headers: { 'retry-after': '120' } });
 
-    await expect(sut.deliver(notification, { url: receiver.url() }, signal())).rejects.toMatchObject({ retriable: true, retryAfterMs: 120_000 });
+    await expect(sut.deliver(notification, { url: receiver.url() }, signal())).rejects.toMatchObject({
+      retriable: true,
+      retryAfterMs: 120_000,
+    });
   });
 
   it('gives up on a receiver that does not answer in time, as a retriable timeout', async () => {
     const notification = delivery();
     answers.set(notification.notificationId, { status: 200, delayMs: 5_000 });
 
-    await expect(sut.deliver(notification, { url: receiver.url() }, signal(200))).rejects.toMatchObject({ code: 'TIMEOUT', retriable: true });
+    await expect(sut.deliver(notification, { url: receiver.url() }, signal(200))).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      retriable: true,
+    });
   });
 
   it('reports a receiver that is down as a retriable network error', async () => {
@@ -156,7 +165,10 @@ describe(WebhookChannel.name, () => {
     const notification = delivery();
     answers.set(notification.notificationId, { status: 302, headers: { location: 'http://169.254.169.254/' } });
 
-    await expect(sut.deliver(notification, { url: receiver.url() }, signal())).rejects.toMatchObject({ message: 'receiver answered 302', retriable: false });
+    await expect(sut.deliver(notification, { url: receiver.url() }, signal())).rejects.toMatchObject({
+      message: 'receiver answered 302',
+      retriable: false,
+    });
   });
 });
 

@@ -91,7 +91,12 @@ export class WebhookChannel implements NotificationChannel<{ readonly channel: '
     if (status >= 200 && status < 300) return;
     const retriable = status >= 500 || RETRIABLE_STATUSES.has(status);
     const header = response.headers['retry-after'];
-    throw new DeliveryError(DeliveryErrorCode.httpStatus, `receiver answered ${status}`, retriable, retriable ? retryAfterMs(header) : undefined);
+    throw new DeliveryError(
+      DeliveryErrorCode.httpStatus,
+      `receiver answered ${status}`,
+      retriable,
+      retriable ? retryAfterMs(header) : undefined,
+    );
   }
 
   private parsed(url: string): URL {
@@ -134,7 +139,8 @@ export class WebhookChannel implements NotificationChannel<{ readonly channel: '
 }
 
 function asDeliveryError(error: Error, signal: AbortSignal): DeliveryError {
-  if (signal.aborted || error.name === 'AbortError') return new DeliveryError(DeliveryErrorCode.timeout, 'no answer before the attempt timeout', true);
+  if (signal.aborted || error.name === 'AbortError')
+    return new DeliveryError(DeliveryErrorCode.timeout, 'no answer before the attempt timeout', true);
   const code = 'code' in error && typeof error.code === 'string' ? error.code : 'ERROR';
   return new DeliveryError(DeliveryErrorCode.network, `cannot reach the receiver (${code})`, true);
 }

@@ -82,7 +82,11 @@ export class DeliveryRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Records notifications not seen before; returns the ids actually added (a redelivery adds none). */
-  async enqueue(deliveries: readonly NewDelivery[], now: Date, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+  async enqueue(
+    deliveries: readonly NewDelivery[],
+    now: Date,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string[]> {
     if (deliveries.length === 0) return [];
     const column = <T>(pick: (delivery: NewDelivery) => T): T[] => deliveries.map(pick);
     const rows = await manager.query<{ notification_id: string }[]>(
@@ -148,7 +152,10 @@ export class DeliveryRepository {
   }
 
   /** Gives claimed deliveries back untried (their receiver is busy): the attempt is not counted. */
-  async release(deliveries: readonly Pick<ClaimedDelivery, 'notificationId' | 'attempt'>[], dueAt: Date): Promise<void> {
+  async release(
+    deliveries: readonly Pick<ClaimedDelivery, 'notificationId' | 'attempt'>[],
+    dueAt: Date,
+  ): Promise<void> {
     if (deliveries.length === 0) return;
     await this.dataSource.query(
       `UPDATE notification.deliveries d

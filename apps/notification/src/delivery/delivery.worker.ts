@@ -59,7 +59,11 @@ export class DeliveryWorker {
     private readonly relay: OutboxRelay,
     config: NotificationConfig,
   ) {
-    this.policy = { maxAttempts: config.NOTIFY_MAX_ATTEMPTS, baseDelayMs: config.NOTIFY_RETRY_BASE_MS, maxDelayMs: config.NOTIFY_RETRY_MAX_MS };
+    this.policy = {
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      baseDelayMs: config.NOTIFY_RETRY_BASE_MS,
+      maxDelayMs: config.NOTIFY_RETRY_MAX_MS,
+    };
     this.concurrency = config.NOTIFY_CONCURRENCY;
     this.receiverConcurrency = config.NOTIFY_TARGET_CONCURRENCY;
     this.capacity = Math.max(CLAIM_BATCH, 2 * config.NOTIFY_CONCURRENCY);
@@ -142,7 +146,9 @@ export class DeliveryWorker {
     void this.attempt(delivery)
       // Unsettled, the delivery is retried when its lease ends.
       .catch((error: unknown) =>
-        this.logger.error(`attempt of ${delivery.notificationId} not recorded: ${error instanceof Error ? error.message : String(error)}`),
+        this.logger.error(
+          `attempt of ${delivery.notificationId} not recorded: ${error instanceof Error ? error.message : String(error)}`,
+        ),
       )
       .finally(() => {
         const left = (this.running.get(receiver) ?? 1) - 1;
@@ -178,7 +184,12 @@ export class DeliveryWorker {
         error: step.error,
       });
     } else if (step.state === 'pending') {
-      this.logger.debug({ msg: 'notification attempt failed', notificationId: delivery.notificationId, attempt: delivery.attempt, error: step.error });
+      this.logger.debug({
+        msg: 'notification attempt failed',
+        notificationId: delivery.notificationId,
+        attempt: delivery.attempt,
+        error: step.error,
+      });
     }
     this.unsettled.push({
       notificationId: delivery.notificationId,
@@ -207,7 +218,11 @@ export class DeliveryWorker {
 
   private async settleAll(): Promise<void> {
     let failures = 0;
-    for (let waited = 0; waited < SETTLE_LINGER_MS && !this.stopping && this.unsettled.length < SETTLE_EARLY_AT; waited += 5) {
+    for (
+      let waited = 0;
+      waited < SETTLE_LINGER_MS && !this.stopping && this.unsettled.length < SETTLE_EARLY_AT;
+      waited += 5
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     while (this.unsettled.length > 0) {
@@ -219,7 +234,9 @@ export class DeliveryWorker {
         this.relay.wake();
       } catch (error) {
         failures += 1;
-        this.logger.warn(`cannot record ${batch.length} delivery outcome(s) (try ${failures}): ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(
+          `cannot record ${batch.length} delivery outcome(s) (try ${failures}): ${error instanceof Error ? error.message : String(error)}`,
+        );
         // Unrecorded attempts are retried once their lease ends; receivers deduplicate on the id.
         if (failures >= 5) {
           this.unsettled.splice(0, batch.length);

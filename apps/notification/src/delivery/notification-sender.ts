@@ -33,7 +33,12 @@ export class NotificationSender {
     const configured = this.configuredTarget(delivery);
     const channel = configured?.channel ?? 'log';
     try {
-      if (!configured) throw new DeliveryError(DeliveryErrorCode.channelNotConfigured, `no target for the audience ${delivery.audience}`, false);
+      if (!configured)
+        throw new DeliveryError(
+          DeliveryErrorCode.channelNotConfigured,
+          `no target for the audience ${delivery.audience}`,
+          false,
+        );
       const target = await this.resolve(delivery, configured);
       if ('skip' in target) return { channel, result: { kind: 'skipped', reason: target.skip } };
       await this.channels.deliver(delivery, target, signal);
@@ -66,7 +71,10 @@ export class NotificationSender {
   private configuredTarget(delivery: Delivery): StaffTarget | RequesterTarget | undefined {
     switch (delivery.audience) {
       case 'psm':
-        return (delivery.recipient === null ? undefined : this.directory.psm.byId.get(delivery.recipient)) ?? this.directory.psm.default;
+        return (
+          (delivery.recipient === null ? undefined : this.directory.psm.byId.get(delivery.recipient)) ??
+          this.directory.psm.default
+        );
       case 'requester':
       case 'support':
       case 'phone-desk':
@@ -77,11 +85,15 @@ export class NotificationSender {
     }
   }
 
-  private async resolve(delivery: Delivery, configured: StaffTarget | RequesterTarget): Promise<ResolvedTarget | { skip: string }> {
+  private async resolve(
+    delivery: Delivery,
+    configured: StaffTarget | RequesterTarget,
+  ): Promise<ResolvedTarget | { skip: string }> {
     if (configured.channel !== 'email' || 'to' in configured) return configured;
     // The requester's own address. The routed event can overtake the submitted one (two topics): it comes soon.
     const contact = await this.contacts.find(delivery.ticketId);
-    if (contact.kind === 'unknown') throw new DeliveryError(DeliveryErrorCode.contactUnknown, "the requester's address is not known yet", true);
+    if (contact.kind === 'unknown')
+      throw new DeliveryError(DeliveryErrorCode.contactUnknown, "the requester's address is not known yet", true);
     if (contact.kind === 'erased') return { skip: 'the requester address has been erased' };
     if (!contact.email) return { skip: 'the requester has no email address' };
     return { channel: 'email', to: contact.email };

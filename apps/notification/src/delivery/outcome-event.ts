@@ -4,7 +4,13 @@ import type { OutboxEvent } from '../outbox/outbox-event.js';
 import type { ClaimedDelivery } from './delivery.repository.js';
 
 /** The `support.notifications.v1` event of one attempt; its id is stable if the attempt is reported twice. */
-export function outcomeEvent(delivery: ClaimedDelivery, outcome: NotificationOutcome, channel: string, error: string | null, at: Date): OutboxEvent {
+export function outcomeEvent(
+  delivery: ClaimedDelivery,
+  outcome: NotificationOutcome,
+  channel: string,
+  error: string | null,
+  at: Date,
+): OutboxEvent {
   return {
     topic: Topics.notifications,
     id: deterministicUuid('notification.outcome', delivery.notificationId, outcome, String(delivery.attempt)),

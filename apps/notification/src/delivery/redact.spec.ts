@@ -2,7 +2,9 @@ import { redactPersonalData } from './redact.js';
 
 describe(redactPersonalData.name, () => {
   it('masks email addresses in an error text', () => {
-    const sut = redactPersonalData('550 5.1.1 <jean.dupont@example.fr>: Recipient address rejected, also jd+x@mail.example.org');
+    const sut = redactPersonalData(
+      '550 5.1.1 <jean.dupont@example.fr>: Recipient address rejected, also jd+x@mail.example.org',
+    );
 
     expect(sut).toBe('550 5.1.1 <<redacted>>: Recipient address rejected, also <redacted>');
   });

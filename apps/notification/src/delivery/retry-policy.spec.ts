@@ -20,15 +20,19 @@ describe(retryDelayMs.name, () => {
 
   it('stays within [half, all] of the capped exponential for any attempt and any draw', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, draw) => {
-        const sut = policy();
-        const exponential = Math.min(sut.maxDelayMs, sut.baseDelayMs * 2 ** (attempt - 1));
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, draw) => {
+          const sut = policy();
+          const exponential = Math.min(sut.maxDelayMs, sut.baseDelayMs * 2 ** (attempt - 1));
 
-        const delay = retryDelayMs(attempt, sut, () => draw);
+          const delay = retryDelayMs(attempt, sut, () => draw);
 
-        expect(delay).toBeGreaterThanOrEqual(Math.floor(exponential / 2));
-        expect(delay).toBeLessThanOrEqual(exponential);
-      }),
+          expect(delay).toBeGreaterThanOrEqual(Math.floor(exponential / 2));
+          expect(delay).toBeLessThanOrEqual(exponential);
+        },
+      ),
     );
   });
 
@@ -41,7 +45,12 @@ describe(retryDelayMs.name, () => {
 
 describe(nextStep.name, () => {
   it('settles a delivered notification', () => {
-    expect(nextStep({ kind: 'sent' }, 1, policy())).toEqual({ state: 'sent', outcome: 'sent', retryInMs: null, error: null });
+    expect(nextStep({ kind: 'sent' }, 1, policy())).toEqual({
+      state: 'sent',
+      outcome: 'sent',
+      retryInMs: null,
+      error: null,
+    });
   });
 
   it('settles a skipped notification with its reason', () => {
@@ -56,7 +65,12 @@ describe(nextStep.name, () => {
   it('schedules a retriable failure again, after the backoff', () => {
     const sut = nextStep(failure(), 2, policy(), () => 0.5);
 
-    expect(sut).toEqual({ state: 'pending', outcome: 'retrying', retryInMs: 1_500, error: 'HTTP_STATUS: receiver answered 503' });
+    expect(sut).toEqual({
+      state: 'pending',
+      outcome: 'retrying',
+      retryInMs: 1_500,
+      error: 'HTTP_STATUS: receiver answered 503',
+    });
   });
 
   it('fails for good after the last attempt', () => {

@@ -19,7 +19,13 @@ export function retryDelayMs(failedAttempt: number, policy: RetryPolicy, random:
 export type AttemptResult =
   | { readonly kind: 'sent' }
   | { readonly kind: 'skipped'; readonly reason: string }
-  | { readonly kind: 'failed'; readonly code: string; readonly message: string; readonly retriable: boolean; readonly retryAfterMs?: number };
+  | {
+      readonly kind: 'failed';
+      readonly code: string;
+      readonly message: string;
+      readonly retriable: boolean;
+      readonly retryAfterMs?: number;
+    };
 
 export interface NextStep {
   readonly state: DeliveryState;
@@ -30,7 +36,12 @@ export interface NextStep {
 }
 
 /** What follows an attempt: done, skipped, another attempt later, or a final failure. */
-export function nextStep(result: AttemptResult, attempt: number, policy: RetryPolicy, random: () => number = Math.random): NextStep {
+export function nextStep(
+  result: AttemptResult,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): NextStep {
   switch (result.kind) {
     case 'sent':
       return { state: 'sent', outcome: 'sent', retryInMs: null, error: null };
@@ -38,7 +49,8 @@ export function nextStep(result: AttemptResult, attempt: number, policy: RetryPo
       return { state: 'skipped', outcome: 'skipped', retryInMs: null, error: result.reason };
     case 'failed': {
       const error = `${result.code}: ${result.message}`;
-      if (!result.retriable || attempt >= policy.maxAttempts) return { state: 'failed', outcome: 'failed', retryInMs: null, error };
+      if (!result.retriable || attempt >= policy.maxAttempts)
+        return { state: 'failed', outcome: 'failed', retryInMs: null, error };
       const backoff = retryDelayMs(attempt, policy, random);
       // A receiver's Retry-After is honoured, within the policy's longest wait.
       const asked = result.retryAfterMs === undefined ? 0 : Math.min(result.retryAfterMs, policy.maxDelayMs);

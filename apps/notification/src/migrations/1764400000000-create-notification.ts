@@ -33,7 +33,9 @@ export class CreateNotification1764400000000 implements MigrationInterface {
         updated_at       timestamptz NOT NULL,
         completed_at     timestamptz
       )`);
-    await runner.query(`CREATE INDEX deliveries_due_idx ON notification.deliveries (urgency, next_attempt_at) WHERE state = 'pending'`);
+    await runner.query(
+      `CREATE INDEX deliveries_due_idx ON notification.deliveries (urgency, next_attempt_at) WHERE state = 'pending'`,
+    );
     await runner.query(`CREATE INDEX deliveries_ticket_idx ON notification.deliveries (ticket_id)`);
 
     await runner.query(`

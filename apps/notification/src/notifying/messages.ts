@@ -49,7 +49,10 @@ export function supportNotice(routed: TicketRoutedPayload, locale: Locale = 'en'
   };
 }
 
-export function alertNotice(alert: Pick<PhoneDeskAlertPayload, 'alertId' | 'reference' | 'priority' | 'raisedAt'>, locale: Locale = 'en'): MessageText {
+export function alertNotice(
+  alert: Pick<PhoneDeskAlertPayload, 'alertId' | 'reference' | 'priority' | 'raisedAt'>,
+  locale: Locale = 'en',
+): MessageText {
   if (locale === 'fr') {
     return {
       subject: `URGENT alerte d'accès ${alert.reference}`,

@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { PhoneDeskAlertPayload, TicketLifecyclePayload, TicketRoutedPayload, TicketSubmittedPayload, validatePayload } from '#contracts';
+import {
+  PhoneDeskAlertPayload,
+  TicketLifecyclePayload,
+  TicketRoutedPayload,
+  TicketSubmittedPayload,
+  validatePayload,
+} from '#contracts';
 import type { Locale } from '#contracts';
 import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
 import type { KafkaEvent } from '#kafka';
@@ -22,14 +28,25 @@ function validated<T extends object>(type: new () => T, event: KafkaEvent, what:
   const result = validatePayload(type, event.value);
   if (!result.ok) {
     const reasons = result.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
-    throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `invalid ${what} at offset ${event.offset}: ${reasons}`);
+    throw new NonRetriableEventError(
+      KafkaErrorCode.invalidEvent,
+      `invalid ${what} at offset ${event.offset}: ${reasons}`,
+    );
   }
   return result.value;
 }
 
 /** What the work an event causes keeps of it: correlation, cause and trace. */
-function provenance(event: KafkaEvent): { correlationId: string | null; causationId: string | null; traceparent: string | null } {
-  return { correlationId: event.cloudEvent.correlationId ?? null, causationId: event.cloudEvent.id ?? null, traceparent: event.cloudEvent.traceparent ?? null };
+function provenance(event: KafkaEvent): {
+  correlationId: string | null;
+  causationId: string | null;
+  traceparent: string | null;
+} {
+  return {
+    correlationId: event.cloudEvent.correlationId ?? null,
+    causationId: event.cloudEvent.id ?? null,
+    traceparent: event.cloudEvent.traceparent ?? null,
+  };
 }
 
 /**
@@ -57,11 +74,13 @@ export class NotificationIntake {
 
   async onRouted(events: readonly KafkaEvent[]): Promise<number> {
     const planned: NewDelivery[] = events.flatMap((event) =>
-      planRoutedNotifications(validated(TicketRoutedPayload, event, 'routed ticket'), this.staffLocale).map((notification) => ({
-        notification,
-        urgency: Urgency.normal,
-        ...provenance(event),
-      })),
+      planRoutedNotifications(validated(TicketRoutedPayload, event, 'routed ticket'), this.staffLocale).map(
+        (notification) => ({
+          notification,
+          urgency: Urgency.normal,
+          ...provenance(event),
+        }),
+      ),
     );
     const added = await this.deliveries.enqueue(planned, this.clock.now());
     if (added.length > 0) this.worker.wake();
@@ -87,7 +106,13 @@ export class NotificationIntake {
         correlationId,
         traceparent,
       });
-      planned.push({ notification: planAlertNotification(alert, this.staffLocale), urgency: Urgency.alert, correlationId, causationId, traceparent });
+      planned.push({
+        notification: planAlertNotification(alert, this.staffLocale),
+        urgency: Urgency.alert,
+        correlationId,
+        causationId,
+        traceparent,
+      });
     }
     const added = await this.alerts.recordRaised(alerts, planned, now);
     if (added.length > 0) this.worker.wake();

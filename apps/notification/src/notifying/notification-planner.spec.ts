@@ -26,7 +26,13 @@ describe(planRoutedNotifications.name, () => {
 
     const [sut] = planRoutedNotifications(routed);
 
-    expect(sut).toMatchObject({ audience: 'requester', recipient: null, locale, ticketId: routed.ticketId, reference: routed.reference });
+    expect(sut).toMatchObject({
+      audience: 'requester',
+      recipient: null,
+      locale,
+      ticketId: routed.ticketId,
+      reference: routed.reference,
+    });
   });
 
   it('promises the French requester an answer, with the reference', () => {
@@ -89,7 +95,9 @@ describe(planRoutedNotifications.name, () => {
 
     expect(planRoutedNotifications({ ...routed }).map((notification) => notification.notificationId)).toEqual(sut);
     expect(
-      planRoutedNotifications(routedTicket({ ticketId: routed.ticketId, queue: 'support', priority: 'P2' })).map((notification) => notification.notificationId),
+      planRoutedNotifications(routedTicket({ ticketId: routed.ticketId, queue: 'support', priority: 'P2' })).map(
+        (notification) => notification.notificationId,
+      ),
     ).toEqual(sut);
   });
 
@@ -118,7 +126,12 @@ describe(planAlertNotification.name, () => {
 
     const sut = planAlertNotification(alert);
 
-    expect(sut).toMatchObject({ audience: target, recipient: target, ticketId: alert.ticketId, reference: alert.reference });
+    expect(sut).toMatchObject({
+      audience: target,
+      recipient: target,
+      ticketId: alert.ticketId,
+      reference: alert.reference,
+    });
   });
 
   it('tells the desk what to acknowledge, with the reference and the priority', () => {
@@ -146,9 +159,9 @@ describe(planAlertNotification.name, () => {
 
   it('does not reuse the id of a routed-ticket notification of the same ticket', () => {
     const alert = phoneDeskAlert();
-    const routedIds = planRoutedNotifications(routedTicket({ ticketId: alert.ticketId, queue: 'support', priority: 'P1' })).map(
-      (notification) => notification.notificationId,
-    );
+    const routedIds = planRoutedNotifications(
+      routedTicket({ ticketId: alert.ticketId, queue: 'support', priority: 'P1' }),
+    ).map((notification) => notification.notificationId);
 
     const sut = planAlertNotification(alert).notificationId;
 
@@ -171,7 +184,13 @@ describe(planEscalationNotification.name, () => {
 
     const sut = planEscalationNotification('ticket-1', escalation);
 
-    expect(sut).toMatchObject({ kind: 'alert.escalated', audience: 'on-call', recipient: 'on-call', alertId: escalation.alertId, escalationLevel: 2 });
+    expect(sut).toMatchObject({
+      kind: 'alert.escalated',
+      audience: 'on-call',
+      recipient: 'on-call',
+      alertId: escalation.alertId,
+      escalationLevel: 2,
+    });
     expect(sut.subject).toBe('URGENT escalation 2/3 access alert SR-7K4Q-M2XD');
     expect(sut.body).toContain(escalation.alertId);
   });
@@ -183,7 +202,9 @@ describe(planEscalationNotification.name, () => {
 
     expect(planEscalationNotification('ticket-1', { ...escalation }).notificationId).toBe(sut);
     expect(planEscalationNotification('ticket-1', { ...escalation, level: 2 }).notificationId).not.toBe(sut);
-    expect(planEscalationNotification('ticket-1', { ...escalation, alertId: randomUUID() }).notificationId).not.toBe(sut);
+    expect(planEscalationNotification('ticket-1', { ...escalation, alertId: randomUUID() }).notificationId).not.toBe(
+      sut,
+    );
   });
 });
 

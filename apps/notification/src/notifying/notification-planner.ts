@@ -9,9 +9,18 @@ import type { EscalationFacts } from './messages.js';
  * for chat questions; the support team for P1 and P2 tickets. Pure: the same event always gives
  * the same notifications, with the same ids.
  */
-export function planRoutedNotifications(routed: TicketRoutedPayload, staffLocale: Locale = 'en'): OutgoingNotification[] {
+export function planRoutedNotifications(
+  routed: TicketRoutedPayload,
+  staffLocale: Locale = 'en',
+): OutgoingNotification[] {
   const id = (audience: string): string => deterministicUuid('notification', routed.ticketId, 'routed', audience);
-  const base = { ticketId: routed.ticketId, reference: routed.reference, kind: 'ticket.routed', alertId: null, escalationLevel: null } as const;
+  const base = {
+    ticketId: routed.ticketId,
+    reference: routed.reference,
+    kind: 'ticket.routed',
+    alertId: null,
+    escalationLevel: null,
+  } as const;
   const plan: OutgoingNotification[] = [
     {
       ...base,
@@ -62,9 +71,20 @@ export function planAlertNotification(alert: PhoneDeskAlertPayload, staffLocale:
 }
 
 /** One escalation step of an unacknowledged alert, always to on-call; one id per alert and level. */
-export function planEscalationNotification(ticketId: string, facts: EscalationFacts, staffLocale: Locale = 'en'): OutgoingNotification {
+export function planEscalationNotification(
+  ticketId: string,
+  facts: EscalationFacts,
+  staffLocale: Locale = 'en',
+): OutgoingNotification {
   return {
-    notificationId: deterministicUuid('notification', ticketId, 'alert', facts.alertId, 'escalation', String(facts.level)),
+    notificationId: deterministicUuid(
+      'notification',
+      ticketId,
+      'alert',
+      facts.alertId,
+      'escalation',
+      String(facts.level),
+    ),
     ticketId,
     reference: facts.reference,
     kind: 'alert.escalated',

@@ -9,7 +9,10 @@ export interface RequesterContact {
   readonly locale: Locale;
 }
 
-export type ContactLookup = { readonly kind: 'unknown' } | { readonly kind: 'erased' } | { readonly kind: 'known'; readonly email: string | null };
+export type ContactLookup =
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'erased' }
+  | { readonly kind: 'known'; readonly email: string | null };
 
 /**
  * The requester's email address per ticket: written only when requesters are emailed, read once
@@ -26,7 +29,12 @@ export class ContactRepository {
       `INSERT INTO notification.contacts (ticket_id, email, locale, recorded_at)
        SELECT *, $4::timestamptz FROM unnest($1::text[], $2::text[], $3::text[])
        ON CONFLICT (ticket_id) DO NOTHING`,
-      [contacts.map((contact) => contact.ticketId), contacts.map((contact) => contact.email), contacts.map((contact) => contact.locale), now],
+      [
+        contacts.map((contact) => contact.ticketId),
+        contacts.map((contact) => contact.email),
+        contacts.map((contact) => contact.locale),
+        now,
+      ],
     );
   }
 

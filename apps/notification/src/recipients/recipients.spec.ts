@@ -9,7 +9,10 @@ describe(parseRecipients.name, () => {
     const sut = parseRecipients(
       JSON.stringify({
         requester: { channel: 'email' },
-        psm: { default: { channel: 'email', to: 'psm-team@example.com' }, byId: { 'psm-anna': { channel: 'webhook', url: 'https://crm.example.com/hooks' } } },
+        psm: {
+          default: { channel: 'email', to: 'psm-team@example.com' },
+          byId: { 'psm-anna': { channel: 'webhook', url: 'https://crm.example.com/hooks' } },
+        },
         'phone-desk': { channel: 'webhook', url: 'https://desk.example.com/alerts' },
       }),
     );
@@ -32,7 +35,10 @@ describe(parseRecipients.name, () => {
   it('accepts one target for every PSM', () => {
     const sut = parseRecipients(JSON.stringify({ psm: { channel: 'webhook', url: 'http://127.0.0.1:8080/psm' } }));
 
-    expect(sut.ok && sut.value.psm).toEqual({ default: { channel: 'webhook', url: 'http://127.0.0.1:8080/psm' }, byId: new Map() });
+    expect(sut.ok && sut.value.psm).toEqual({
+      default: { channel: 'webhook', url: 'http://127.0.0.1:8080/psm' },
+      byId: new Map(),
+    });
   });
 
   it('lists every problem with its path', () => {
@@ -65,7 +71,9 @@ describe(parseRecipients.name, () => {
     expect(parseRecipients('{phone-desk: webhook}')).toMatchObject({ ok: false });
     expect(parseRecipients('[]')).toEqual({
       ok: false,
-      problems: ['NOTIFY_RECIPIENTS: must be a JSON object keyed by audience (requester, psm, support, phone-desk, on-call)'],
+      problems: [
+        'NOTIFY_RECIPIENTS: must be a JSON object keyed by audience (requester, psm, support, phone-desk, on-call)',
+      ],
     });
   });
 });
@@ -74,7 +82,10 @@ describe('parseRecipients with PSM ids that are names of Object.prototype', () =
   it('keeps them as plain ids: a PSM called __proto__ or constructor has its own target, others the default', () => {
     const sut = parseRecipients(
       JSON.stringify({
-        psm: { default: { channel: 'email', to: 'psm-team@example.com' }, byId: { constructor: { channel: 'webhook', url: 'https://crm.example.com/c' } } },
+        psm: {
+          default: { channel: 'email', to: 'psm-team@example.com' },
+          byId: { constructor: { channel: 'webhook', url: 'https://crm.example.com/c' } },
+        },
       }),
     );
 

@@ -45,7 +45,8 @@ export const LOG_EVERYWHERE: RecipientDirectory = {
 
 const AUDIENCE_KEYS = ['requester', 'psm', 'support', 'phone-desk', 'on-call'] as const;
 
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: string[] };
+export type ParseResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: string[] };
 
 type Json = Record<string, unknown>;
 
@@ -74,7 +75,12 @@ function parseWebhookUrl(value: unknown, path: string, problems: string[]): stri
 
 function parseTarget(value: unknown, path: string, problems: string[], requester: false): StaffTarget | undefined;
 function parseTarget(value: unknown, path: string, problems: string[], requester: true): RequesterTarget | undefined;
-function parseTarget(value: unknown, path: string, problems: string[], requester: boolean): StaffTarget | RequesterTarget | undefined {
+function parseTarget(
+  value: unknown,
+  path: string,
+  problems: string[],
+  requester: boolean,
+): StaffTarget | RequesterTarget | undefined {
   if (!isObject(value)) {
     problems.push(`${path}: must be an object such as {"channel":"webhook","url":"https://..."}`);
     return undefined;
@@ -141,9 +147,13 @@ export function parseRecipients(text: string, name = 'NOTIFY_RECIPIENTS'): Parse
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problems: [`${name}: not valid JSON (${error instanceof Error ? error.message : 'parse error'})`] };
+    return {
+      ok: false,
+      problems: [`${name}: not valid JSON (${error instanceof Error ? error.message : 'parse error'})`],
+    };
   }
-  if (!isObject(raw)) return { ok: false, problems: [`${name}: must be a JSON object keyed by audience (${AUDIENCE_KEYS.join(', ')})`] };
+  if (!isObject(raw))
+    return { ok: false, problems: [`${name}: must be a JSON object keyed by audience (${AUDIENCE_KEYS.join(', ')})`] };
   const problems: string[] = [];
   unknownKeys(raw, AUDIENCE_KEYS, name, problems);
   const staff = (key: 'support' | 'phone-desk' | 'on-call'): StaffTarget | undefined =>
@@ -159,5 +169,12 @@ export function parseRecipients(text: string, name = 'NOTIFY_RECIPIENTS'): Parse
 
 /** Every configured target, to check that the channels they use are configured too. */
 export function allTargets(directory: RecipientDirectory): (StaffTarget | RequesterTarget)[] {
-  return [directory.requester, directory.psm.default, ...directory.psm.byId.values(), directory.support, directory['phone-desk'], directory['on-call']];
+  return [
+    directory.requester,
+    directory.psm.default,
+    ...directory.psm.byId.values(),
+    directory.support,
+    directory['phone-desk'],
+    directory['on-call'],
+  ];
 }

@@ -28,7 +28,15 @@ function intlLocal(timeZone: string, instant: Date): Record<string, number> {
 }
 
 // Paris, whole-hour and fractional offsets, and a zone whose half-hour DST shift is not on a UTC hour.
-const ZONES = ['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'Pacific/Chatham', 'UTC'];
+const ZONES = [
+  'Europe/Paris',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Australia/Lord_Howe',
+  'Pacific/Chatham',
+  'UTC',
+];
 
 describe(BusinessCalendar.name, () => {
   it.each(ZONES)('gives the same wall-clock time as Intl at any instant (%s)', (timeZone) => {
@@ -45,7 +53,12 @@ describe(BusinessCalendar.name, () => {
 
   it('gives the same wall-clock time as Intl for every minute of the 2026 and 2027 nights when the clocks change in Paris', () => {
     const sut = new BusinessCalendar(PARIS_DESK);
-    const nights = [Date.UTC(2026, 2, 28, 22), Date.UTC(2026, 9, 24, 22), Date.UTC(2027, 2, 27, 22), Date.UTC(2027, 9, 30, 22)];
+    const nights = [
+      Date.UTC(2026, 2, 28, 22),
+      Date.UTC(2026, 9, 24, 22),
+      Date.UTC(2027, 2, 27, 22),
+      Date.UTC(2027, 9, 30, 22),
+    ];
 
     for (const night of nights) {
       for (let minute = 0; minute < 6 * 60; minute += 1) {

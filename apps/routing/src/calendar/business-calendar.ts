@@ -110,7 +110,8 @@ export class BusinessCalendar {
     });
     this.opensAt = minutesOf(spec.opens);
     this.closesAt = minutesOf(spec.closes);
-    if (this.closesAt <= this.opensAt) throw new Error(`calendar closes (${spec.closes}) before it opens (${spec.opens})`);
+    if (this.closesAt <= this.opensAt)
+      throw new Error(`calendar closes (${spec.closes}) before it opens (${spec.opens})`);
   }
 
   /** Business minutes in one working day (540 for 09:00-18:00). */

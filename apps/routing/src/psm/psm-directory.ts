@@ -17,7 +17,9 @@ export class PsmDirectory implements PsmLookup, OnModuleInit, OnApplicationShutd
   private readonly reader: CompactedTopicReader;
 
   constructor(@Inject(KAFKA_CLIENT) kafka: Kafka) {
-    this.reader = new CompactedTopicReader(kafka, Topics.psmAssignments, 'support-routing-psm', (key, value) => this.apply(key, value));
+    this.reader = new CompactedTopicReader(kafka, Topics.psmAssignments, 'support-routing-psm', (key, value) =>
+      this.apply(key, value),
+    );
   }
 
   async onModuleInit(): Promise<void> {

@@ -15,7 +15,10 @@ export class RoutingConsumer {
    * the consumed offset, so a crash never leaves a routed event without its queue event, nor twice.
    */
   @KafkaHandler(Topics.ticketsSubmitted, { transactional: true, batch: true })
-  async onSubmitted(@Payload() events: KafkaEvent<TicketSubmittedPayload>[], @Ctx() context: KafkaEventContext): Promise<void> {
+  async onSubmitted(
+    @Payload() events: KafkaEvent<TicketSubmittedPayload>[],
+    @Ctx() context: KafkaEventContext,
+  ): Promise<void> {
     await this.routing.route(events, context.publisher);
   }
 }

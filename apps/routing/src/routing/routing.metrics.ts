@@ -10,5 +10,9 @@ export const routingMetrics = {
     'Routing decisions by queue, rule and priority (a batch whose transaction fails is decided, and counted, again)',
     ['queue', 'rule', 'priority'],
   ),
-  alerts: counter('routing_alerts_total', 'Phone-desk alerts raised, by target (phone-desk inside desk hours, on-call outside)', ['target']),
+  alerts: counter(
+    'routing_alerts_total',
+    'Phone-desk alerts raised, by target (phone-desk inside desk hours, on-call outside)',
+    ['target'],
+  ),
 };

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Topics, deterministicUuid } from '#contracts';
-import type { PhoneDeskAlertPayload, QueuedTicketPayload, RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import type {
+  PhoneDeskAlertPayload,
+  QueuedTicketPayload,
+  RoutingDecisionPayload,
+  TicketRoutedPayload,
+  TicketSubmittedPayload,
+} from '#contracts';
 import { childTraceparent } from '#kafka';
 import type { EventSink, KafkaEvent, TopicEvent } from '#kafka';
 import { PsmDirectory } from '../psm/psm-directory.js';
@@ -105,16 +111,27 @@ export class RoutingService {
     const causationId = event.cloudEvent.id;
     const correlationId = event.cloudEvent.correlationId ?? ticket.requestId;
     const traceparent = event.cloudEvent.traceparent ? childTraceparent(event.cloudEvent.traceparent) : undefined;
-    const common = { key: ticket.ticketId, correlationId, ...(causationId ? { causationId } : {}), ...(traceparent ? { traceparent } : {}) };
+    const common = {
+      key: ticket.ticketId,
+      correlationId,
+      ...(causationId ? { causationId } : {}),
+      ...(traceparent ? { traceparent } : {}),
+    };
     const events: TopicEvent[] = [
-      { topic: Topics.ticketsRouted, event: { ...common, id: deterministicUuid('ticket.routed', ticket.ticketId), payload: outputs.routed } },
+      {
+        topic: Topics.ticketsRouted,
+        event: { ...common, id: deterministicUuid('ticket.routed', ticket.ticketId), payload: outputs.routed },
+      },
       {
         topic: outputs.routed.queue === 'psm' ? Topics.queuePsm : Topics.queueSupport,
         event: { ...common, id: deterministicUuid('ticket.queued', ticket.ticketId), payload: outputs.queued },
       },
     ];
     if (outputs.alert) {
-      events.push({ topic: Topics.alertsPhoneDesk, event: { ...common, id: deterministicUuid('alert.raised', ticket.ticketId), payload: outputs.alert } });
+      events.push({
+        topic: Topics.alertsPhoneDesk,
+        event: { ...common, id: deterministicUuid('alert.raised', ticket.ticketId), payload: outputs.alert },
+      });
     }
     return events;
   }

@@ -27,11 +27,23 @@ export class RulesController {
   @HttpCode(200)
   @ApiBearerAuth()
   @ApiBody({ description: 'a POST /v1/requests body, plus optional "at" (ISO-8601) and "orgId"' })
-  @ApiOkResponse({ type: RoutingDecisionPayload, description: 'the decision the rules would take now; role agent, lead, auditor or auditor:global' })
-  async preview(@Headers('authorization') authorization: string | undefined, @Body() body: unknown): Promise<RoutingDecisionPayload> {
+  @ApiOkResponse({
+    type: RoutingDecisionPayload,
+    description: 'the decision the rules would take now; role agent, lead, auditor or auditor:global',
+  })
+  async preview(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: unknown,
+  ): Promise<RoutingDecisionPayload> {
     await this.tokens.requireRole(authorization, 'agent', 'lead', 'auditor', 'auditor:global');
     const validation = validatePayload(PreviewBody, body);
-    if (!validation.ok) throw new ApplicationError('VALIDATION_FAILED', 400, `the request has ${validation.errors.length} invalid field(s)`, validation.errors);
+    if (!validation.ok)
+      throw new ApplicationError(
+        'VALIDATION_FAILED',
+        400,
+        `the request has ${validation.errors.length} invalid field(s)`,
+        validation.errors,
+      );
     const request = validation.value;
     return this.routing.preview(
       {

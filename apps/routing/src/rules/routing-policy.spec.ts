@@ -10,7 +10,16 @@ const OPEN = '2026-12-01T09:00:00.000Z';
 const NIGHT = '2026-12-01T19:00:00.000Z';
 
 function input(overrides: Partial<RoutingInput>): RoutingInput {
-  return { ticketId: 't-1', channel: 'email', requestType: null, urgency: 'normal', subject: null, message: 'Hello', orgId: null, ...overrides };
+  return {
+    ticketId: 't-1',
+    channel: 'email',
+    requestType: null,
+    urgency: 'normal',
+    subject: null,
+    message: 'Hello',
+    orgId: null,
+    ...overrides,
+  };
 }
 
 interface Case {
@@ -68,7 +77,12 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'FR form high "se connecter"',
-    request: { channel: 'form', requestType: 'other', urgency: 'high', message: "Impossible de se connecter à l'application" },
+    request: {
+      channel: 'form',
+      requestType: 'other',
+      urgency: 'high',
+      message: "Impossible de se connecter à l'application",
+    },
     ruleId: 'urgent-access',
     queue: 'support',
     priority: 'P1',
@@ -275,7 +289,12 @@ const CASES: readonly Case[] = [
   },
   {
     name: 'chat high: P2',
-    request: { channel: 'chat', urgency: 'high', orgId: 'org-with-psm', message: 'Audit tomorrow, need help with the register' },
+    request: {
+      channel: 'chat',
+      urgency: 'high',
+      orgId: 'org-with-psm',
+      message: 'Audit tomorrow, need help with the register',
+    },
     ruleId: 'chat-to-psm',
     queue: 'psm',
     priority: 'P2',
@@ -412,7 +431,13 @@ const CASES: readonly Case[] = [
     queue: 'support',
     priority: 'P3',
   },
-  { name: 'FR email: P3', request: { message: 'Bonjour, avez-vous un modèle de registre ?' }, ruleId: 'fallback', queue: 'support', priority: 'P3' },
+  {
+    name: 'FR email: P3',
+    request: { message: 'Bonjour, avez-vous un modèle de registre ?' },
+    ruleId: 'fallback',
+    queue: 'support',
+    priority: 'P3',
+  },
   {
     name: 'phone without access problem: P3',
     request: { channel: 'phone', message: 'Question about our invoice' },
@@ -644,7 +669,8 @@ describe(RoutingPolicy.name, () => {
     expect(decision.ruleId).toBe(testCase.ruleId);
     expect(decision.queue).toBe(testCase.queue);
     expect(decision.priority).toBe(testCase.priority);
-    if (testCase.alert !== undefined) expect(decision.alert).toEqual(testCase.alert === null ? null : { target: testCase.alert });
+    if (testCase.alert !== undefined)
+      expect(decision.alert).toEqual(testCase.alert === null ? null : { target: testCase.alert });
     if (testCase.assignee !== undefined) expect(decision.assignee).toBe(testCase.assignee);
     expect(decision.ruleSetVersion).toBe(sut.ruleSet.version);
     expect(decision.reason).not.toMatch(/\{\w+\}/);
@@ -657,26 +683,66 @@ describe(RoutingPolicy.name, () => {
   });
 
   it.each([
-    { name: 'P1: 30 calendar minutes', priority: 'P1' as const, from: '2026-12-01T09:00:00.000Z', due: '2026-12-01T09:30:00.000Z' },
-    { name: 'P1 across the spring-forward night', priority: 'P1' as const, from: '2026-03-29T00:45:00.000Z', due: '2026-03-29T01:15:00.000Z' },
-    { name: 'P2: 4 calendar hours, even at night', priority: 'P2' as const, from: '2026-12-05T22:00:00.000Z', due: '2026-12-06T02:00:00.000Z' },
-    { name: 'P3 Tuesday 10:00: Wednesday 10:00', priority: 'P3' as const, from: '2026-12-01T09:00:00.000Z', due: '2026-12-02T09:00:00.000Z' },
-    { name: 'P3 on Saturday: Monday 18:00', priority: 'P3' as const, from: '2026-12-05T09:00:00.000Z', due: '2026-12-07T17:00:00.000Z' },
+    {
+      name: 'P1: 30 calendar minutes',
+      priority: 'P1' as const,
+      from: '2026-12-01T09:00:00.000Z',
+      due: '2026-12-01T09:30:00.000Z',
+    },
+    {
+      name: 'P1 across the spring-forward night',
+      priority: 'P1' as const,
+      from: '2026-03-29T00:45:00.000Z',
+      due: '2026-03-29T01:15:00.000Z',
+    },
+    {
+      name: 'P2: 4 calendar hours, even at night',
+      priority: 'P2' as const,
+      from: '2026-12-05T22:00:00.000Z',
+      due: '2026-12-06T02:00:00.000Z',
+    },
+    {
+      name: 'P3 Tuesday 10:00: Wednesday 10:00',
+      priority: 'P3' as const,
+      from: '2026-12-01T09:00:00.000Z',
+      due: '2026-12-02T09:00:00.000Z',
+    },
+    {
+      name: 'P3 on Saturday: Monday 18:00',
+      priority: 'P3' as const,
+      from: '2026-12-05T09:00:00.000Z',
+      due: '2026-12-07T17:00:00.000Z',
+    },
     {
       name: 'P3 Friday 17:00 before spring-forward: Monday 17:00 CEST',
       priority: 'P3' as const,
       from: '2026-03-27T16:00:00.000Z',
       due: '2026-03-30T15:00:00.000Z',
     },
-    { name: 'P3 Friday 17:00 before fall-back: Monday 17:00 CET', priority: 'P3' as const, from: '2026-10-23T15:00:00.000Z', due: '2026-10-26T16:00:00.000Z' },
+    {
+      name: 'P3 Friday 17:00 before fall-back: Monday 17:00 CET',
+      priority: 'P3' as const,
+      from: '2026-10-23T15:00:00.000Z',
+      due: '2026-10-26T16:00:00.000Z',
+    },
     {
       name: 'P3 Christmas Eve 17:00: skips Christmas and the weekend',
       priority: 'P3' as const,
       from: '2026-12-24T16:00:00.000Z',
       due: '2026-12-28T16:00:00.000Z',
     },
-    { name: 'P3 at 07:00 before opening: same day 18:00', priority: 'P3' as const, from: '2026-12-01T06:00:00.000Z', due: '2026-12-01T17:00:00.000Z' },
-    { name: 'P4 Monday 10:00: next Monday 10:00', priority: 'P4' as const, from: '2026-11-30T09:00:00.000Z', due: '2026-12-07T09:00:00.000Z' },
+    {
+      name: 'P3 at 07:00 before opening: same day 18:00',
+      priority: 'P3' as const,
+      from: '2026-12-01T06:00:00.000Z',
+      due: '2026-12-01T17:00:00.000Z',
+    },
+    {
+      name: 'P4 Monday 10:00: next Monday 10:00',
+      priority: 'P4' as const,
+      from: '2026-11-30T09:00:00.000Z',
+      due: '2026-12-07T09:00:00.000Z',
+    },
   ])('SLA $name', ({ priority, from, due }) => {
     expect(sut.slaDueAt(priority, new Date(from)).toISOString()).toBe(due);
   });

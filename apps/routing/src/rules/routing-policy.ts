@@ -26,7 +26,8 @@ interface Facts {
 function matches(condition: Condition, facts: Facts): boolean {
   if ('always' in condition) return true;
   if ('channel' in condition) return condition.channel.includes(facts.input.channel);
-  if ('requestType' in condition) return facts.input.requestType !== null && condition.requestType.includes(facts.input.requestType);
+  if ('requestType' in condition)
+    return facts.input.requestType !== null && condition.requestType.includes(facts.input.requestType);
   if ('urgency' in condition) return condition.urgency.includes(facts.input.urgency);
   if ('aboutAccess' in condition) return (facts.accessEvidence !== null) === condition.aboutAccess;
   if ('all' in condition) return condition.all.every((child) => matches(child, facts));
@@ -48,13 +49,23 @@ export class RoutingPolicy {
 
   decide(input: RoutingInput, at: Date, psms: PsmLookup): RoutingDecisionPayload {
     const accessTerm = findAccessTerm(input.subject, input.message);
-    const accessEvidence = input.requestType === 'access_problem' ? 'request type access_problem' : accessTerm === null ? null : `"${accessTerm}"`;
+    const accessEvidence =
+      input.requestType === 'access_problem'
+        ? 'request type access_problem'
+        : accessTerm === null
+          ? null
+          : `"${accessTerm}"`;
     const facts: Facts = { input, accessEvidence };
     const rule = this.ruleSet.rules.find((candidate) => matches(candidate.when, facts));
-    if (!rule) throw new Error(`rule set ${this.ruleSet.version} has no matching rule (the last rule must always match)`);
+    if (!rule)
+      throw new Error(`rule set ${this.ruleSet.version} has no matching rule (the last rule must always match)`);
 
     const priority = choosePriority(rule.then.priority, input.urgency);
-    const alertTarget: AlertTarget | null = rule.then.alert ? (this.calendar.isOpen(at) ? 'phone-desk' : 'on-call') : null;
+    const alertTarget: AlertTarget | null = rule.then.alert
+      ? this.calendar.isOpen(at)
+        ? 'phone-desk'
+        : 'on-call'
+      : null;
     let assignee: string | null = null;
     let psm = 'the PSM pool';
     if (rule.then.assignee === 'dedicated-psm') {
@@ -63,7 +74,10 @@ export class RoutingPolicy {
         assignee = dedicated;
         psm = `the organisation's dedicated PSM ${dedicated}`;
       } else {
-        psm = input.orgId === null ? 'the PSM pool (no organisation known)' : `the PSM pool (organisation ${input.orgId} has no dedicated PSM)`;
+        psm =
+          input.orgId === null
+            ? 'the PSM pool (no organisation known)'
+            : `the PSM pool (organisation ${input.orgId} has no dedicated PSM)`;
       }
     }
     const values: Record<string, string> = {
@@ -89,7 +103,8 @@ export class RoutingPolicy {
 
   slaDueAt(priority: Priority, from: Date): Date {
     const target = this.ruleSet.sla[priority];
-    if ('businessDays' in target) return this.calendar.addBusinessMinutes(from, target.businessDays * this.calendar.minutesPerDay);
+    if ('businessDays' in target)
+      return this.calendar.addBusinessMinutes(from, target.businessDays * this.calendar.minutesPerDay);
     if (target.clock === 'business') return this.calendar.addBusinessMinutes(from, target.minutes);
     return new Date(from.getTime() + target.minutes * 60_000);
   }

@@ -12,7 +12,14 @@ describe(parseRuleSet.name, () => {
   it('accepts the default rule file, whose rules are the product policy in order', () => {
     const sut = loadRuleSet();
 
-    expect(sut.rules.map((rule) => rule.id)).toEqual(['urgent-access', 'chat-to-psm', 'critical-bug', 'technical', 'feature-idea', 'fallback']);
+    expect(sut.rules.map((rule) => rule.id)).toEqual([
+      'urgent-access',
+      'chat-to-psm',
+      'critical-bug',
+      'technical',
+      'feature-idea',
+      'fallback',
+    ]);
   });
 
   it.each([
@@ -23,11 +30,20 @@ describe(parseRuleSet.name, () => {
     },
     {
       name: 'unknown priority',
-      mutate: (set: Record<string, unknown>) => ((set.rules as { then: { priority: string } }[])[4]!.then.priority = 'P9'),
+      mutate: (set: Record<string, unknown>) =>
+        ((set.rules as { then: { priority: string } }[])[4]!.then.priority = 'P9'),
       problem: '"P9"',
     },
-    { name: 'duplicate rule id', mutate: (set: Record<string, unknown>) => ((set.rules as { id: string }[])[1]!.id = 'urgent-access'), problem: 'used twice' },
-    { name: 'no catch-all last rule', mutate: (set: Record<string, unknown>) => (set.rules as unknown[]).pop(), problem: 'last rule must match always' },
+    {
+      name: 'duplicate rule id',
+      mutate: (set: Record<string, unknown>) => ((set.rules as { id: string }[])[1]!.id = 'urgent-access'),
+      problem: 'used twice',
+    },
+    {
+      name: 'no catch-all last rule',
+      mutate: (set: Record<string, unknown>) => (set.rules as unknown[]).pop(),
+      problem: 'last rule must match always',
+    },
     {
       name: 'unknown condition',
       mutate: (set: Record<string, unknown>) => ((set.rules as { when: unknown }[])[2]!.when = { weekday: ['monday'] }),
@@ -43,8 +59,16 @@ describe(parseRuleSet.name, () => {
       mutate: (set: Record<string, unknown>) => ((set.calendar as { timeZone: string }).timeZone = 'Europe/Atlantis'),
       problem: 'calendar.timeZone',
     },
-    { name: 'missing SLA', mutate: (set: Record<string, unknown>) => delete (set.sla as Record<string, unknown>).P4, problem: 'sla.P4: missing' },
-    { name: 'unknown property', mutate: (set: Record<string, unknown>) => (set.owner = 'me'), problem: 'unknown property "owner"' },
+    {
+      name: 'missing SLA',
+      mutate: (set: Record<string, unknown>) => delete (set.sla as Record<string, unknown>).P4,
+      problem: 'sla.P4: missing',
+    },
+    {
+      name: 'unknown property',
+      mutate: (set: Record<string, unknown>) => (set.owner = 'me'),
+      problem: 'unknown property "owner"',
+    },
     { name: 'missing version', mutate: (set: Record<string, unknown>) => delete set.version, problem: 'version' },
   ])('refuses a rule set with $name', ({ mutate, problem }) => {
     const ruleSet = valid();
@@ -66,9 +90,23 @@ describe(parseRuleSet.name, () => {
 describe('every valid request gets exactly one decision naming an existing queue', () => {
   const sut = new RoutingPolicy(loadRuleSet());
   const psms = { dedicatedPsm: (orgId: string) => (orgId.endsWith('1') ? 'psm-1' : undefined) };
-  const texts = ['Connexion impossible', 'locked out', 'access to the export feature', 'Question', 'mot de passe', 'hello', ''];
+  const texts = [
+    'Connexion impossible',
+    'locked out',
+    'access to the export feature',
+    'Question',
+    'mot de passe',
+    'hello',
+    '',
+  ];
   const requestTypes = [null, ...REQUEST_TYPES];
-  const instants = ['2026-12-01T09:00:00Z', '2026-12-05T09:00:00Z', '2026-03-29T01:30:00Z', '2026-10-25T01:30:00Z', '2026-12-25T12:00:00Z'];
+  const instants = [
+    '2026-12-01T09:00:00Z',
+    '2026-12-05T09:00:00Z',
+    '2026-03-29T01:30:00Z',
+    '2026-10-25T01:30:00Z',
+    '2026-12-25T12:00:00Z',
+  ];
 
   it('holds over the whole cross product of channels, types, urgencies, texts, organisations and instants', () => {
     let decisions = 0;
@@ -89,6 +127,8 @@ describe('every valid request gets exactly one decision naming an existing queue
                 expect(Date.parse(decision.slaDueAt)).toBeGreaterThan(Date.parse(at));
                 decisions += 1;
               }
-    expect(decisions).toBe(CHANNELS.length * requestTypes.length * URGENCIES.length * texts.length * 3 * instants.length);
+    expect(decisions).toBe(
+      CHANNELS.length * requestTypes.length * URGENCIES.length * texts.length * 3 * instants.length,
+    );
   });
 });

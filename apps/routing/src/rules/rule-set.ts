@@ -30,7 +30,8 @@ export interface Rule {
   readonly reason: string;
 }
 
-export type SlaTarget = { readonly minutes: number; readonly clock: 'calendar' | 'business' } | { readonly businessDays: number };
+export type SlaTarget =
+  { readonly minutes: number; readonly clock: 'calendar' | 'business' } | { readonly businessDays: number };
 
 export interface RuleSet {
   readonly version: string;
@@ -40,7 +41,14 @@ export interface RuleSet {
   readonly rules: readonly Rule[];
 }
 
-export const REASON_PLACEHOLDERS = ['channel', 'requestType', 'urgency', 'accessEvidence', 'alertTarget', 'psm'] as const;
+export const REASON_PLACEHOLDERS = [
+  'channel',
+  'requestType',
+  'urgency',
+  'accessEvidence',
+  'alertTarget',
+  'psm',
+] as const;
 
 export class RuleSetError extends Error {
   constructor(
@@ -67,7 +75,8 @@ function checkList<T extends string>(value: Json, allowed: readonly T[], path: s
     problems.push(`${path}: must be a non-empty list of ${allowed.join(', ')}`);
     return;
   }
-  for (const item of value) if (!allowed.includes(item as T)) problems.push(`${path}: "${String(item)}" is not one of ${allowed.join(', ')}`);
+  for (const item of value)
+    if (!allowed.includes(item as T)) problems.push(`${path}: "${String(item)}" is not one of ${allowed.join(', ')}`);
 }
 
 function checkCondition(value: Json, path: string, problems: string[], depth = 0): void {
@@ -76,7 +85,9 @@ function checkCondition(value: Json, path: string, problems: string[], depth = 0
     return;
   }
   if (!isRecord(value) || Object.keys(value).length !== 1) {
-    problems.push(`${path}: a condition is an object with exactly one of always, channel, requestType, urgency, aboutAccess, all, any, not`);
+    problems.push(
+      `${path}: a condition is an object with exactly one of always, channel, requestType, urgency, aboutAccess, all, any, not`,
+    );
     return;
   }
   const [[kind, argument]] = Object.entries(value) as [[string, Json]];
@@ -95,7 +106,8 @@ function checkCondition(value: Json, path: string, problems: string[], depth = 0
       return;
     case 'all':
     case 'any':
-      if (!Array.isArray(argument) || argument.length === 0) problems.push(`${path}.${kind}: must be a non-empty list of conditions`);
+      if (!Array.isArray(argument) || argument.length === 0)
+        problems.push(`${path}.${kind}: must be a non-empty list of conditions`);
       else argument.forEach((child, index) => checkCondition(child, `${path}.${kind}[${index}]`, problems, depth + 1));
       return;
     case 'not':
@@ -107,7 +119,8 @@ function checkCondition(value: Json, path: string, problems: string[], depth = 0
 
 function checkPriority(value: Json, path: string, problems: string[]): void {
   if (typeof value === 'string') {
-    if (!(PRIORITIES as readonly string[]).includes(value)) problems.push(`${path}: "${value}" is not one of ${PRIORITIES.join(', ')}`);
+    if (!(PRIORITIES as readonly string[]).includes(value))
+      problems.push(`${path}: "${value}" is not one of ${PRIORITIES.join(', ')}`);
     return;
   }
   if (!isRecord(value) || typeof value.default !== 'string') {
@@ -116,7 +129,8 @@ function checkPriority(value: Json, path: string, problems: string[]): void {
   }
   checkKeys(value, ['default', ...URGENCIES], path, problems);
   for (const [key, priority] of Object.entries(value)) {
-    if (!(PRIORITIES as readonly unknown[]).includes(priority)) problems.push(`${path}.${key}: "${String(priority)}" is not one of ${PRIORITIES.join(', ')}`);
+    if (!(PRIORITIES as readonly unknown[]).includes(priority))
+      problems.push(`${path}.${key}: "${String(priority)}" is not one of ${PRIORITIES.join(', ')}`);
   }
 }
 
@@ -135,11 +149,14 @@ function checkSla(value: Json, problems: string[]): void {
     }
     if ('businessDays' in target) {
       checkKeys(target, ['businessDays'], path, problems);
-      if (typeof target.businessDays !== 'number' || !(target.businessDays > 0)) problems.push(`${path}.businessDays: must be a positive number`);
+      if (typeof target.businessDays !== 'number' || !(target.businessDays > 0))
+        problems.push(`${path}.businessDays: must be a positive number`);
     } else {
       checkKeys(target, ['minutes', 'clock'], path, problems);
-      if (typeof target.minutes !== 'number' || !(target.minutes > 0)) problems.push(`${path}.minutes: must be a positive number`);
-      if (target.clock !== 'calendar' && target.clock !== 'business') problems.push(`${path}.clock: must be "calendar" or "business"`);
+      if (typeof target.minutes !== 'number' || !(target.minutes > 0))
+        problems.push(`${path}.minutes: must be a positive number`);
+      if (target.clock !== 'calendar' && target.clock !== 'business')
+        problems.push(`${path}.clock: must be "calendar" or "business"`);
     }
   }
 }
@@ -155,11 +172,15 @@ function checkCalendar(value: Json, problems: string[]): void {
   } catch {
     problems.push(`calendar.timeZone: "${String(value.timeZone)}" is not a known IANA time zone`);
   }
-  if (!Array.isArray(value.workingDays) || !value.workingDays.every((day) => Number.isInteger(day) && day >= 1 && day <= 7)) {
+  if (
+    !Array.isArray(value.workingDays) ||
+    !value.workingDays.every((day) => Number.isInteger(day) && day >= 1 && day <= 7)
+  ) {
     problems.push('calendar.workingDays: must list ISO weekdays 1 (Monday) to 7 (Sunday)');
   }
   for (const key of ['opens', 'closes']) {
-    if (typeof value[key] !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(value[key])) problems.push(`calendar.${key}: must be "HH:MM"`);
+    if (typeof value[key] !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(value[key]))
+      problems.push(`calendar.${key}: must be "HH:MM"`);
   }
   if (value.holidays !== 'FR' && value.holidays !== 'none') problems.push('calendar.holidays: must be "FR" or "none"');
 }
@@ -169,7 +190,8 @@ export function parseRuleSet(value: Json, source: string): RuleSet {
   const problems: string[] = [];
   if (!isRecord(value)) throw new RuleSetError(source, ['the file must hold a JSON object']);
   checkKeys(value, ['version', 'description', 'calendar', 'sla', 'rules', '$schema'], '', problems);
-  if (typeof value.version !== 'string' || value.version.length === 0) problems.push('version: must be a non-empty string');
+  if (typeof value.version !== 'string' || value.version.length === 0)
+    problems.push('version: must be a non-empty string');
   checkCalendar(value.calendar, problems);
   checkSla(value.sla, problems);
   const rules = value.rules;
@@ -184,7 +206,8 @@ export function parseRuleSet(value: Json, source: string): RuleSet {
         return;
       }
       checkKeys(rule, ['id', 'description', 'when', 'then', 'reason'], path, problems);
-      if (typeof rule.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(rule.id)) problems.push(`${path}.id: must be a kebab-case string`);
+      if (typeof rule.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(rule.id))
+        problems.push(`${path}.id: must be a kebab-case string`);
       else if (ids.has(rule.id)) problems.push(`${path}.id: "${rule.id}" is used twice`);
       else ids.add(rule.id);
       checkCondition(rule.when, `${path}.when`, problems);
@@ -192,16 +215,22 @@ export function parseRuleSet(value: Json, source: string): RuleSet {
       if (!isRecord(action)) problems.push(`${path}.then: must be an object`);
       else {
         checkKeys(action, ['queue', 'priority', 'assignee', 'alert'], `${path}.then`, problems);
-        if (!(QUEUES as readonly unknown[]).includes(action.queue)) problems.push(`${path}.then.queue: must be one of ${QUEUES.join(', ')}`);
+        if (!(QUEUES as readonly unknown[]).includes(action.queue))
+          problems.push(`${path}.then.queue: must be one of ${QUEUES.join(', ')}`);
         checkPriority(action.priority, `${path}.then.priority`, problems);
-        if (action.assignee !== undefined && action.assignee !== 'dedicated-psm') problems.push(`${path}.then.assignee: only "dedicated-psm" is known`);
-        if (action.assignee === 'dedicated-psm' && action.queue !== 'psm') problems.push(`${path}.then.assignee: "dedicated-psm" needs queue "psm"`);
-        if (action.alert !== undefined && typeof action.alert !== 'boolean') problems.push(`${path}.then.alert: must be a boolean`);
+        if (action.assignee !== undefined && action.assignee !== 'dedicated-psm')
+          problems.push(`${path}.then.assignee: only "dedicated-psm" is known`);
+        if (action.assignee === 'dedicated-psm' && action.queue !== 'psm')
+          problems.push(`${path}.then.assignee: "dedicated-psm" needs queue "psm"`);
+        if (action.alert !== undefined && typeof action.alert !== 'boolean')
+          problems.push(`${path}.then.alert: must be a boolean`);
       }
-      if (typeof rule.reason !== 'string' || rule.reason.length === 0) problems.push(`${path}.reason: must be a non-empty template`);
+      if (typeof rule.reason !== 'string' || rule.reason.length === 0)
+        problems.push(`${path}.reason: must be a non-empty template`);
       else {
         for (const [, name] of rule.reason.matchAll(/\{([^}]*)\}/g)) {
-          if (!(REASON_PLACEHOLDERS as readonly string[]).includes(name ?? '')) problems.push(`${path}.reason: unknown placeholder {${name}}`);
+          if (!(REASON_PLACEHOLDERS as readonly string[]).includes(name ?? ''))
+            problems.push(`${path}.reason: unknown placeholder {${name}}`);
         }
       }
     });

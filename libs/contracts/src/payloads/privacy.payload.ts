@@ -1,4 +1,13 @@
-import { IsArray, IsISO8601, IsNotEmpty, IsOptional, IsString, Matches, Validate, ValidatorConstraint } from 'class-validator';
+import {
+  IsArray,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Validate,
+  ValidatorConstraint,
+} from 'class-validator';
 import type { ValidatorConstraintInterface } from 'class-validator';
 
 const SUBJECT_REF = /^[0-9a-f]{64}$/;
@@ -9,7 +18,11 @@ const ID_MAX_LENGTH = 128;
 @ValidatorConstraint({ name: 'subjectRefs' })
 class SubjectRefsConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return Array.isArray(value) && value.length <= MAX_ITEMS && value.every((item) => typeof item === 'string' && SUBJECT_REF.test(item));
+    return (
+      Array.isArray(value) &&
+      value.length <= MAX_ITEMS &&
+      value.every((item) => typeof item === 'string' && SUBJECT_REF.test(item))
+    );
   }
 
   defaultMessage(): string {
@@ -21,7 +34,9 @@ class SubjectRefsConstraint implements ValidatorConstraintInterface {
 class TicketIdsConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     return (
-      Array.isArray(value) && value.length <= MAX_ITEMS && value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= ID_MAX_LENGTH)
+      Array.isArray(value) &&
+      value.length <= MAX_ITEMS &&
+      value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= ID_MAX_LENGTH)
     );
   }
 

@@ -101,7 +101,10 @@ export class UpstreamRequestPayload extends RequestFields {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
-  @Matches(REQUEST_ID_PATTERN, { message: 'requestId must be 1 to 128 letters, digits, dots, underscores, colons or dashes, starting with a letter or digit' })
+  @Matches(REQUEST_ID_PATTERN, {
+    message:
+      'requestId must be 1 to 128 letters, digits, dots, underscores, colons or dashes, starting with a letter or digit',
+  })
   requestId!: string;
 
   @IsObject()

@@ -1,5 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsISO8601, IsNotEmpty, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ALERT_TARGETS, CHANNELS, LOCALES, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '../enums.js';
 import type { AlertTarget, Channel, Locale, Priority, Queue, RequestType, Urgency } from '../enums.js';
 import { MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH } from './request.payload.js';

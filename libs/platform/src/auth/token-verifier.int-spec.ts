@@ -41,7 +41,12 @@ describe(`${TokenVerifier.name} with a JWKS`, () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  const sign = (key: CryptoKey | Uint8Array, alg: string, kid: string, claims: Record<string, unknown> = {}): Promise<string> =>
+  const sign = (
+    key: CryptoKey | Uint8Array,
+    alg: string,
+    kid: string,
+    claims: Record<string, unknown> = {},
+  ): Promise<string> =>
     new SignJWT({ org: 'org-9', roles: ['phone-desk'], ...claims })
       .setProtectedHeader({ alg, kid })
       .setSubject('user-9')
@@ -68,12 +73,17 @@ describe(`${TokenVerifier.name} with a JWKS`, () => {
   it('refuses a token signed by a key outside the set', async () => {
     const { privateKey } = await generateKeyPair('RS256');
 
-    await expect(sut.verify(`Bearer ${await sign(privateKey, 'RS256', 'rsa-1')}`)).rejects.toMatchObject({ status: 401 });
+    await expect(sut.verify(`Bearer ${await sign(privateKey, 'RS256', 'rsa-1')}`)).rejects.toMatchObject({
+      status: 401,
+    });
   });
 
   it('tells a missing role (403) from a bad token (401)', async () => {
     const token = await sign(rsaKey, 'RS256', 'rsa-1', { roles: ['agent'] });
 
-    await expect(sut.requireRole(`Bearer ${token}`, 'phone-desk')).rejects.toMatchObject({ status: 403, code: 'AUTH_MISSING_ROLE' });
+    await expect(sut.requireRole(`Bearer ${token}`, 'phone-desk')).rejects.toMatchObject({
+      status: 403,
+      code: 'AUTH_MISSING_ROLE',
+    });
   });
 });

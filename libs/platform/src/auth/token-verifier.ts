@@ -51,7 +51,11 @@ export class TokenVerifier {
   }
 
   async verify(authorization: string | undefined): Promise<UserPrincipal> {
-    if (!authorization) throw unauthorized(AuthErrorCode.missingCredentials, 'a user bearer token is required (Authorization: Bearer <jwt>)');
+    if (!authorization)
+      throw unauthorized(
+        AuthErrorCode.missingCredentials,
+        'a user bearer token is required (Authorization: Bearer <jwt>)',
+      );
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match?.[1]) throw unauthorized(AuthErrorCode.invalidToken, 'the Authorization header must be "Bearer <jwt>"');
     let payload: JWTPayload;
@@ -61,11 +65,15 @@ export class TokenVerifier {
         ? (await jwtVerify(match[1], this.jwks, { ...checks, algorithms: ['RS256', 'ES256'] })).payload
         : (await jwtVerify(match[1], this.secret, { ...checks, algorithms: ['HS256'] })).payload;
     } catch (error) {
-      const reason = error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'verification failed';
+      const reason =
+        error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'verification failed';
       throw unauthorized(AuthErrorCode.invalidToken, `the bearer token was refused (${reason})`);
     }
-    const claim = (name: string): string | null => (typeof payload[name] === 'string' && payload[name] ? payload[name] : null);
-    const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is string => typeof role === 'string') : [];
+    const claim = (name: string): string | null =>
+      typeof payload[name] === 'string' && payload[name] ? payload[name] : null;
+    const roles = Array.isArray(payload.roles)
+      ? payload.roles.filter((role): role is string => typeof role === 'string')
+      : [];
     const userId = payload.sub;
     if (!userId) throw unauthorized(AuthErrorCode.invalidToken, 'the bearer token has no subject');
     return { kind: 'user', userId, orgId: claim('org'), email: claim('email'), name: claim('name'), roles };
