@@ -56,10 +56,7 @@ export class HistoryConfig extends DatabaseServiceConfig {
   HISTORY_BATCH_RECORDS = 2000;
 
   /** Partition batches handled at once: those that arrive together are stored in one group commit. */
-  @IsInt()
-  @Min(1)
-  @Max(64)
-  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 16;
+  override KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 16;
 
   /** The service's own login (see HISTORY_APP_DATABASE_URL). */
   get appDatabaseUrl(): string {

@@ -5,16 +5,15 @@ import { DataSource } from 'typeorm';
 import type { MigrationInterface } from 'typeorm';
 import { messageOf } from '#kafka';
 import {
+  AuthModule,
+  createDataSource,
   DatabaseHealthIndicator,
   DatabaseModule,
   KafkaHealthIndicator,
   KafkaModule,
-  PlatformModule,
-  TokenVerifier,
-  createDataSource,
   kafkaSettings,
+  PlatformModule,
 } from '#platform';
-import { AuditAccess } from './access/audit-access.js';
 import { AUDIT_DATA_SOURCE, AuditDataSourceCloser } from './audit/audit-data-source.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditRepository } from './audit/audit.repository.js';
@@ -85,12 +84,12 @@ export class HistoryModule {
             : {}),
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [TicketsController, StatsController, AuditController, SubjectsController, HistoryConsumer],
       providers: [
         { provide: HistoryConfig, useValue: config },
         { provide: SubjectVault, useValue: vault },
-        { provide: TokenVerifier, useFactory: (): TokenVerifier => new TokenVerifier(config.tokenVerifierOptions) },
         {
           provide: AUDIT_DATA_SOURCE,
           // After the service's own pool: the migrations have run.
@@ -108,7 +107,6 @@ export class HistoryModule {
         AuditDataSourceCloser,
         ErasureLedgerLoader,
         UnattributedRetention,
-        AuditAccess,
         HistoryRepository,
         EventRecorder,
         TicketRepository,

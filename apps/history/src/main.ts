@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService, configOrExit, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit } from '#platform';
 import { loadHistoryConfig } from './history.config.js';
 import { HistoryModule } from './history.module.js';
 
@@ -8,12 +8,10 @@ await bootstrapService({
   name: 'history',
   module: HistoryModule.forRoot(config),
   port: config.HISTORY_PORT,
-  host: config.HOST,
+  config,
   consumer: {
     groupId: config.HISTORY_CONSUMER_GROUP,
-    ...consumerSettings(config),
     maxBatchRecords: config.HISTORY_BATCH_RECORDS,
-    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },
   openApi: {
     title: 'History',

@@ -1,4 +1,5 @@
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { ConsumerGroups } from '#contracts';
 import { DEVELOPMENT, DEVELOPMENT_API_KEYS, DatabaseServiceConfig, DevelopmentDefault, loadConfig } from '#platform';
 import { checkApiKeys } from './auth/api-keys.js';
 
@@ -7,6 +8,11 @@ export class IntakeConfig extends DatabaseServiceConfig {
   @Min(0)
   @Max(65535)
   INTAKE_PORT = 3001;
+
+  /** Another deployment (a benchmark, a replay) reads the topics under another group. */
+  @IsString()
+  @IsNotEmpty()
+  INTAKE_CONSUMER_GROUP: string = ConsumerGroups.intake;
 
   /** JSON array of {name, sha256, channels}; the keys themselves are never configured in clear. */
   @IsString()

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import {
+  AuthModule,
   DatabaseHealthIndicator,
   DatabaseModule,
   KafkaHealthIndicator,
   KafkaModule,
-  PlatformModule,
   kafkaSettings,
+  PlatformModule,
 } from '#platform';
 import { CredentialsService } from './auth/credentials.service.js';
+import { RequestCallerGuard } from './auth/request-caller.guard.js';
 import { IdempotencyPurger } from './idempotency/idempotency-purger.js';
 import { IdempotencyRepository } from './idempotency/idempotency.repository.js';
 import { IntakeConfig } from './intake.config.js';
@@ -44,11 +46,13 @@ export class IntakeModule {
           migrationsTableName: 'intake_migrations',
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [RequestsController, UpstreamRequestsConsumer, SubjectErasuresConsumer],
       providers: [
         { provide: IntakeConfig, useValue: config },
         CredentialsService,
+        RequestCallerGuard,
         TicketIntakeService,
         RequestIntakeService,
         UpstreamRequestService,

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { ConsumerGroups } from '#contracts';
-import { bootstrapService, configOrExit, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit } from '#platform';
 import { loadIntakeConfig } from './intake.config.js';
 import { IntakeModule } from './intake.module.js';
 
@@ -9,11 +8,10 @@ await bootstrapService({
   name: 'intake',
   module: IntakeModule.forRoot(config),
   port: config.INTAKE_PORT,
-  host: config.HOST,
+  config,
   bodyLimitBytes: 64 * 1024,
   consumer: {
-    groupId: ConsumerGroups.intake,
-    ...consumerSettings(config),
+    groupId: config.INTAKE_CONSUMER_GROUP,
   },
   openApi: {
     title: 'Intake',

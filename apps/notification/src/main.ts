@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootstrapService, configOrExit, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit } from '#platform';
 import { loadNotificationConfig } from './notification.config.js';
 import { NotificationModule } from './notification.module.js';
 
@@ -9,11 +9,9 @@ await bootstrapService({
   name: 'notification',
   module: NotificationModule.forRoot(config),
   port: config.NOTIFICATION_PORT,
-  host: config.HOST,
+  config,
   consumer: {
     groupId: config.NOTIFICATION_CONSUMER_GROUP,
-    ...consumerSettings(config),
-    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   },
   openApi: {
     title: 'Notification',

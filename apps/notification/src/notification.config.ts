@@ -14,10 +14,7 @@ export class NotificationConfig extends DatabaseServiceConfig {
   NOTIFICATION_PORT = 3003;
 
   /** Partitions handled at once: alerts need not wait behind a backlog of routed tickets on other partitions. */
-  @IsInt()
-  @Min(1)
-  @Max(64)
-  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 8;
+  override KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 8;
 
   /** A second, independent deployment (a benchmark, a replay) reads the topics under another group. */
   @IsString()

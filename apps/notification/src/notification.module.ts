@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import {
+  AuthModule,
   DatabaseHealthIndicator,
   DatabaseModule,
   KafkaHealthIndicator,
   KafkaModule,
-  PlatformModule,
   kafkaSettings,
-  TokenVerifier,
+  PlatformModule,
 } from '#platform';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertsController } from './alerts/alerts.controller.js';
@@ -62,6 +62,7 @@ export class NotificationModule {
           migrationsTableName: NOTIFICATION_MIGRATIONS_TABLE,
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [AlertsController, NotificationConsumer, SubjectErasuresConsumer],
       providers: [
@@ -78,10 +79,6 @@ export class NotificationModule {
               concurrency: config.NOTIFY_CONCURRENCY,
               requireTls: !config.development,
             }),
-        },
-        {
-          provide: TokenVerifier,
-          useFactory: (): TokenVerifier => new TokenVerifier(config.tokenVerifierOptions),
         },
         OutboxRepository,
         ContactRepository,

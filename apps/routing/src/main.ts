@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { ConsumerGroups } from '#contracts';
-import { bootstrapService, configOrExit, consumerSettings } from '#platform';
+import { bootstrapService, configOrExit } from '#platform';
 import { loadRoutingConfig } from './routing.config.js';
 import { RoutingModule } from './routing.module.js';
 import { loadRuleSet } from './rules/rule-set.loader.js';
@@ -12,10 +11,9 @@ await bootstrapService({
   name: 'routing',
   module: RoutingModule.forRoot(config, ruleSet),
   port: config.ROUTING_PORT,
-  host: config.HOST,
+  config,
   consumer: {
-    groupId: ConsumerGroups.routing,
-    ...consumerSettings(config),
+    groupId: config.ROUTING_CONSUMER_GROUP,
   },
   openApi: { title: 'Routing', description: 'Explainable routing rules and previews', version: '1' },
 });

@@ -1,4 +1,5 @@
 import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
+import { ConsumerGroups } from '#contracts';
 import { AuthenticatedServiceConfig, loadConfig } from '#platform';
 import { DEFAULT_RULES_FILE } from './rules/rule-set.loader.js';
 
@@ -8,6 +9,11 @@ export class RoutingConfig extends AuthenticatedServiceConfig {
   @Min(0)
   @Max(65535)
   ROUTING_PORT = 3002;
+
+  /** Another deployment (a benchmark, a replay) reads the topics under another group. */
+  @IsString()
+  @IsNotEmpty()
+  ROUTING_CONSUMER_GROUP: string = ConsumerGroups.routing;
 
   /** Rule file (JSON); relative paths are taken from the project root. */
   @IsString()

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { KafkaHealthIndicator, KafkaModule, PlatformModule, TokenVerifier, kafkaSettings } from '#platform';
+import { AuthModule, KafkaHealthIndicator, KafkaModule, kafkaSettings, PlatformModule } from '#platform';
 import { PsmDirectory } from './psm/psm-directory.js';
 import { RoutingConfig } from './routing.config.js';
 import { RoutingConsumer } from './routing/routing.consumer.js';
@@ -22,11 +22,11 @@ export class RoutingModule {
           consumes: true,
         }),
         PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
+        AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [RulesController, RoutingConsumer],
       providers: [
         { provide: RoutingConfig, useValue: config },
-        { provide: TokenVerifier, useFactory: (): TokenVerifier => new TokenVerifier(config.tokenVerifierOptions) },
         { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) },
         PsmDirectory,
         RoutingService,

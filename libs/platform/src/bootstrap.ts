@@ -18,6 +18,8 @@ import type { KafkaConsumerServerOptions } from '#kafka';
 import type { Kafka } from 'kafkajs';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 import { ConfigError } from './config.js';
+import { consumerSettings } from './service.config.js';
+import type { ServiceConfig } from './service.config.js';
 import { isTransientDatabaseError } from './database-errors.js';
 import { JsonLogger } from './json.logger.js';
 import { KAFKA_CLIENT, TopicProvisioner } from './kafka.module.js';
@@ -29,8 +31,9 @@ const MAX_PATH_PARAMETER_LENGTH = 4_096;
 export interface ServiceBootstrapOptions {
   readonly name: string;
   readonly module: DynamicModule;
+  /** Its HOST, LOG_LEVEL and consumption settings apply. */
+  readonly config: ServiceConfig;
   readonly port: number;
-  readonly host: string;
   readonly bodyLimitBytes?: number;
   /** Consumer group of the service, when it consumes, and its consumption settings (unset: the transport's defaults). */
   readonly consumer?: Pick<
@@ -78,7 +81,7 @@ const httpDuration = new Histogram({
  * after a clean close, so an orchestrator restarts it instead of leaving it silently idle.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
-  const logger = new JsonLogger(options.name);
+  const logger = new JsonLogger(options.name, options.config.LOG_LEVEL);
   Logger.overrideLogger(logger);
   routeProcessWarnings(logger);
   collectDefaultMetrics({ register });
@@ -171,6 +174,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
         void app.close().finally(() => process.exit(1));
         setTimeout(() => process.exit(1), 15_000).unref();
       },
+      ...consumerSettings(options.config),
       // An unset setting is undefined, which the transport reads as its default.
       ...consumer,
     });
@@ -182,8 +186,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     );
   }
 
-  await app.listen({ port: options.port, host: options.host });
-  logger.log(`${options.name} listening on http://${options.host}:${options.port}`, 'Bootstrap');
+  const host = options.config.HOST;
+  await app.listen({ port: options.port, host });
+  logger.log(`${options.name} listening on http://${host}:${options.port}`, 'Bootstrap');
   return app;
 }
 

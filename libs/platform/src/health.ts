@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { register } from 'prom-client';
+import { Public } from './auth/auth.guard.js';
 
 /** Something readiness depends on (Kafka, PostgreSQL, the consumer). */
 export interface HealthIndicator {
@@ -49,6 +50,7 @@ export class HealthService {
 }
 
 @ApiExcludeController()
+@Public()
 @Controller()
 export class HealthController {
   constructor(private readonly health: HealthService) {}

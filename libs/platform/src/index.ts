@@ -11,3 +11,4 @@ export * from './platform.module.js';
 export * from './auth/token-verifier.js';
 export * from './service.config.js';
 export * from './background-loop.js';
+export * from './auth/auth.guard.js';

@@ -71,6 +71,12 @@ export class ServiceConfig {
   @Max(5_000)
   KAFKA_FETCH_MAX_WAIT_MS = 50;
 
+  /** Partition batches of one fetch handled at once (a service with more partitions to keep apart sets more). */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 3;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
   LOG_LEVEL = 'info';
 
@@ -120,11 +126,13 @@ export function consumerSettings(config: ServiceConfig): {
   maxAttempts: number;
   fetchMinBytes: number;
   fetchMaxWaitMs: number;
+  partitionsConsumedConcurrently: number;
 } {
   return {
     maxAttempts: config.KAFKA_MAX_ATTEMPTS,
     fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
     fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   };
 }
 

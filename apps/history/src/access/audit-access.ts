@@ -1,5 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { TokenVerifier, forbidden } from '#platform';
+import { forbidden } from '#platform';
 import type { UserPrincipal } from '#platform';
 
 export const AccessErrorCode = {
@@ -32,32 +31,23 @@ function organisationScope(principal: UserPrincipal, role: string): AccessScope 
   return { kind: 'organisation', orgId: principal.orgId, actor: principal.userId };
 }
 
+/** The roles of each kind of history caller, for `@Roles`. */
+export const AUDITOR_ROLES = ['auditor', 'auditor:global'] as const;
+export const PRIVACY_OFFICER_ROLES = ['privacy-officer', 'privacy-officer:global'] as const;
+
 /**
- * Auditors (`auditor`: own organisation; `auditor:global`: all) and privacy officers
- * (`privacy-officer` with an organisation: that organisation's subjects; `privacy-officer:global`:
- * anyone's). Scope is granted by an explicit role, never by a claim that is missing.
+ * What an auditor sees (`auditor`: their own organisation; `auditor:global`: all), and for whom a
+ * privacy officer acts (`privacy-officer` with an organisation: its subjects;
+ * `privacy-officer:global`: anyone's). Scope is granted by an explicit role, never by a missing claim.
  */
-@Injectable()
-export class AuditAccess {
-  constructor(private readonly verifier: TokenVerifier) {}
+export function auditorScope(principal: UserPrincipal): AccessScope {
+  return principal.roles.includes('auditor:global')
+    ? { kind: 'global', actor: principal.userId }
+    : organisationScope(principal, 'auditor');
+}
 
-  async auditor(authorization: string | undefined): Promise<AccessScope> {
-    const principal = await this.verifier.requireRole(authorization, 'auditor', 'auditor:global');
-    return principal.roles.includes('auditor:global')
-      ? { kind: 'global', actor: principal.userId }
-      : organisationScope(principal, 'auditor');
-  }
-
-  async privacyOfficer(authorization: string | undefined): Promise<AccessScope> {
-    const principal = await this.verifier.requireRole(authorization, 'privacy-officer', 'privacy-officer:global');
-    return principal.roles.includes('privacy-officer:global')
-      ? { kind: 'global', actor: principal.userId }
-      : organisationScope(principal, 'privacy-officer');
-  }
-
-  /** Whole-store operations (verifying every tenant's chain): global auditors only. */
-  async globalAuditor(authorization: string | undefined): Promise<AccessScope> {
-    const principal = await this.verifier.requireRole(authorization, 'auditor:global');
-    return { kind: 'global', actor: principal.userId };
-  }
+export function privacyOfficerScope(principal: UserPrincipal): AccessScope {
+  return principal.roles.includes('privacy-officer:global')
+    ? { kind: 'global', actor: principal.userId }
+    : organisationScope(principal, 'privacy-officer');
 }

@@ -1,17 +1,15 @@
-import { Controller, Delete, Headers, HttpCode, Param } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AuditAccess } from '../access/audit-access.js';
+import { Controller, Delete, HttpCode, Param } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles, userOf } from '#platform';
+import { PRIVACY_OFFICER_ROLES, privacyOfficerScope } from '../access/audit-access.js';
 import { ErasureService } from './erasure.service.js';
 import type { ErasureOutcome } from './erasure.service.js';
 
 @ApiTags('privacy')
-@ApiBearerAuth()
+@Roles(...PRIVACY_OFFICER_ROLES)
 @Controller('v1/subjects')
 export class SubjectsController {
-  constructor(
-    private readonly access: AuditAccess,
-    private readonly erasure: ErasureService,
-  ) {}
+  constructor(private readonly erasure: ErasureService) {}
 
   @Delete(':subjectId')
   @HttpCode(200)
@@ -19,10 +17,7 @@ export class SubjectsController {
     description:
       'what was erased (identifiers, tickets), keys destroyed (0 when already erased), time, and the seq of the audit entry; role privacy-officer (own organisation) or privacy-officer:global',
   })
-  async erase(
-    @Headers('authorization') authorization: string | undefined,
-    @Param('subjectId') subjectId: string,
-  ): Promise<ErasureOutcome> {
-    return this.erasure.erase(await this.access.privacyOfficer(authorization), subjectId);
+  async erase(@CurrentPrincipal() principal: unknown, @Param('subjectId') subjectId: string): Promise<ErasureOutcome> {
+    return this.erasure.erase(privacyOfficerScope(userOf(principal)), subjectId);
   }
 }

@@ -1,18 +1,16 @@
-import { Controller, Get, Headers, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { AuditAccess } from '../access/audit-access.js';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles, userOf } from '#platform';
+import { AUDITOR_ROLES, auditorScope } from '../access/audit-access.js';
 import { TicketsService } from './tickets.service.js';
 import { TicketStatsView } from './ticket-stats.js';
 import { TicketPageView, TicketView } from './ticket.views.js';
 
 @ApiTags('tickets')
-@ApiBearerAuth()
+@Roles(...AUDITOR_ROLES)
 @Controller('v1/tickets')
 export class TicketsController {
-  constructor(
-    private readonly access: AuditAccess,
-    private readonly tickets: TicketsService,
-  ) {}
+  constructor(private readonly tickets: TicketsService) {}
 
   @Get()
   @ApiOkResponse({
@@ -31,30 +29,24 @@ export class TicketsController {
   @ApiQuery({ name: 'cursor', required: false })
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 50' })
   async listTickets(
-    @Headers('authorization') authorization: string | undefined,
+    @CurrentPrincipal() principal: unknown,
     @Query() query: Record<string, unknown>,
   ): Promise<TicketPageView> {
-    return this.tickets.listTickets(await this.access.auditor(authorization), query);
+    return this.tickets.listTickets(auditorScope(userOf(principal)), query);
   }
 
   @Get(':ticketId')
   @ApiOkResponse({ type: TicketView, description: 'current state and the full ordered timeline' })
-  async getTicket(
-    @Headers('authorization') authorization: string | undefined,
-    @Param('ticketId') ticketId: string,
-  ): Promise<TicketView> {
-    return this.tickets.getTicket(await this.access.auditor(authorization), ticketId);
+  async getTicket(@CurrentPrincipal() principal: unknown, @Param('ticketId') ticketId: string): Promise<TicketView> {
+    return this.tickets.getTicket(auditorScope(userOf(principal)), ticketId);
   }
 }
 
 @ApiTags('tickets')
-@ApiBearerAuth()
+@Roles(...AUDITOR_ROLES)
 @Controller('v1/stats')
 export class StatsController {
-  constructor(
-    private readonly access: AuditAccess,
-    private readonly tickets: TicketsService,
-  ) {}
+  constructor(private readonly tickets: TicketsService) {}
 
   @Get()
   @ApiOkResponse({
@@ -65,9 +57,9 @@ export class StatsController {
   @ApiQuery({ name: 'from', required: false, description: 'received at or after (ISO-8601)' })
   @ApiQuery({ name: 'to', required: false, description: 'received before (ISO-8601)' })
   async stats(
-    @Headers('authorization') authorization: string | undefined,
+    @CurrentPrincipal() principal: unknown,
     @Query() query: Record<string, unknown>,
   ): Promise<TicketStatsView> {
-    return this.tickets.stats(await this.access.auditor(authorization), query);
+    return this.tickets.stats(auditorScope(userOf(principal)), query);
   }
 }

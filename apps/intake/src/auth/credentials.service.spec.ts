@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
-import { ApplicationError, AuthErrorCode } from '#platform';
+import { ApplicationError, AuthErrorCode, TokenVerifier } from '#platform';
 import { TEST_JWT, userToken } from '#testing';
 import { loadIntakeConfig } from '../intake.config.js';
 import type { IntakeConfig } from '../intake.config.js';
@@ -23,6 +23,10 @@ function intakeConfig(overrides: Partial<Record<keyof IntakeConfig, string>> = {
     ]),
     ...overrides,
   });
+}
+
+function credentials(config: IntakeConfig): CredentialsService {
+  return new CredentialsService(config, new TokenVerifier(config.tokenVerifierOptions));
 }
 
 function base64url(value: unknown): string {
@@ -48,7 +52,7 @@ describe(CredentialsService.name, () => {
   let sut: CredentialsService;
 
   beforeEach(() => {
-    sut = new CredentialsService(intakeConfig());
+    sut = credentials(intakeConfig());
   });
 
   describe('verifyBearer', () => {
@@ -198,9 +202,7 @@ describe(CredentialsService.name, () => {
     });
 
     it('refuses an HS256 token when a JWKS is configured, before fetching any key', async () => {
-      const withJwks = new CredentialsService(
-        intakeConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }),
-      );
+      const withJwks = credentials(intakeConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }));
       const token = await userToken({ sub: 'user-42' });
 
       const error = await refusal(() => withJwks.verifyBearer(`Bearer ${token}`));

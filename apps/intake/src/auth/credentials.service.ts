@@ -24,11 +24,12 @@ export interface UpstreamPrincipal {
 @Injectable()
 export class CredentialsService {
   private readonly apiKeys: ApiKeyEntry[];
-  private readonly tokens: TokenVerifier;
 
-  constructor(config: IntakeConfig) {
+  constructor(
+    config: IntakeConfig,
+    private readonly tokens: TokenVerifier,
+  ) {
     this.apiKeys = parseApiKeys(config.INTAKE_API_KEYS);
-    this.tokens = new TokenVerifier(config.tokenVerifierOptions);
   }
 
   verifyBearer(authorization: string | undefined): Promise<UserPrincipal> {

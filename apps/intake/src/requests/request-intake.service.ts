@@ -3,7 +3,7 @@ import { deterministicUuid, ticketReference, validatePayload, withoutNulls } fro
 import type { TicketRequesterPayload } from '#contracts';
 import { messageOf } from '#kafka';
 import { ApplicationError } from '#platform';
-import { CredentialsService } from '../auth/credentials.service.js';
+import type { Caller } from '../auth/request-caller.guard.js';
 import { bodyFingerprint } from '../idempotency/canonical-json.js';
 import { IdempotencyRepository } from '../idempotency/idempotency.repository.js';
 import { IntakeConfig } from '../intake.config.js';
@@ -21,8 +21,8 @@ export const IdempotencyErrorCode = {
 
 export interface HttpSubmission {
   readonly body: unknown;
-  readonly authorization: string | undefined;
-  readonly apiKey: string | undefined;
+  /** Established by RequestCallerGuard; absent when the body names no known channel. */
+  readonly caller: Caller | undefined;
   readonly idempotencyKey: string | undefined;
 }
 
@@ -36,7 +36,6 @@ export class RequestIntakeService {
   private readonly apiKeyLimiter: RateLimiter;
 
   constructor(
-    private readonly credentials: CredentialsService,
     private readonly tickets: TicketIntakeService,
     private readonly idempotency: IdempotencyRepository,
     config: IntakeConfig,
@@ -65,8 +64,11 @@ export class RequestIntakeService {
     let requester: TicketRequesterPayload;
     let consentGivenBy: string | null = null;
     let principalId: string;
+    const caller = submission.caller;
+    if (caller === undefined) throw new Error('no caller for a valid channel: RequestCallerGuard did not run');
     if (request.channel === 'chat' || request.channel === 'form') {
-      const user = await this.credentials.verifyBearer(submission.authorization);
+      if (caller.kind !== 'user') throw new Error(`a ${caller.kind} caller for the ${request.channel} channel`);
+      const user = caller;
       if (request.requester !== undefined) {
         throw fieldErrorsProblem([
           {
@@ -81,7 +83,8 @@ export class RequestIntakeService {
       requester = { userId: user.userId, orgId: user.orgId, email: user.email, name: user.name };
       consentGivenBy = user.userId;
     } else {
-      const upstream = this.credentials.verifyApiKey(submission.apiKey, request.channel);
+      if (caller.kind !== 'upstream') throw new Error(`a ${caller.kind} caller for the ${request.channel} channel`);
+      const upstream = caller;
       if (request.requester === undefined) {
         throw fieldErrorsProblem([
           { field: 'requester', code: 'isDefined', message: `requester is required on the ${request.channel} channel` },

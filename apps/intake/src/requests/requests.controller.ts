@@ -1,5 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiHeader, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedBy, CurrentPrincipal } from '#platform';
+import { RequestCallerGuard } from '../auth/request-caller.guard.js';
+import type { Caller } from '../auth/request-caller.guard.js';
 import { RequestIntakeService } from './request-intake.service.js';
 import { CREATE_REQUEST_EXAMPLES, CREATE_REQUEST_SCHEMA, RequestAcceptedView } from './create-request.body.js';
 
@@ -10,6 +13,7 @@ export class RequestsController {
 
   @Post()
   @HttpCode(202)
+  @AuthenticatedBy(RequestCallerGuard)
   @ApiBearerAuth()
   @ApiSecurity('api-key')
   @ApiHeader({
@@ -21,10 +25,9 @@ export class RequestsController {
   @ApiAcceptedResponse({ type: RequestAcceptedView, description: 'the ticket is durably in Kafka' })
   create(
     @Body() body: unknown,
-    @Headers('authorization') authorization: string | undefined,
-    @Headers('x-api-key') apiKey: string | undefined,
+    @CurrentPrincipal() caller: Caller | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ): Promise<RequestAcceptedView> {
-    return this.intake.accept({ body, authorization, apiKey, idempotencyKey });
+    return this.intake.accept({ body, caller, idempotencyKey });
   }
 }

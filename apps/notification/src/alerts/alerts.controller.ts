@@ -1,11 +1,12 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles, userOf } from '#platform';
 import { ALERT_STATUS_FILTERS } from './alert-record.js';
 import { AlertListView, AlertView } from './alert.views.js';
-import { AlertsService } from './alerts.service.js';
+import { AlertsService, PHONE_DESK_ROLE } from './alerts.service.js';
 
 @ApiTags('alerts')
-@ApiBearerAuth()
+@Roles(PHONE_DESK_ROLE)
 @Controller('v1/alerts')
 export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
@@ -19,12 +20,8 @@ export class AlertsController {
   })
   @ApiQuery({ name: 'limit', required: false, description: '1..500, default 100' })
   @ApiOkResponse({ type: AlertListView, description: 'oldest first; needs the phone-desk role' })
-  list(
-    @Headers('authorization') authorization: string | undefined,
-    @Query('status') status: string | undefined,
-    @Query('limit') limit: string | undefined,
-  ): Promise<AlertListView> {
-    return this.alerts.list(authorization, { status, limit });
+  list(@Query('status') status: string | undefined, @Query('limit') limit: string | undefined): Promise<AlertListView> {
+    return this.alerts.list({ status, limit });
   }
 
   @Post(':alertId/ack')
@@ -34,10 +31,7 @@ export class AlertsController {
     description:
       'acknowledged, escalation stopped (repeating it as the same operator is harmless); 409 if another operator was first',
   })
-  acknowledge(
-    @Headers('authorization') authorization: string | undefined,
-    @Param('alertId') alertId: string,
-  ): Promise<AlertView> {
-    return this.alerts.acknowledge(authorization, alertId);
+  acknowledge(@CurrentPrincipal() principal: unknown, @Param('alertId') alertId: string): Promise<AlertView> {
+    return this.alerts.acknowledge(userOf(principal), alertId);
   }
 }

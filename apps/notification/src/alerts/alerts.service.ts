@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApplicationError, TokenVerifier } from '#platform';
+import { ApplicationError } from '#platform';
+import type { UserPrincipal } from '#platform';
 import { Clock } from '../clock.js';
 import { OutboxRelay } from '../outbox/outbox.relay.js';
 import { acknowledgedEvent } from './alert-events.js';
@@ -34,19 +35,16 @@ export class AlertsService {
 
   constructor(
     private readonly alerts: AlertRepository,
-    private readonly verifier: TokenVerifier,
     private readonly clock: Clock,
     private readonly relay: OutboxRelay,
   ) {}
 
-  async list(authorization: string | undefined, query: AlertQuery): Promise<AlertListView> {
-    await this.verifier.requireRole(authorization, PHONE_DESK_ROLE);
+  async list(query: AlertQuery): Promise<AlertListView> {
     const { status, limit } = parseQuery(query);
     return { items: (await this.alerts.list(status, limit)).map(toAlertView) };
   }
 
-  async acknowledge(authorization: string | undefined, alertId: string): Promise<AlertView> {
-    const operator = await this.verifier.requireRole(authorization, PHONE_DESK_ROLE);
+  async acknowledge(operator: UserPrincipal, alertId: string): Promise<AlertView> {
     const now = this.clock.now();
     const outcome = await this.alerts.acknowledge(alertId, operator.userId, now, (alert) =>
       acknowledgedEvent(alert, operator.userId, now),

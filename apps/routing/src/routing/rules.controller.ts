@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RoutingDecisionPayload, validatePayload } from '#contracts';
-import { ApplicationError, TokenVerifier } from '#platform';
+import { ApplicationError, Public, Roles } from '#platform';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RuleSet } from '../rules/rule-set.js';
 import { PreviewBody } from './preview.body.js';
@@ -13,10 +13,11 @@ export class RulesController {
   constructor(
     private readonly policy: RoutingPolicy,
     private readonly routing: RoutingService,
-    private readonly tokens: TokenVerifier,
   ) {}
 
+  /** The rules are no secret: every decision explains itself with them. */
   @Get('rules')
+  @Public()
   @ApiOkResponse({ description: 'the active rule set and its version' })
   rules(): { version: string; ruleSet: RuleSet } {
     return { version: this.policy.ruleSet.version, ruleSet: this.policy.ruleSet };
@@ -25,17 +26,13 @@ export class RulesController {
   /** Staff only: with an orgId it names the organisation's dedicated PSM. */
   @Post('routing/preview')
   @HttpCode(200)
-  @ApiBearerAuth()
+  @Roles('agent', 'lead', 'auditor', 'auditor:global')
   @ApiBody({ description: 'a POST /v1/requests body, plus optional "at" (ISO-8601) and "orgId"' })
   @ApiOkResponse({
     type: RoutingDecisionPayload,
     description: 'the decision the rules would take now; role agent, lead, auditor or auditor:global',
   })
-  async preview(
-    @Headers('authorization') authorization: string | undefined,
-    @Body() body: unknown,
-  ): Promise<RoutingDecisionPayload> {
-    await this.tokens.requireRole(authorization, 'agent', 'lead', 'auditor', 'auditor:global');
+  preview(@Body() body: unknown): RoutingDecisionPayload {
     const validation = validatePayload(PreviewBody, body);
     if (!validation.ok)
       throw new ApplicationError(
