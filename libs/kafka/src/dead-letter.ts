@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { IHeaders } from 'kafkajs';
-import type { RawRecord } from './event-publisher.js';
+import { Logger } from '@nestjs/common';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { deadLetterTopic } from '#contracts';
+import type { EventPublisher, RawRecord } from './event-publisher.js';
+import { errorCodeOf, messageOf } from './kafka.errors.js';
+import { kafkaMetrics } from './kafka.metrics.js';
 
 export const DeadLetterHeaders = {
   topic: 'dlq_original_topic',
@@ -97,4 +101,50 @@ export function deadLetterRecord(record: FailedRecord, failure: Failure): RawRec
         : value,
     headers,
   };
+}
+
+/** A record parked on its dead-letter topic, with why. */
+export interface DeadLetter {
+  readonly topic: string;
+  readonly record: RawRecord;
+  readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
+  readonly code: string;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+/**
+ * Makes the dead letters of one consumer group, `<topic>.<group>.dlq`, and reports each once it is
+ * written (metric and log line: code and a short reason, never the record).
+ */
+export class DeadLetterWriter {
+  private readonly log = new Logger(DeadLetterWriter.name);
+
+  constructor(
+    private readonly groupId: string,
+    /** Where they go when written at once: a producer of their own (see QuarantinePublisher). */
+    private readonly publisher: EventPublisher,
+  ) {}
+
+  letterOf(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number): DeadLetter {
+    const code = errorCodeOf(error);
+    const reason = messageOf(error);
+    const record = deadLetterRecord(
+      { topic, partition, offset: message.offset, key: message.key, value: message.value, ...(message.headers ? { headers: message.headers } : {}) },
+      { groupId: this.groupId, code, reason, attempts, failedAt: new Date() },
+    );
+    return { topic: deadLetterTopic(topic, this.groupId), record, source: { topic, partition, offset: message.offset }, code, reason: reason.slice(0, 200), attempts };
+  }
+
+  /** Writes it now (plain consumption); a transactional runner stages it instead, then calls `written`. */
+  async write(dead: DeadLetter): Promise<void> {
+    await this.publisher.publishRaw(dead.topic, dead.record);
+    this.written(dead);
+  }
+
+  written(dead: DeadLetter): void {
+    const { topic, partition, offset } = dead.source;
+    kafkaMetrics.deadLettered.inc({ topic, group: this.groupId, code: dead.code });
+    this.log.error(`${topic}[${partition}]@${offset} moved to ${dead.topic} after ${dead.attempts} attempt(s): ${dead.code}: ${dead.reason}`);
+  }
 }

@@ -6,6 +6,8 @@ export * from './kafka-event.js';
 export * from './kafka-handler.decorator.js';
 export * from './consumer-status.js';
 export * from './kafka-consumer.server.js';
+export { traceOf } from './consumer/handler-call.js';
+export { DEFAULT_MAX_ATTEMPTS } from './consumer/attempt-policy.js';
 export * from './dead-letter.js';
 export * from './topic-admin.js';
 export * from './compacted-topic.reader.js';

@@ -1,5 +1,6 @@
 // Before kafkajs: see the module.
 import { kafkaJsEncoderTuning } from './kafkajs-encoder.js';
+import { cacheCoordinators } from './kafkajs-coordinator-cache.js';
 import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
@@ -93,7 +94,9 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 5 },
     ...kafkaSecurityConfig(options.security),
   };
-  return new Kafka(config);
+  const kafka = new Kafka(config);
+  cacheCoordinators(kafka);
+  return kafka;
 }
 
 export function parseBrokers(value: string): string[] {

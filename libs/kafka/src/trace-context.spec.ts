@@ -1,6 +1,6 @@
 import { Topics } from '#contracts';
 import { toKafkaMessage } from './event-publisher.js';
-import { traceOf } from './kafka-consumer.server.js';
+import { traceOf } from './consumer/handler-call.js';
 import type { KafkaEvent } from './kafka-event.js';
 import { childTraceparent, traceIdOf, withTrace } from './trace-context.js';
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Admin, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { KafkaErrorCode, KafkaTransactionError, isProducerFenced, kafkaErrorType, messageOf } from './kafka.errors.js';
 import { recordSize } from './event-publisher.js';
+import { forgetCoordinators } from './kafkajs-coordinator-cache.js';
 import { keyPartitioner } from './key-partitioner.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import type { StagedRecord } from './transaction-scope.js';
@@ -129,6 +130,7 @@ export class TransactionalProducers {
     } catch (error) {
       if (transaction?.isActive()) await transaction.abort().catch(() => undefined);
       await this.discard(topic, partition);
+      forgetCoordinators(this.options.kafka);
       const fenced = isProducerFenced(error);
       kafkaMetrics.transactions.inc({ group: this.options.groupId, outcome: fenced ? 'fenced' : 'failed' });
       throw new KafkaTransactionError(

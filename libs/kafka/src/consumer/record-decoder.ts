@@ -1,0 +1,38 @@
+import type { KafkaMessage } from 'kafkajs';
+import { checkPayload, parseJson } from '#contracts';
+import { KafkaErrorCode } from '../kafka.errors.js';
+import { toKafkaEvent } from '../kafka-event.js';
+import type { KafkaEvent, KafkaHandlerOptions } from '../kafka-event.js';
+
+/** Why a record cannot reach its handler at all: no attempt could change it. */
+export interface UnreadableRecord {
+  readonly code: string;
+  readonly message: string;
+}
+
+export type DecodedRecord =
+  | { readonly message: KafkaMessage; readonly event: KafkaEvent }
+  | { readonly message: KafkaMessage; readonly unreadable: UnreadableRecord };
+
+/**
+ * A consumed record as its handler wants it: the JSON value (the raw text for `rawValue`
+ * handlers), checked against the topic's payload class when the handler declared one. A value
+ * that is not JSON, or not a valid payload, is unreadable: it goes to the dead-letter topic.
+ */
+export function decodeRecord(topic: string, partition: number, message: KafkaMessage, options: KafkaHandlerOptions): DecodedRecord {
+  if (message.value === null) {
+    if (options.payload) return { message, unreadable: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value` } };
+    return { message, event: toKafkaEvent(topic, partition, message, null) };
+  }
+  if (options.rawValue) return { message, event: toKafkaEvent(topic, partition, message, message.value.toString('utf8')) };
+  const parsed = parseJson(message.value.toString('utf8'));
+  if (!parsed.ok) return { message, unreadable: { code: KafkaErrorCode.invalidJson, message: parsed.errors[0]?.message ?? 'not valid JSON' } };
+  if (options.payload) {
+    const checked = checkPayload(options.payload, parsed.value);
+    if (!checked.ok) {
+      const reasons = checked.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
+      return { message, unreadable: { code: KafkaErrorCode.invalidEvent, message: `invalid ${topic} payload: ${reasons}` } };
+    }
+  }
+  return { message, event: toKafkaEvent(topic, partition, message, parsed.value) };
+}
