@@ -84,7 +84,7 @@ export class HistoryModule {
             ? { afterMigrations: (owner: DataSource) => giveAppRoleTheOwnersPassword(owner, config.DATABASE_URL) }
             : {}),
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        PlatformModule.forRoot({ service: 'history', indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
       controllers: [TicketsController, StatsController, AuditController, SubjectsController, HistoryConsumer],
       providers: [

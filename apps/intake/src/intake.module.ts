@@ -43,7 +43,7 @@ export class IntakeModule {
           migrations: INTAKE_MIGRATIONS,
           migrationsTableName: 'intake_migrations',
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        PlatformModule.forRoot({ service: 'intake', indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
       ],
       controllers: [RequestsController, UpstreamRequestsConsumer, SubjectErasuresConsumer],
       providers: [

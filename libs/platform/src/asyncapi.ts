@@ -73,6 +73,12 @@ export type AsyncApiDocument = {
   };
 };
 
+/**
+ * The version of the contract as a whole: the `v1` that every topic and event type carries. A
+ * breaking change to one event is a new topic, so this moves only when they all do.
+ */
+export const EVENT_CONTRACT_VERSION = '1';
+
 const ASYNCAPI_VERSION = '3.0.0';
 const KAFKA_BINDING_VERSION = '0.5.0';
 const SCHEMAS = '#/components/schemas/';
