@@ -83,7 +83,7 @@ export class HistoryModule {
             ? { afterMigrations: (owner: DataSource) => giveAppRoleTheOwnersPassword(owner, config.DATABASE_URL) }
             : {}),
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        PlatformModule.forRoot({ service: 'history', indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
         AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [TicketsController, StatsController, AuditController, SubjectsController, HistoryConsumer],

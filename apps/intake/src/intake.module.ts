@@ -45,7 +45,7 @@ export class IntakeModule {
           migrations: INTAKE_MIGRATIONS,
           migrationsTableName: 'intake_migrations',
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        PlatformModule.forRoot({ service: 'intake', indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
         AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [RequestsController, UpstreamRequestsConsumer, SubjectErasuresConsumer],

@@ -61,7 +61,10 @@ export class NotificationModule {
           migrations: NOTIFICATION_MIGRATIONS,
           migrationsTableName: NOTIFICATION_MIGRATIONS_TABLE,
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator, DatabaseHealthIndicator] }),
+        PlatformModule.forRoot({
+          service: 'notification',
+          indicators: [KafkaHealthIndicator, DatabaseHealthIndicator],
+        }),
         AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [AlertsController, NotificationConsumer, SubjectErasuresConsumer],

@@ -21,7 +21,7 @@ export class RoutingModule {
           source: '/support/routing',
           consumes: true,
         }),
-        PlatformModule.forRoot({ indicators: [KafkaHealthIndicator] }),
+        PlatformModule.forRoot({ service: 'routing', indicators: [KafkaHealthIndicator] }),
         AuthModule.forRoot(config.tokenVerifierOptions),
       ],
       controllers: [RulesController, RoutingConsumer],

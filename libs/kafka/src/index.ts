@@ -15,5 +15,5 @@ export * from './transaction-scope.js';
 export * from './transactional-producers.js';
 export * from './topic-follower.js';
 export * from './trace-context.js';
-export { kafkaJsEncoderTuning, pooledEncoderClass } from './kafkajs-encoder.js';
+export { PINNED_KAFKAJS_VERSION, kafkaJsEncoderTuning, pooledEncoderClass } from './kafkajs-encoder.js';
 export * from './key-partitioner.js';

@@ -8,6 +8,8 @@ export * from './database-errors.js';
 export * from './kafka.module.js';
 export * from './bootstrap.js';
 export * from './platform.module.js';
+export * from './asyncapi.js';
+export * from './asyncapi.controller.js';
 export * from './auth/token-verifier.js';
 export * from './service.config.js';
 export * from './background-loop.js';

@@ -11,3 +11,4 @@ export * from './isolated-database.js';
 export * from './consumer-groups.js';
 export * from './notification-factories.js';
 export * from './postgres-restart.js';
+export * from './kafka-api-versions.js';

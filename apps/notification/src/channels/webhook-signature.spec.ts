@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { parseWebhookSecrets, signWebhook, webhookHeaders } from './webhook-signature.js';
 
 // The example of the Standard Webhooks specification (and of the Svix libraries that follow it).
@@ -42,6 +43,10 @@ describe(signWebhook.name, () => {
 });
 
 describe(webhookHeaders.name, () => {
+  // Signed now: the reference library, which decides below, refuses timestamps older than 5 minutes.
+  const body = JSON.stringify({ type: 'alert.raised', data: { ticketId: 't-1', text: 'accès refusé' } });
+  const now = (): Date => new Date();
+
   it('gives the three Standard Webhooks headers, the timestamp in whole seconds', () => {
     const keys = parseWebhookSecrets(SPEC.secret) ?? [];
 
@@ -52,6 +57,32 @@ describe(webhookHeaders.name, () => {
       'webhook-timestamp': String(SPEC.timestamp),
       'webhook-signature': SPEC.signature,
     });
+  });
+
+  it('makes headers the reference library verifies', () => {
+    const keys = parseWebhookSecrets(SPEC.secret) ?? [];
+
+    const sut = webhookHeaders(keys, SPEC.id, now(), body);
+
+    expect(new Webhook(SPEC.secret).verify(body, sut)).toEqual(JSON.parse(body));
+  });
+
+  it('makes headers the reference library refuses for a tampered body', () => {
+    const keys = parseWebhookSecrets(SPEC.secret) ?? [];
+
+    const sut = webhookHeaders(keys, SPEC.id, now(), body);
+
+    expect(() => new Webhook(SPEC.secret).verify(body.replace('t-1', 't-2'), sut)).toThrow(WebhookVerificationError);
+  });
+
+  it('is verified under either secret while secrets are rotated', () => {
+    const next = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const keys = parseWebhookSecrets(`${SPEC.secret} ${next}`) ?? [];
+
+    const sut = webhookHeaders(keys, SPEC.id, now(), body);
+
+    expect(new Webhook(SPEC.secret).verify(body, sut)).toEqual(JSON.parse(body));
+    expect(new Webhook(next).verify(body, sut)).toEqual(JSON.parse(body));
   });
 });
 
