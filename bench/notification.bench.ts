@@ -29,10 +29,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
 import type { Kafka } from 'kafkajs';
-import { topicSpec } from '#contracts';
+import { PhoneDeskAlertPayload, TicketRoutedPayload, topicSpec } from '#contracts';
 import type { TopicName } from '#contracts';
 import { ConsumerStatus, EventPublisher, KafkaConsumerServer, createKafka, ensureTopics } from '#kafka';
-import type { EventPublisherOptions, KafkaEvent, OutgoingEvent } from '#kafka';
+import type { EventPublisherOptions, KafkaEvent, KafkaHandlerOptions, OutgoingEvent } from '#kafka';
 import { JsonLogger, KAFKA_CLIENT, ProblemDetailsFilter, TopicProvisioner } from '#platform';
 import {
   KafkaTestClient,
@@ -153,13 +153,14 @@ async function serviceRole(): Promise<void> {
   class BenchConsumer {
     constructor(private readonly intake: NotificationIntake) {}
 
-    @EventPattern<Record<string, KafkaEvent[]>>(topics.routed, { batch: true })
-    async routed(@Payload() events: KafkaEvent[]): Promise<void> {
+    // As NotificationConsumer, on the bench's own topics: the transport checks the payloads.
+    @EventPattern<string>(topics.routed, { batch: true, payload: TicketRoutedPayload } satisfies KafkaHandlerOptions)
+    async routed(@Payload() events: KafkaEvent<TicketRoutedPayload>[]): Promise<void> {
       await this.intake.onRouted(events);
     }
 
-    @EventPattern<Record<string, KafkaEvent[]>>(topics.alerts, { batch: true })
-    async alerts(@Payload() events: KafkaEvent[]): Promise<void> {
+    @EventPattern<string>(topics.alerts, { batch: true, payload: PhoneDeskAlertPayload } satisfies KafkaHandlerOptions)
+    async alerts(@Payload() events: KafkaEvent<PhoneDeskAlertPayload>[]): Promise<void> {
       await this.intake.onAlerts(events);
     }
   }

@@ -91,12 +91,6 @@ describe(EventRecorder.name, () => {
     });
   });
 
-  it('refuses an invalid payload as non-retriable', async () => {
-    const event = kafkaEvent(Topics.ticketsSubmitted, { ticketId: 'x' }, { ce_id: randomUUID() });
-
-    await expect(sut.record([event])).rejects.toMatchObject({ retriable: false, code: 'INVALID_EVENT' });
-  });
-
   it('commits batches handed over together in shared transactions (group commit), each caller told its own count', async () => {
     const batches = Array.from({ length: 8 }, () => {
       const ticket = submittedTicket();

@@ -31,9 +31,12 @@ export interface KafkaHandlerOptions {
    */
   readonly transactional?: boolean;
   /**
-   * The payload class every record's value is checked against before the handler sees it (set by
-   * `@KafkaHandler`); a record that fails goes to the dead-letter topic with the reasons.
+   * Every record's value is checked, before the handler sees it, against its contract topic's
+   * payload class (set by `@KafkaHandler`); a record that fails goes to the dead-letter topic with
+   * the reasons.
    */
+  readonly contract?: boolean;
+  /** The same with a class of the handler's choosing, for a topic outside the contract (benchmarks). */
   readonly payload?: new () => object;
 }
 
@@ -41,6 +44,7 @@ export const KAFKA_HANDLER_OPTION_KEYS: readonly (keyof KafkaHandlerOptions)[] =
   'batch',
   'rawValue',
   'transactional',
+  'contract',
   'payload',
 ];
 

@@ -1,19 +1,18 @@
 import { EventPattern } from '@nestjs/microservices';
-import { TOPIC_PAYLOAD_CLASSES } from '#contracts';
 import type { TopicName } from '#contracts';
 import type { KafkaHandlerOptions } from './kafka-event.js';
 
 /**
- * Declares a handler of a contract topic: each record's value reaches it already checked against
- * the topic's payload class (`KafkaEvent<TopicPayloads[T]>`), and a record that is not valid goes
- * to the dead-letter topic with every reason, without the handler seeing it.
+ * Declares a handler of one or several contract topics: each record's value reaches it already
+ * checked against its topic's payload class (`KafkaEvent<TopicPayloads[T]>`), and a record that is
+ * not valid goes to the dead-letter topic with every reason, without the handler seeing it.
  */
 export function KafkaHandler<T extends TopicName>(
-  topic: T,
-  options: Omit<KafkaHandlerOptions, 'payload' | 'rawValue'> = {},
+  topics: T | readonly T[],
+  options: Omit<KafkaHandlerOptions, 'contract' | 'payload' | 'rawValue'> = {},
 ): MethodDecorator {
-  return EventPattern<string>(topic, {
+  return EventPattern<string[]>(typeof topics === 'string' ? [topics] : [...topics], {
     ...options,
-    payload: TOPIC_PAYLOAD_CLASSES[topic],
+    contract: true,
   } satisfies KafkaHandlerOptions);
 }

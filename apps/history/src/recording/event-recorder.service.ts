@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { TOPIC_PAYLOAD_CLASSES, checkPayload, deterministicUuid, topicSpec } from '#contracts';
+import { deterministicUuid, topicSpec } from '#contracts';
 import type { TopicName } from '#contracts';
-import { KafkaErrorCode, NonRetriableEventError } from '#kafka';
 import type { KafkaEvent } from '#kafka';
 import type { IncomingEvent } from '../audit/event-sealer.js';
 import { HistoryRepository } from './history.repository.js';
 
-/** Turns consumed records into stored history events, exactly once per `ce_id`. */
+/**
+ * Turns consumed records, which the transport has checked against their topic's payload class,
+ * into stored history events, exactly once per `ce_id` and source.
+ */
 @Injectable()
 export class EventRecorder {
   constructor(private readonly repository: HistoryRepository) {}
@@ -17,16 +19,6 @@ export class EventRecorder {
 
   toIncomingEvent(event: KafkaEvent): IncomingEvent {
     const topic = event.topic as TopicName;
-    const type: (new () => object) | undefined = TOPIC_PAYLOAD_CLASSES[topic];
-    if (!type) throw new NonRetriableEventError(KafkaErrorCode.invalidEvent, `history does not record ${event.topic}`);
-    const result = checkPayload(type, event.value);
-    if (!result.ok) {
-      const reasons = result.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
-      throw new NonRetriableEventError(
-        KafkaErrorCode.invalidEvent,
-        `invalid ${event.topic} payload at offset ${event.offset}: ${reasons}`,
-      );
-    }
     const payload = event.value as Record<string, unknown>;
     const ticketId = typeof payload.ticketId === 'string' ? payload.ticketId : null;
     return {

@@ -1,13 +1,12 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { Topics } from '#contracts';
 import type { TopicName } from '#contracts';
+import { KafkaHandler } from '#kafka';
 import type { KafkaEvent } from '#kafka';
 import { EventRecorder } from './event-recorder.service.js';
 
-const BATCH = { batch: true } as const;
-
-/** The topics the handlers below record (for tools that move the history group's offsets). */
+/** Every topic history records (also for the tools that move the history group's offsets). */
 export const HISTORY_RECORDED_TOPICS: readonly TopicName[] = [
   Topics.ticketsSubmitted,
   Topics.ticketsRouted,
@@ -17,57 +16,17 @@ export const HISTORY_RECORDED_TOPICS: readonly TopicName[] = [
   Topics.alertsPhoneDesk,
   Topics.ticketsLifecycle,
   Topics.notifications,
+  // Recorded and applied: an erasure made through another instance, or read again when rebuilding.
   Topics.subjectsErased,
 ];
 
-/** Every ticket-related topic is recorded; batches are stored in one transaction each. */
+/** Every ticket-related topic is recorded; each poll's batches are stored in one transaction. */
 @Controller()
 export class HistoryConsumer {
   constructor(private readonly recorder: EventRecorder) {}
 
-  @EventPattern(Topics.ticketsSubmitted, BATCH)
-  async submitted(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.ticketsRouted, BATCH)
-  async routed(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.requestsRejected, BATCH)
-  async rejected(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.queuePsm, BATCH)
-  async psmQueue(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.queueSupport, BATCH)
-  async supportQueue(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.alertsPhoneDesk, BATCH)
-  async alerts(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.ticketsLifecycle, BATCH)
-  async lifecycle(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  @EventPattern(Topics.notifications, BATCH)
-  async notifications(@Payload() events: KafkaEvent[]): Promise<void> {
-    await this.recorder.record(events);
-  }
-
-  /** Recorded and applied: an erasure made through another instance, or read again when rebuilding. */
-  @EventPattern(Topics.subjectsErased, BATCH)
-  async erasures(@Payload() events: KafkaEvent[]): Promise<void> {
+  @KafkaHandler(HISTORY_RECORDED_TOPICS, { batch: true })
+  async record(@Payload() events: KafkaEvent[]): Promise<void> {
     await this.recorder.record(events);
   }
 }

@@ -1,33 +1,35 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { Topics } from '#contracts';
+import type { PhoneDeskAlertPayload, TicketLifecyclePayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import { KafkaHandler } from '#kafka';
 import type { KafkaEvent } from '#kafka';
 import { NotificationIntake } from './notification-intake.service.js';
 
 const BATCH = { batch: true } as const;
 
-/** Each fetched batch is recorded in one statement; a batch with a bad record is retried record by record. */
+/** Each poll's batches of a topic are recorded in one statement; a batch with a bad record is retried record by record. */
 @Controller()
 export class NotificationConsumer {
   constructor(private readonly intake: NotificationIntake) {}
 
-  @EventPattern(Topics.ticketsRouted, BATCH)
-  async onRouted(@Payload() events: KafkaEvent[]): Promise<void> {
+  @KafkaHandler(Topics.ticketsRouted, BATCH)
+  async onRouted(@Payload() events: KafkaEvent<TicketRoutedPayload>[]): Promise<void> {
     await this.intake.onRouted(events);
   }
 
-  @EventPattern(Topics.alertsPhoneDesk, BATCH)
-  async onAlerts(@Payload() events: KafkaEvent[]): Promise<void> {
+  @KafkaHandler(Topics.alertsPhoneDesk, BATCH)
+  async onAlerts(@Payload() events: KafkaEvent<PhoneDeskAlertPayload>[]): Promise<void> {
     await this.intake.onAlerts(events);
   }
 
-  @EventPattern(Topics.ticketsSubmitted, BATCH)
-  async onSubmitted(@Payload() events: KafkaEvent[]): Promise<void> {
+  @KafkaHandler(Topics.ticketsSubmitted, BATCH)
+  async onSubmitted(@Payload() events: KafkaEvent<TicketSubmittedPayload>[]): Promise<void> {
     await this.intake.onSubmitted(events);
   }
 
-  @EventPattern(Topics.ticketsLifecycle, BATCH)
-  async onLifecycle(@Payload() events: KafkaEvent[]): Promise<void> {
+  @KafkaHandler(Topics.ticketsLifecycle, BATCH)
+  async onLifecycle(@Payload() events: KafkaEvent<TicketLifecyclePayload>[]): Promise<void> {
     await this.intake.onLifecycle(events);
   }
 }

@@ -41,7 +41,12 @@ export class AttemptPolicy {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   }
 
-  async attempt(topic: string, work: () => Promise<void>, heartbeat: () => Promise<void>, maxAttempts = this.maxAttempts): Promise<AttemptOutcome> {
+  async attempt(
+    topic: string,
+    work: () => Promise<void>,
+    heartbeat: () => Promise<void>,
+    maxAttempts = this.maxAttempts,
+  ): Promise<AttemptOutcome> {
     const base = this.options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
     const cap = this.options.maxRetryBackoffMs ?? DEFAULT_MAX_RETRY_BACKOFF_MS;
     let counted = 0;
@@ -54,11 +59,16 @@ export class AttemptPolicy {
         const infrastructure = isInfrastructureError(error, this.options.dependencyFailure);
         if (infrastructure) waited += 1;
         else counted += 1;
-        if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts)) return { kind: 'failed', error, attempts: counted + waited };
+        if (!isRetriable(error) || (!infrastructure && counted >= maxAttempts))
+          return { kind: 'failed', error, attempts: counted + waited };
         kafkaMetrics.retries.inc({ topic, group: this.options.groupId });
         const delay = doublingDelayMs(infrastructure ? waited : counted, base, cap) * (0.5 + Math.random() / 2);
-        const label = infrastructure ? `dependency unavailable (wait ${waited})` : `attempt ${counted}/${maxAttempts} failed`;
-        this.log.warn(`${topic}: ${label} (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`);
+        const label = infrastructure
+          ? `dependency unavailable (wait ${waited})`
+          : `attempt ${counted}/${maxAttempts} failed`;
+        this.log.warn(
+          `${topic}: ${label} (${errorCodeOf(error)}: ${messageOf(error)}), retrying in ${Math.round(delay)} ms`,
+        );
         if (!(await this.options.sleep(delay))) return { kind: 'interrupted' };
         await heartbeat();
       }

@@ -23,7 +23,8 @@ export class CommitCoalescer {
     const pending: PendingCommit = (this.next ??= { offsets: new Map(), waiters: [] });
     const key = `${topic}|${partition}`;
     const current = pending.offsets.get(key);
-    if (!current || BigInt(nextOffset) > BigInt(current.offset)) pending.offsets.set(key, { topic, partition, offset: nextOffset });
+    if (!current || BigInt(nextOffset) > BigInt(current.offset))
+      pending.offsets.set(key, { topic, partition, offset: nextOffset });
     return new Promise<void>((resolve, reject) => {
       pending.waiters.push({ resolve, reject });
       this.schedule();

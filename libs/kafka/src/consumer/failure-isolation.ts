@@ -2,7 +2,9 @@ import { Logger } from '@nestjs/common';
 import type { AttemptOutcome } from './attempt-policy.js';
 
 /** What became of one record of a slice. */
-export type RecordOutcome<T> = { readonly record: T; readonly handled: true } | { readonly record: T; readonly handled: false; readonly error: unknown; readonly attempts: number };
+export type RecordOutcome<T> =
+  | { readonly record: T; readonly handled: true }
+  | { readonly record: T; readonly handled: false; readonly error: unknown; readonly attempts: number };
 
 export interface SliceResult<T> {
   /** In the slice's order, up to where the work stopped. */
@@ -49,7 +51,11 @@ export async function isolateFailures<T>(
   for (const record of records) {
     const outcome = await tryOne(record);
     if (outcome.kind === 'interrupted') return { outcomes, interrupted: true };
-    outcomes.push(outcome.kind === 'ok' ? { record, handled: true } : { record, handled: false, error: outcome.error, attempts: outcome.attempts });
+    outcomes.push(
+      outcome.kind === 'ok'
+        ? { record, handled: true }
+        : { record, handled: false, error: outcome.error, attempts: outcome.attempts },
+    );
   }
   return { outcomes, interrupted: false };
 }

@@ -16,10 +16,18 @@ export type HandlerCall = (data: KafkaEvent | KafkaEvent[], sink: EventSink) => 
  * for one event, inside that event's trace (its logs and publications continue it). A batch has no
  * single trace: its handler passes each event's ids on itself.
  */
-export function handlerCall(handler: MessageHandler, groupId: string, toObservable: (result: unknown) => Observable<unknown>): HandlerCall {
+export function handlerCall(
+  handler: MessageHandler,
+  groupId: string,
+  toObservable: (result: unknown) => Observable<unknown>,
+): HandlerCall {
   return async (data, sink) => {
     const topic = Array.isArray(data) ? (data[0]?.topic ?? 'none') : data.topic;
-    const stopTimer = kafkaMetrics.handlerDuration.startTimer({ topic, group: groupId, mode: Array.isArray(data) ? 'batch' : 'record' });
+    const stopTimer = kafkaMetrics.handlerDuration.startTimer({
+      topic,
+      group: groupId,
+      mode: Array.isArray(data) ? 'batch' : 'record',
+    });
     const run = async (): Promise<void> => {
       const result: unknown = await handler(data, new KafkaEventContext([data, sink]));
       await lastValueFrom(toObservable(result), { defaultValue: undefined });

@@ -31,11 +31,16 @@ export class PlainRunner implements BatchRunner {
     const label = `${topic}[${partition}]`;
     const tryOne = (record: DecodedRecord): Promise<AttemptOutcome> => {
       const unreadable = unreadableError(record);
-      if (unreadable || !('event' in record)) return Promise.resolve({ kind: 'failed', error: unreadable, attempts: 1 });
-      return policy.attempt(topic, async () => {
-        await route.call(route.options.batch ? [record.event] : record.event, this.publisher);
-        await heartbeat();
-      }, heartbeat);
+      if (unreadable || !('event' in record))
+        return Promise.resolve({ kind: 'failed', error: unreadable, attempts: 1 });
+      return policy.attempt(
+        topic,
+        async () => {
+          await route.call(route.options.batch ? [record.event] : record.event, this.publisher);
+          await heartbeat();
+        },
+        heartbeat,
+      );
     };
     for (const slice of slicesOf(messages, sliceRecords, topic, partition, route.options)) {
       if (!payload.isRunning() || payload.isStale()) return;
@@ -43,16 +48,22 @@ export class PlainRunner implements BatchRunner {
       const grouped = route.grouped;
       const whole =
         grouped && events.length > 0
-          ? { attempt: () => policy.attempt(topic, () => grouped.handle(events), heartbeat, WHOLE_SLICE_ATTEMPTS), excluded: (record: DecodedRecord) => {
-              const error = unreadableError(record);
-              return error ? { error } : undefined;
-            } }
+          ? {
+              attempt: () => policy.attempt(topic, () => grouped.handle(events), heartbeat, WHOLE_SLICE_ATTEMPTS),
+              excluded: (record: DecodedRecord) => {
+                const error = unreadableError(record);
+                return error ? { error } : undefined;
+              },
+            }
           : undefined;
       const result = await isolateFailures(label, slice, tryOne, whole);
       let handled = 0;
       for (const outcome of result.outcomes) {
         if (outcome.handled) handled += 1;
-        else await deadLetters.write(deadLetters.letterOf(topic, partition, outcome.record.message, outcome.error, outcome.attempts));
+        else
+          await deadLetters.write(
+            deadLetters.letterOf(topic, partition, outcome.record.message, outcome.error, outcome.attempts),
+          );
       }
       if (handled > 0) kafkaMetrics.consumed.inc({ topic, group: groupId }, handled);
       const last = result.outcomes[result.outcomes.length - 1];

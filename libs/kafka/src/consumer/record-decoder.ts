@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { checkPayload, parseJson } from '#contracts';
+import { TOPIC_PAYLOAD_CLASSES, checkPayload, parseJson } from '#contracts';
 import { KafkaErrorCode } from '../kafka.errors.js';
 import { toKafkaEvent } from '../kafka-event.js';
 import type { KafkaEvent, KafkaHandlerOptions } from '../kafka-event.js';
@@ -19,20 +19,41 @@ export type DecodedRecord =
  * handlers), checked against the topic's payload class when the handler declared one. A value
  * that is not JSON, or not a valid payload, is unreadable: it goes to the dead-letter topic.
  */
-export function decodeRecord(topic: string, partition: number, message: KafkaMessage, options: KafkaHandlerOptions): DecodedRecord {
+export function decodeRecord(
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+  options: KafkaHandlerOptions,
+): DecodedRecord {
+  const payload = options.payload ?? (options.contract ? contractClassOf(topic) : undefined);
   if (message.value === null) {
-    if (options.payload) return { message, unreadable: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value` } };
+    if (payload)
+      return { message, unreadable: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value` } };
     return { message, event: toKafkaEvent(topic, partition, message, null) };
   }
-  if (options.rawValue) return { message, event: toKafkaEvent(topic, partition, message, message.value.toString('utf8')) };
+  if (options.rawValue)
+    return { message, event: toKafkaEvent(topic, partition, message, message.value.toString('utf8')) };
   const parsed = parseJson(message.value.toString('utf8'));
-  if (!parsed.ok) return { message, unreadable: { code: KafkaErrorCode.invalidJson, message: parsed.errors[0]?.message ?? 'not valid JSON' } };
-  if (options.payload) {
-    const checked = checkPayload(options.payload, parsed.value);
+  if (!parsed.ok)
+    return {
+      message,
+      unreadable: { code: KafkaErrorCode.invalidJson, message: parsed.errors[0]?.message ?? 'not valid JSON' },
+    };
+  if (payload) {
+    const checked = checkPayload(payload, parsed.value);
     if (!checked.ok) {
       const reasons = checked.errors.map((error) => `${error.field || '(value)'}: ${error.code}`).join(', ');
-      return { message, unreadable: { code: KafkaErrorCode.invalidEvent, message: `invalid ${topic} payload: ${reasons}` } };
+      return {
+        message,
+        unreadable: { code: KafkaErrorCode.invalidEvent, message: `invalid ${topic} payload: ${reasons}` },
+      };
     }
   }
   return { message, event: toKafkaEvent(topic, partition, message, parsed.value) };
+}
+
+function contractClassOf(topic: string): new () => object {
+  const type: (new () => object) | undefined = (TOPIC_PAYLOAD_CLASSES as Record<string, new () => object>)[topic];
+  if (!type) throw new Error(`${topic} is not a contract topic: @KafkaHandler is for contract topics`);
+  return type;
 }

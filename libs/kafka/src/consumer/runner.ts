@@ -34,7 +34,13 @@ export interface BatchRunner {
 }
 
 /** The slices of a fetched batch, decoded. */
-export function* slicesOf(messages: readonly KafkaMessage[], size: number, topic: string, partition: number, options: KafkaHandlerOptions): Generator<DecodedRecord[]> {
+export function* slicesOf(
+  messages: readonly KafkaMessage[],
+  size: number,
+  topic: string,
+  partition: number,
+  options: KafkaHandlerOptions,
+): Generator<DecodedRecord[]> {
   for (let start = 0; start < messages.length; start += size) {
     yield messages.slice(start, start + size).map((message) => decodeRecord(topic, partition, message, options));
   }
@@ -46,5 +52,7 @@ export function eventsOf(records: readonly DecodedRecord[]): KafkaEvent[] {
 
 /** An unreadable record as a failure: dead-lettered after one attempt. */
 export function unreadableError(record: DecodedRecord): NonRetriableEventError | undefined {
-  return 'unreadable' in record ? new NonRetriableEventError(record.unreadable.code, record.unreadable.message) : undefined;
+  return 'unreadable' in record
+    ? new NonRetriableEventError(record.unreadable.code, record.unreadable.message)
+    : undefined;
 }

@@ -35,7 +35,9 @@ export class TransactionalRunner implements BatchRunner {
     try {
       await this.runTransaction(payload, route);
     } catch (error) {
-      this.log.warn(`${topic}[${partition}]: ${errorCodeOf(error)}: ${messageOf(error)}; the batch will be fetched again`);
+      this.log.warn(
+        `${topic}[${partition}]: ${errorCodeOf(error)}: ${messageOf(error)}; the batch will be fetched again`,
+      );
       throw error;
     }
   }
@@ -51,7 +53,9 @@ export class TransactionalRunner implements BatchRunner {
       const last = done[done.length - 1];
       if (last) {
         // Committed by a previous owner whose transaction completed after this consumer read its position.
-        this.log.warn(`${topic}[${partition}]: skipping ${done.length} record(s) below the committed offset ${committed}`);
+        this.log.warn(
+          `${topic}[${partition}]: skipping ${done.length} record(s) below the committed offset ${committed}`,
+        );
         payload.resolveOffset(last.offset);
         messages = messages.slice(done.length);
       }
@@ -82,7 +86,8 @@ export class TransactionalRunner implements BatchRunner {
     };
     const tryOne = (record: DecodedRecord): Promise<AttemptOutcome> => {
       const unreadable = unreadableError(record);
-      if (unreadable || !('event' in record)) return Promise.resolve({ kind: 'failed', error: unreadable, attempts: 1 });
+      if (unreadable || !('event' in record))
+        return Promise.resolve({ kind: 'failed', error: unreadable, attempts: 1 });
       return attempt((scope) => route.call(route.options.batch ? [record.event] : record.event, scope));
     };
     for (const slice of slicesOf(messages, sliceRecords, topic, partition, route.options)) {
