@@ -4,7 +4,7 @@ import { AttemptPolicy } from './attempt-policy.js';
 const noWait = async (): Promise<boolean> => true;
 const heartbeat = async (): Promise<void> => undefined;
 
-function failing(errors: readonly unknown[]): { work: () => Promise<void>; calls: () => number } {
+function failing(errors: readonly Error[]): { work: () => Promise<void>; calls: () => number } {
   let calls = 0;
   return {
     work: async () => {

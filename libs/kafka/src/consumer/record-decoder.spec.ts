@@ -11,7 +11,7 @@ function message(value: string | null): KafkaMessage {
     offset: '7',
     timestamp: '1764500000000',
     attributes: 0,
-  } as KafkaMessage;
+  };
 }
 
 describe(decodeRecord.name, () => {
