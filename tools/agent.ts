@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { QUEUES, Topics } from '#contracts';
 import type { Queue } from '#contracts';
-import { EventPublisher, TopicFollower, createKafka, parseBrokers } from '#kafka';
+import { EventPublisher, TopicFollower, createKafka, messageOf, parseBrokers } from '#kafka';
 import { AgentDesk } from './agent/agent-desk.js';
 
 const QUEUE_TOPICS: Readonly<Record<Queue, typeof Topics.queuePsm | typeof Topics.queueSupport>> = {
@@ -89,7 +89,7 @@ for await (const line of input) {
         ...(outcome.correlationId ? { correlationId: outcome.correlationId } : {}),
       });
     } catch (error) {
-      print(`not recorded, try again: ${error instanceof Error ? error.message : String(error)}`);
+      print(`not recorded, try again: ${messageOf(error)}`);
       continue;
     }
   }

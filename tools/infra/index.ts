@@ -1,4 +1,5 @@
 import { TOPIC_CATALOGUE } from '../../libs/contracts/src/topics.js';
+import { parseBrokers } from '../../libs/kafka/src/kafka.client.js';
 import { ensureTopics, kafkaAnswers, warmUpCoordinators } from '../../libs/kafka/src/topic-admin.js';
 import {
   COMPOSE_KAFKA_BROKERS,
@@ -77,12 +78,7 @@ const defaultLog = (line: string): void => {
   process.stderr.write(`[infra] ${line}\n`);
 };
 
-export function parseBrokers(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((broker) => broker.trim())
-    .filter((broker) => broker.length > 0);
-}
+export { parseBrokers };
 
 export function topicPartitions(): number {
   const raw = process.env['KAFKA_TOPIC_PARTITIONS'];

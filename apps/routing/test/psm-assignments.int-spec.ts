@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { RoutingDecisionPayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
 import {
+  eventually,
   KafkaTestClient,
   ServiceProcess,
-  eventually,
   submittedTicket,
+  tailTopics,
   testBrokers,
   uniqueSuffix,
   userToken,
 } from '#testing';
+import type { TopicTail } from '#testing';
 import { PsmDirectory } from '../src/psm/psm-directory.js';
-import { TopicTail } from './topic-tail.js';
 
 /** The routing service as a process, fed and read through the real broker. */
 describe(PsmDirectory.name, () => {
@@ -24,7 +25,7 @@ describe(PsmDirectory.name, () => {
     kafka = new KafkaTestClient(testBrokers());
     routing = new ServiceProcess('routing', { KAFKA_BROKERS: testBrokers().join(',') });
     await routing.start();
-    routed = await TopicTail.start(kafka.kafka, [Topics.ticketsRouted]);
+    routed = await tailTopics(kafka, [Topics.ticketsRouted]);
   });
 
   afterAll(async () => {

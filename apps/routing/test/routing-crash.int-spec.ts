@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
 import type { TicketSubmittedPayload } from '#contracts';
-import { KafkaTestClient, ServiceProcess, eventually, submittedTicket, testBrokers, uniqueSuffix } from '#testing';
-import type { ReadRecord } from '#testing';
+import {
+  eventually,
+  KafkaTestClient,
+  ServiceProcess,
+  submittedTicket,
+  tailTopics,
+  testBrokers,
+  uniqueSuffix,
+} from '#testing';
+import type { ReadRecord, TopicTail } from '#testing';
 import { RoutingConsumer } from '../src/routing/routing.consumer.js';
-import { TopicTail } from './topic-tail.js';
 
 const BURST = 4_500;
 const OUTPUT_TOPICS = [Topics.ticketsRouted, Topics.queuePsm, Topics.queueSupport, Topics.alertsPhoneDesk];
@@ -61,9 +68,9 @@ describe(`${RoutingConsumer.name} killed mid-transaction (SIGKILL mid-burst)`, (
     const tickets = Array.from({ length: BURST }, (_, index) => ticketOfKind(index, orgId));
     const ticketIds = new Set(tickets.map((ticket) => ticket.ticketId));
     const alerting = new Set(tickets.filter((ticket) => ticket.channel === 'phone').map((ticket) => ticket.ticketId));
-    const committed = await TopicTail.start(kafka.kafka, OUTPUT_TOPICS);
+    const committed = await tailTopics(kafka, OUTPUT_TOPICS);
     // Sees the records of aborted transactions too.
-    const uncommitted = await TopicTail.start(kafka.kafka, OUTPUT_TOPICS, { readUncommitted: true });
+    const uncommitted = await tailTopics(kafka, OUTPUT_TOPICS, { readUncommitted: true });
     tails.push(committed, uncommitted);
     const ours = (records: readonly ReadRecord[]): ReadRecord[] =>
       records.filter((record) => record.key !== null && ticketIds.has(record.key));

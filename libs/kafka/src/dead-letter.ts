@@ -130,10 +130,24 @@ export class DeadLetterWriter {
     const code = errorCodeOf(error);
     const reason = messageOf(error);
     const record = deadLetterRecord(
-      { topic, partition, offset: message.offset, key: message.key, value: message.value, ...(message.headers ? { headers: message.headers } : {}) },
+      {
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        ...(message.headers ? { headers: message.headers } : {}),
+      },
       { groupId: this.groupId, code, reason, attempts, failedAt: new Date() },
     );
-    return { topic: deadLetterTopic(topic, this.groupId), record, source: { topic, partition, offset: message.offset }, code, reason: reason.slice(0, 200), attempts };
+    return {
+      topic: deadLetterTopic(topic, this.groupId),
+      record,
+      source: { topic, partition, offset: message.offset },
+      code,
+      reason: reason.slice(0, 200),
+      attempts,
+    };
   }
 
   /** Writes it now (plain consumption); a transactional runner stages it instead, then calls `written`. */
@@ -145,6 +159,8 @@ export class DeadLetterWriter {
   written(dead: DeadLetter): void {
     const { topic, partition, offset } = dead.source;
     kafkaMetrics.deadLettered.inc({ topic, group: this.groupId, code: dead.code });
-    this.log.error(`${topic}[${partition}]@${offset} moved to ${dead.topic} after ${dead.attempts} attempt(s): ${dead.code}: ${dead.reason}`);
+    this.log.error(
+      `${topic}[${partition}]@${offset} moved to ${dead.topic} after ${dead.attempts} attempt(s): ${dead.code}: ${dead.reason}`,
+    );
   }
 }

@@ -151,14 +151,11 @@ export class EventPublisher implements EventSink {
   /** Publishes events to several topics in one produce request; all succeed or the call throws. */
   async publishAll(events: readonly TopicEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, event } of events) {
-      const messages = byTopic.get(topic) ?? [];
-      messages.push(toKafkaMessage(this.options.source, topic, event));
-      byTopic.set(topic, messages);
-    }
-    const records = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    await this.enqueue(records);
+    await this.enqueue(
+      groupByTopic(
+        events.map(({ topic, event }) => ({ topic, messages: [toKafkaMessage(this.options.source, topic, event)] })),
+      ),
+    );
   }
 
   /** Publishes an already-built record, e.g. a record moved unchanged to a dead-letter topic. */
@@ -352,13 +349,18 @@ export function toKafkaMessage(source: string, topic: TopicName, event: Outgoing
 }
 
 function mergeByTopic(batch: readonly Pending[]): TopicMessages[] {
+  return groupByTopic(batch.flatMap((pending) => pending.records));
+}
+
+/** Records of several topics as kafkajs sends them: one entry per topic, the records in their order. */
+export function groupByTopic(
+  entries: readonly { readonly topic: string; readonly messages: readonly Message[] }[],
+): TopicMessages[] {
   const byTopic = new Map<string, Message[]>();
-  for (const pending of batch) {
-    for (const { topic, messages } of pending.records) {
-      const existing = byTopic.get(topic);
-      if (existing) existing.push(...messages);
-      else byTopic.set(topic, [...messages]);
-    }
+  for (const { topic, messages } of entries) {
+    const existing = byTopic.get(topic);
+    if (existing) existing.push(...messages);
+    else byTopic.set(topic, [...messages]);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -150,10 +150,13 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     for (const [topic, handler] of this.messageHandlers) {
       if (handler.next) throw new Error(`more than one handler for ${topic} in group ${groupId}`);
       const options = (handler.extras ?? {}) as KafkaHandlerOptions;
-      const unknown = Object.keys(options).filter((key) => !(KAFKA_HANDLER_OPTION_KEYS as readonly string[]).includes(key));
+      const unknown = Object.keys(options).filter(
+        (key) => !(KAFKA_HANDLER_OPTION_KEYS as readonly string[]).includes(key),
+      );
       if (unknown.length > 0) throw new Error(`unknown handler options for ${topic}: ${unknown.join(', ')}`);
       const call = handlerCall(handler, groupId, (result) => this.transformToObservable(result));
-      const grouped = options.batch && !options.transactional ? new GroupedHandler(call, this.options.publisher) : undefined;
+      const grouped =
+        options.batch && !options.transactional ? new GroupedHandler(call, this.options.publisher) : undefined;
       this.routes.set(topic, { topic, options, call, ...(grouped ? { grouped } : {}) });
     }
     const topics = [...this.routes.keys()];
@@ -170,7 +173,10 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 250,
       readUncommitted: !(this.options.readCommitted ?? true),
       allowAutoTopicCreation: false,
-      retry: { retries: this.options.maxRestarts === 0 ? 0 : CLIENT_RETRIES, restartOnFailure: (error) => this.restartAfter(error) },
+      retry: {
+        retries: this.options.maxRestarts === 0 ? 0 : CLIENT_RETRIES,
+        restartOnFailure: (error) => this.restartAfter(error),
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (event) => {
@@ -192,7 +198,8 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+      partitionsConsumedConcurrently:
+        this.options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.handleBatch(payload),
     });
     this.log.log(`group ${groupId} consuming ${topics.join(', ')}`);
@@ -204,12 +211,18 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     const maxRestarts = this.options.maxRestarts ?? DEFAULT_MAX_RESTARTS;
     this.restarts += 1;
     // A broker that restarts answers "coordinator loading" for seconds: quick restarts would spend the whole budget on it.
-    const delay = restartDelayMs(this.restarts, maxRestarts, this.options.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS);
+    const delay = restartDelayMs(
+      this.restarts,
+      maxRestarts,
+      this.options.restartBackoffMs ?? DEFAULT_RESTART_BACKOFF_MS,
+    );
     if (delay === undefined || this.stopping) {
       this.log.error(`consumer of ${groupId} failed ${this.restarts} time(s) in a row: ${error.message}`);
       return false;
     }
-    this.log.error(`consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts} in ${delay} ms): ${error.message}`);
+    this.log.error(
+      `consumer of ${groupId} failed (restart ${this.restarts}/${maxRestarts} in ${delay} ms): ${error.message}`,
+    );
     // Not consuming until the group is joined again: not ready meanwhile.
     status.set('starting', error.message);
     return this.sleep(delay);

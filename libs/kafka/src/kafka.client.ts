@@ -99,8 +99,9 @@ export function createKafka(options: KafkaConnectionOptions): Kafka {
   return kafka;
 }
 
-export function parseBrokers(value: string): string[] {
-  return value
+/** A comma-separated broker list (KAFKA_BROKERS), blanks ignored; nothing for an unset one. */
+export function parseBrokers(value: string | undefined): string[] {
+  return (value ?? '')
     .split(',')
     .map((broker) => broker.trim())
     .filter((broker) => broker.length > 0);

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admin, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { KafkaErrorCode, KafkaTransactionError, isProducerFenced, kafkaErrorType, messageOf } from './kafka.errors.js';
-import { recordSize } from './event-publisher.js';
+import { groupByTopic, recordSize } from './event-publisher.js';
 import { forgetCoordinators } from './kafkajs-coordinator-cache.js';
 import { keyPartitioner } from './key-partitioner.js';
 import { kafkaMetrics } from './kafka.metrics.js';
@@ -204,24 +204,18 @@ async function retryConcurrentTransactions(work: () => Promise<void>): Promise<v
 /** Splits records into produce requests of at most about `maxBytes` each, keeping their order. */
 function requests(records: readonly StagedRecord[], maxBytes: number): TopicMessages[][] {
   const result: TopicMessages[][] = [];
-  let current = new Map<string, Message[]>();
+  let current: { topic: string; messages: Message[] }[] = [];
   let bytes = 0;
   for (const record of records) {
     const size = recordSize(record.message);
     if (bytes > 0 && bytes + size > maxBytes) {
-      result.push(toTopicMessages(current));
-      current = new Map();
+      result.push(groupByTopic(current));
+      current = [];
       bytes = 0;
     }
-    const messages = current.get(record.topic);
-    if (messages) messages.push(record.message);
-    else current.set(record.topic, [record.message]);
+    current.push({ topic: record.topic, messages: [record.message] });
     bytes += size;
   }
-  if (bytes > 0) result.push(toTopicMessages(current));
+  if (bytes > 0) result.push(groupByTopic(current));
   return result;
-}
-
-function toTopicMessages(byTopic: Map<string, Message[]>): TopicMessages[] {
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { messageOf } from '#kafka';
 
 /**
  * Runs a step again and again: at once while it reports more work, otherwise after the idle
@@ -50,7 +51,7 @@ export class BackgroundLoop {
         this.failures += 1;
         const pauseMs = Math.min(30_000, this.idleMs * 2 ** Math.min(this.failures, 10));
         this.logger.warn(
-          `${this.name} failed (${this.failures} in a row), next try in ${pauseMs} ms: ${error instanceof Error ? error.message : String(error)}`,
+          `${this.name} failed (${this.failures} in a row), next try in ${pauseMs} ms: ${messageOf(error)}`,
         );
         await this.pause(pauseMs);
         continue;

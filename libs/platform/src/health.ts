@@ -4,6 +4,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { register } from 'prom-client';
 import { Public } from './auth/auth.guard.js';
+import { messageOf } from '#kafka';
 
 /** Something readiness depends on (Kafka, PostgreSQL, the consumer). */
 export interface HealthIndicator {
@@ -40,7 +41,7 @@ export class HealthService {
           checks[indicator.name] = { status: 'up' };
         } catch (error) {
           checks[indicator.name] = { status: 'down' };
-          this.logger.warn(`not ready: ${indicator.name}: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(`not ready: ${indicator.name}: ${messageOf(error)}`);
         }
       }),
     );

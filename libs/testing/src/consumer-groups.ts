@@ -83,22 +83,27 @@ export interface TopicTail {
 
 /**
  * Collects what lands on the topics from now on (not their history, which a shared test broker
- * may hold by the hundred thousand), in a throwaway group.
+ * may hold by the hundred thousand), in a throwaway group: read_committed unless asked otherwise,
+ * each record once (by position, should a fetch deliver one again).
  */
 export async function tailTopics(
   client: KafkaTestClient,
   topics: string[],
-  brokers: string[] = testBrokers(),
+  options: { readonly brokers?: string[]; readonly readUncommitted?: boolean } = {},
 ): Promise<TopicTail> {
   const groupId = `test-tail-${randomUUID()}`;
-  await startGroupAtEnd(brokers, groupId, topics);
-  const records: ReadRecord[] = [];
-  const consumer = client.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await startGroupAtEnd(options.brokers ?? testBrokers(), groupId, topics);
+  const seen = new Map<string, ReadRecord>();
+  const consumer = client.kafka.consumer({
+    groupId,
+    maxWaitTimeInMs: 100,
+    readUncommitted: options.readUncommitted ?? false,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: false });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      records.push({
+      seen.set(`${topic}|${partition}|${message.offset}`, {
         topic,
         partition,
         offset: message.offset,
@@ -108,5 +113,10 @@ export async function tailTopics(
       });
     },
   });
-  return { records, stop: () => consumer.disconnect() };
+  return {
+    get records(): ReadRecord[] {
+      return [...seen.values()];
+    },
+    stop: () => consumer.disconnect(),
+  };
 }

@@ -11,6 +11,7 @@ import { notificationOutcomes } from './notification.metrics.js';
 import { outcomeEvent } from './outcome-event.js';
 import { nextStep } from './retry-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { messageOf } from '#kafka';
 
 const CLAIM_BATCH = 200;
 const SETTLE_BATCH = 500;
@@ -147,7 +148,7 @@ export class DeliveryWorker {
       // Unsettled, the delivery is retried when its lease ends.
       .catch((error: unknown) =>
         this.logger.error(
-          `attempt of ${delivery.notificationId} not recorded: ${error instanceof Error ? error.message : String(error)}`,
+          `attempt of ${delivery.notificationId} not recorded: ${messageOf(error)}`,
         ),
       )
       .finally(() => {
@@ -235,7 +236,7 @@ export class DeliveryWorker {
       } catch (error) {
         failures += 1;
         this.logger.warn(
-          `cannot record ${batch.length} delivery outcome(s) (try ${failures}): ${error instanceof Error ? error.message : String(error)}`,
+          `cannot record ${batch.length} delivery outcome(s) (try ${failures}): ${messageOf(error)}`,
         );
         // Unrecorded attempts are retried once their lease ends; receivers deduplicate on the id.
         if (failures >= 5) {

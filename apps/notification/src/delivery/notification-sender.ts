@@ -7,6 +7,7 @@ import { ContactRepository } from '../recipients/contact.repository.js';
 import type { ChannelName, RecipientDirectory, RequesterTarget, StaffTarget } from '../recipients/recipients.js';
 import { redactPersonalData } from './redact.js';
 import type { AttemptResult } from './retry-policy.js';
+import { messageOf } from '#kafka';
 
 export const CHANNEL_REGISTRY = Symbol('CHANNEL_REGISTRY');
 
@@ -56,7 +57,7 @@ export class NotificationSender {
           },
         };
       }
-      const message = redactPersonalData(error instanceof Error ? error.message : String(error));
+      const message = redactPersonalData(messageOf(error));
       return { channel, result: { kind: 'failed', code: DeliveryErrorCode.unexpected, message, retriable: true } };
     }
   }

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { parseJson } from '#contracts';
 import { RuleSetError, parseRuleSet } from './rule-set.js';
 import type { RuleSet } from './rule-set.js';
+import { messageOf } from '#kafka';
 
 /** The repository root: the nearest folder above this module that holds package.json. */
 function projectRoot(): string {
@@ -26,7 +27,7 @@ export function loadRuleSet(file: string = DEFAULT_RULES_FILE): RuleSet {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new RuleSetError(path, [`cannot read the file: ${error instanceof Error ? error.message : String(error)}`]);
+    throw new RuleSetError(path, [`cannot read the file: ${messageOf(error)}`]);
   }
   const parsed = parseJson(text);
   if (!parsed.ok)
