@@ -1,5 +1,6 @@
-import { ConfigError, DEVELOPMENT } from '#platform';
+import { DEVELOPMENT } from '#platform';
 import { HISTORY_APP_ROLE, loadHistoryConfig } from './history.config.js';
+import { configProblems } from '#testing';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -11,15 +12,7 @@ const PRODUCTION = {
   AUTH_JWT_AUDIENCE: 'support',
 } as const;
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadHistoryConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => configProblems(loadHistoryConfig, env);
 
 describe(loadHistoryConfig.name, () => {
   it('refuses to start without NODE_ENV: nobody can mint an auditor token with the public secret', () => {

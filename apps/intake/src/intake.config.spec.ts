@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, DEVELOPMENT, DEVELOPMENT_API_KEYS } from '#platform';
+import { DEVELOPMENT, DEVELOPMENT_API_KEYS } from '#platform';
 import { loadIntakeConfig } from './intake.config.js';
+import { configProblems } from '#testing';
 
 const PRODUCTION = {
   NODE_ENV: 'production',
@@ -13,15 +14,7 @@ const PRODUCTION = {
   ]),
 } as const;
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadIntakeConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => configProblems(loadIntakeConfig, env);
 
 describe(loadIntakeConfig.name, () => {
   it('refuses to start without NODE_ENV, with one problem naming it', () => {

@@ -1,5 +1,5 @@
-import { ConfigError } from '#platform';
 import { loadNotificationConfig } from './notification.config.js';
+import { configProblems } from '#testing';
 
 const SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 const WEBHOOK_DESK = JSON.stringify({ 'phone-desk': { channel: 'webhook', url: 'https://desk.example.com/alerts' } });
@@ -21,15 +21,7 @@ const PRODUCTION = {
   }),
 } as const;
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadNotificationConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => configProblems(loadNotificationConfig, env);
 
 describe(loadNotificationConfig.name, () => {
   it('starts with no settings at all: log channel everywhere, 5 minute acknowledgement timeout', () => {

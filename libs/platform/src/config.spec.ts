@@ -1,5 +1,6 @@
 import { IsNotEmpty, IsString } from 'class-validator';
-import { ConfigError, DevelopmentDefault, NODE_ENV_REQUIRED, loadConfig } from './config.js';
+import { configProblems } from '#testing';
+import { DevelopmentDefault, NODE_ENV_REQUIRED, loadConfig } from './config.js';
 
 class SampleConfig {
   @IsString()
@@ -14,15 +15,8 @@ class SampleConfig {
   PLAIN = 'default';
 }
 
-function problemsOf(env: NodeJS.ProcessEnv): string[] {
-  try {
-    loadConfig(SampleConfig, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: NodeJS.ProcessEnv): string[] =>
+  configProblems((values) => loadConfig(SampleConfig, values), env);
 
 describe(loadConfig.name, () => {
   it('refuses an unset or blank NODE_ENV with that one problem', () => {

@@ -29,3 +29,15 @@ export async function freePort(): Promise<number> {
 export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The problems a configuration loader refuses an environment with (none: it loads). */
+export function configProblems(load: (env: NodeJS.ProcessEnv) => unknown, env: NodeJS.ProcessEnv): string[] {
+  try {
+    load(env);
+  } catch (error) {
+    if (error !== null && typeof error === 'object' && 'problems' in error && Array.isArray(error.problems))
+      return error.problems as string[];
+    throw error;
+  }
+  return [];
+}
