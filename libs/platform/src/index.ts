@@ -14,3 +14,4 @@ export * from './auth/token-verifier.js';
 export * from './service.config.js';
 export * from './background-loop.js';
 export * from './auth/auth.guard.js';
+export * from './sql-rows.js';

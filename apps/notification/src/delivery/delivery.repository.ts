@@ -5,6 +5,7 @@ import type { Audience, Locale } from '#contracts';
 import type { Delivery, NotificationKind, OutgoingNotification } from '../channels/notification-channel.js';
 import type { OutboxEvent } from '../outbox/outbox-event.js';
 import { updateReturning } from '../updated-rows.js';
+import { column, unnestRows } from '#platform';
 
 /** Alerts go out before anything else waiting. */
 export const Urgency = { alert: 0, normal: 1 } as const;
@@ -73,6 +74,48 @@ interface DeliveryRow {
   created_at: Date;
 }
 
+/** The columns a new delivery is inserted with (its timers come from the statement). */
+export const NEW_DELIVERY_COLUMNS = [
+  column<NewDelivery>('notification_id', 'text', (delivery) => delivery.notification.notificationId),
+  column<NewDelivery>('ticket_id', 'text', (delivery) => delivery.notification.ticketId),
+  column<NewDelivery>('reference', 'text', (delivery) => delivery.notification.reference),
+  column<NewDelivery>('kind', 'text', (delivery) => delivery.notification.kind),
+  column<NewDelivery>('audience', 'text', (delivery) => delivery.notification.audience),
+  column<NewDelivery>('recipient', 'text', (delivery) => delivery.notification.recipient),
+  column<NewDelivery>('locale', 'text', (delivery) => delivery.notification.locale),
+  column<NewDelivery>('subject', 'text', (delivery) => delivery.notification.subject),
+  column<NewDelivery>('body', 'text', (delivery) => delivery.notification.body),
+  column<NewDelivery>('alert_id', 'text', (delivery) => delivery.notification.alertId),
+  column<NewDelivery>('escalation_level', 'int', (delivery) => delivery.notification.escalationLevel),
+  column<NewDelivery>('urgency', 'smallint', (delivery) => delivery.urgency),
+  column<NewDelivery>('correlation_id', 'text', (delivery) => delivery.correlationId),
+  column<NewDelivery>('causation_id', 'text', (delivery) => delivery.causationId),
+  column<NewDelivery>('traceparent', 'text', (delivery) => delivery.traceparent),
+];
+
+/** What a settled attempt changes, and the outcome event it announces. */
+export const ATTEMPT_COLUMNS = [
+  column<AttemptRecord>('notification_id', 'text', (record) => record.notificationId),
+  column<AttemptRecord>('attempt', 'int', (record) => record.attempt),
+  column<AttemptRecord>('state', 'text', (record) => record.state),
+  column<AttemptRecord>('next_attempt_at', 'timestamptz', (record) => record.nextAttemptAt),
+  column<AttemptRecord>('channel', 'text', (record) => record.channel),
+  column<AttemptRecord>('last_error', 'text', (record) => record.error),
+  column<AttemptRecord>(
+    'erases_contact',
+    'boolean',
+    (record) => record.audience === 'requester' && record.channel === 'email' && record.state !== 'pending',
+  ),
+  column<AttemptRecord>('event_id', 'text', (record) => record.event.id),
+  column<AttemptRecord>('topic', 'text', (record) => record.event.topic),
+  column<AttemptRecord>('message_key', 'text', (record) => record.event.key),
+  column<AttemptRecord>('payload', 'jsonb', (record) => JSON.stringify(record.event.payload)),
+  column<AttemptRecord>('event_time', 'timestamptz', (record) => record.event.time),
+  column<AttemptRecord>('correlation_id', 'text', (record) => record.event.correlationId),
+  column<AttemptRecord>('causation_id', 'text', (record) => record.event.causationId),
+  column<AttemptRecord>('traceparent', 'text', (record) => record.event.traceparent),
+];
+
 const CLAIMED_COLUMNS = `d.notification_id, d.ticket_id, d.reference, d.kind, d.audience, d.recipient, d.locale, d.subject, d.body,
   d.alert_id, d.escalation_level, d.urgency, d.attempts, d.correlation_id, d.causation_id, d.traceparent, d.created_at`;
 
@@ -88,36 +131,16 @@ export class DeliveryRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<string[]> {
     if (deliveries.length === 0) return [];
-    const column = <T>(pick: (delivery: NewDelivery) => T): T[] => deliveries.map(pick);
-    const rows = await manager.query<{ notification_id: string }[]>(
-      `INSERT INTO notification.deliveries (notification_id, ticket_id, reference, kind, audience, recipient, locale, subject, body,
-                                            alert_id, escalation_level, urgency, correlation_id, causation_id, traceparent,
-                                            next_attempt_at, created_at, updated_at)
-       SELECT *, $16::timestamptz, $16::timestamptz, $16::timestamptz
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                     $10::text[], $11::int[], $12::smallint[], $13::text[], $14::text[], $15::text[])
+    const rows = unnestRows('d', NEW_DELIVERY_COLUMNS, deliveries);
+    const at = `$${rows.next}::timestamptz`;
+    const inserted = await manager.query<{ notification_id: string }[]>(
+      `INSERT INTO notification.deliveries (${rows.names}, next_attempt_at, created_at, updated_at)
+       SELECT ${rows.names}, ${at}, ${at}, ${at} FROM ${rows.source}
        ON CONFLICT (notification_id) DO NOTHING
        RETURNING notification_id`,
-      [
-        column((delivery) => delivery.notification.notificationId),
-        column((delivery) => delivery.notification.ticketId),
-        column((delivery) => delivery.notification.reference),
-        column((delivery) => delivery.notification.kind),
-        column((delivery) => delivery.notification.audience),
-        column((delivery) => delivery.notification.recipient),
-        column((delivery) => delivery.notification.locale),
-        column((delivery) => delivery.notification.subject),
-        column((delivery) => delivery.notification.body),
-        column((delivery) => delivery.notification.alertId),
-        column((delivery) => delivery.notification.escalationLevel),
-        column((delivery) => delivery.urgency),
-        column((delivery) => delivery.correlationId),
-        column((delivery) => delivery.causationId),
-        column((delivery) => delivery.traceparent),
-        now,
-      ],
+      [...rows.parameters, now],
     );
-    return rows.map((row) => row.notification_id);
+    return inserted.map((row) => row.notification_id);
   }
 
   /**
@@ -174,22 +197,18 @@ export class DeliveryRepository {
    */
   async complete(records: readonly AttemptRecord[], now: Date): Promise<number> {
     if (records.length === 0) return 0;
-    const column = <T>(pick: (record: AttemptRecord) => T): T[] => records.map(pick);
+    const rows = unnestRows('r', ATTEMPT_COLUMNS, records, { first: 2, ordinality: 'position' });
     const [row] = await this.dataSource.query<{ settled: number }[]>(
       `WITH r AS (
-         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::boolean[],
-                              $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::timestamptz[], $13::text[], $14::text[], $16::text[])
-                  WITH ORDINALITY
-                  AS r(notification_id, attempt, state, next_attempt_at, channel, last_error, erases_contact,
-                       event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent, position)
+         SELECT * FROM ${rows.source}
        ), updated AS (
          UPDATE notification.deliveries d
             SET state = r.state,
                 next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
                 channel = r.channel,
                 last_error = r.last_error,
-                updated_at = $15,
-                completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE $15::timestamptz END
+                updated_at = $1,
+                completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE $1::timestamptz END
            FROM r
           WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'
          RETURNING d.notification_id, d.ticket_id
@@ -201,29 +220,12 @@ export class DeliveryRepository {
          ON CONFLICT (event_id) DO NOTHING
        ), erased AS (
          UPDATE notification.contacts c
-            SET email = NULL, erased_at = $15
+            SET email = NULL, erased_at = $1
           WHERE c.erased_at IS NULL
             AND c.ticket_id IN (SELECT updated.ticket_id FROM updated JOIN r USING (notification_id) WHERE r.erases_contact)
        )
        SELECT count(*)::int AS settled FROM updated`,
-      [
-        column((record) => record.notificationId),
-        column((record) => record.attempt),
-        column((record) => record.state),
-        column((record) => record.nextAttemptAt),
-        column((record) => record.channel),
-        column((record) => record.error),
-        column((record) => record.audience === 'requester' && record.channel === 'email' && record.state !== 'pending'),
-        column((record) => record.event.id),
-        column((record) => record.event.topic),
-        column((record) => record.event.key),
-        column((record) => JSON.stringify(record.event.payload)),
-        column((record) => record.event.time),
-        column((record) => record.event.correlationId),
-        column((record) => record.event.causationId),
-        now,
-        column((record) => record.event.traceparent),
-      ],
+      [now, ...rows.parameters],
     );
     return row?.settled ?? 0;
   }
