@@ -1,4 +1,4 @@
-import { column, unnestRows } from './sql-rows.js';
+import { column, columnsOf, unnestRows } from './sql-rows.js';
 
 interface Sample {
   readonly id: string;
@@ -34,7 +34,20 @@ describe(unnestRows.name, () => {
   it('starts after the statement’s own parameters and numbers the rows when asked', () => {
     const sut = unnestRows('r', COLUMNS, rows, { first: 3, ordinality: 'position' });
 
-    expect(sut.source).toBe('unnest($3::text[], $4::int[], $5::timestamptz[]) WITH ORDINALITY AS r(id, count, at, position)');
+    expect(sut.source).toBe(
+      'unnest($3::text[], $4::int[], $5::timestamptz[]) WITH ORDINALITY AS r(id, count, at, position)',
+    );
     expect(sut.next).toBe(6);
+  });
+});
+
+describe(columnsOf.name, () => {
+  it('reads another row type’s columns through the picked part, names and types unchanged', () => {
+    const wrapped = columnsOf(COLUMNS, (row: { readonly sample: Sample }) => row.sample);
+
+    const sut = unnestRows('w', wrapped, [{ sample: { id: 'c', count: 3, at: new Date(2) } }]);
+
+    expect(sut.source).toBe('unnest($1::text[], $2::int[], $3::timestamptz[]) AS w(id, count, at)');
+    expect(sut.parameters).toEqual([['c'], [3], [new Date(2)]]);
   });
 });

@@ -15,6 +15,11 @@ export function column<R>(name: string, type: string, value: (row: R) => unknown
   return { name, type, value };
 }
 
+/** Another row type's columns, read through `pick` (an outbox event inside an attempt record...). */
+export function columnsOf<R, T>(columns: readonly Column<T>[], pick: (row: R) => T): Column<R>[] {
+  return columns.map((spec) => column<R>(spec.name, spec.type, (row) => spec.value(pick(row))));
+}
+
 export interface UnnestedRows {
   /** `unnest(...) [WITH ORDINALITY] AS alias(columns)`, for a FROM clause. */
   readonly source: string;

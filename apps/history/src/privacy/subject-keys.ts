@@ -1,10 +1,23 @@
 import { randomUUID } from 'node:crypto';
+import { column, unnestRows } from '#platform';
 import type { DataKey, SubjectVault } from './subject-vault.js';
 
 /** A connection or transaction that runs SQL (TypeORM's EntityManager and QueryRunner both do). */
 export interface Queryable {
   query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
 }
+
+interface NewSubjectKey {
+  readonly ref: string;
+  readonly dataKey: DataKey;
+  readonly wrapped: Buffer;
+}
+
+const NEW_KEY_COLUMNS = [
+  column<NewSubjectKey>('key_id', 'uuid', (key) => key.dataKey.keyId),
+  column<NewSubjectKey>('subject_ref', 'text', (key) => key.ref),
+  column<NewSubjectKey>('wrapped_key', 'bytea', (key) => key.wrapped),
+];
 
 export interface SubjectKeys {
   /** The active key of each subject that has one. */
@@ -42,12 +55,13 @@ export async function ensureSubjectKeys(
   if (missing.length === 0) return { keys, erased };
   const created = missing.map((ref) => ({ ref, ...vault.newDataKey(randomUUID()) }));
   // A concurrent batch may create the same subject's key first: its key is then used instead.
+  const newKeys = unnestRows('k', NEW_KEY_COLUMNS, created);
   const inserted = await db.query<{ subject_ref: string }[]>(
     `WITH inserted AS (
-       INSERT INTO history.subject_keys (key_id, subject_ref, wrapped_key) SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])
+       INSERT INTO history.subject_keys (${newKeys.names}) SELECT ${newKeys.names} FROM ${newKeys.source}
        ON CONFLICT (subject_ref) WHERE wrapped_key IS NOT NULL DO NOTHING RETURNING subject_ref
      ) SELECT subject_ref FROM inserted`,
-    [created.map((item) => item.dataKey.keyId), created.map((item) => item.ref), created.map((item) => item.wrapped)],
+    newKeys.parameters,
   );
   const won = new Set(inserted.map((row) => row.subject_ref));
   for (const item of created) if (won.has(item.ref)) keys.set(item.ref, item.dataKey);

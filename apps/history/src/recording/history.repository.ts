@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '#contracts';
 import type { SubjectErasedPayload } from '#contracts';
+import { column, unnestRows } from '#platform';
 import { EventSealer } from '../audit/event-sealer.js';
 import type { IncomingEvent, PreparedEvent, UnchainedEntry } from '../audit/event-sealer.js';
 import { applyErasure } from '../privacy/erasure-ledger.js';
@@ -316,6 +317,13 @@ interface SubjectAlias {
   readonly sealed: Buffer;
 }
 
+const ALIAS_COLUMNS = [
+  column<SubjectAlias>('subject_ref', 'text', (alias) => alias.subjectRef),
+  column<SubjectAlias>('alias_ref', 'text', (alias) => alias.aliasRef),
+  column<SubjectAlias>('key_id', 'uuid', (alias) => alias.keyId),
+  column<SubjectAlias>('alias_sealed', 'bytea', (alias) => alias.sealed),
+];
+
 interface PreparedBatch {
   readonly prepared: PreparedEvent[];
   readonly entries: StagedEntry[];
@@ -326,15 +334,11 @@ interface PreparedBatch {
 
 async function saveAliases(db: Queryable, aliases: readonly SubjectAlias[]): Promise<void> {
   if (aliases.length === 0) return;
+  const rows = unnestRows('a', ALIAS_COLUMNS, aliases);
   await db.query(
-    `INSERT INTO history.subject_aliases (subject_ref, alias_ref, key_id, alias_sealed)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::bytea[]) ON CONFLICT (subject_ref, alias_ref) DO NOTHING`,
-    [
-      aliases.map((alias) => alias.subjectRef),
-      aliases.map((alias) => alias.aliasRef),
-      aliases.map((alias) => alias.keyId),
-      aliases.map((alias) => alias.sealed),
-    ],
+    `INSERT INTO history.subject_aliases (${rows.names})
+     SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (subject_ref, alias_ref) DO NOTHING`,
+    rows.parameters,
   );
 }
 

@@ -1,5 +1,7 @@
 import { Topics } from '#contracts';
 import type { TicketLifecyclePayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import { column, unnestRows } from '#platform';
+import type { UnnestedRows } from '#platform';
 import type { Queryable } from '../privacy/subject-keys.js';
 
 export interface SubmittedChange {
@@ -120,14 +122,46 @@ function byTicket<T extends { readonly ticketId: string }>(changes: ReadonlyMap<
   );
 }
 
+const SUBMITTED_COLUMNS = [
+  column<SubmittedChange>('ticket_id', 'text', (row) => row.ticketId),
+  column<SubmittedChange>('reference', 'text', (row) => row.reference),
+  column<SubmittedChange>('request_id', 'text', (row) => row.requestId),
+  column<SubmittedChange>('channel', 'text', (row) => row.channel),
+  column<SubmittedChange>('request_type', 'text', (row) => row.requestType),
+  column<SubmittedChange>('urgency', 'text', (row) => row.urgency),
+  column<SubmittedChange>('org_id', 'text', (row) => row.orgId),
+  column<SubmittedChange>('subject_ref', 'text', (row) => row.subjectRef),
+  column<SubmittedChange>('allow_workspace_testing', 'boolean', (row) => row.allowWorkspaceTesting),
+  column<SubmittedChange>('received_at', 'timestamptz', (row) => row.receivedAt),
+];
+
+const ROUTED_COLUMNS = [
+  column<RoutedChange>('ticket_id', 'text', (row) => row.ticketId),
+  column<RoutedChange>('reference', 'text', (row) => row.reference),
+  column<RoutedChange>('channel', 'text', (row) => row.channel),
+  column<RoutedChange>('request_type', 'text', (row) => row.requestType),
+  column<RoutedChange>('org_id', 'text', (row) => row.orgId),
+  column<RoutedChange>('queue', 'text', (row) => row.queue),
+  column<RoutedChange>('assignee', 'text', (row) => row.assignee),
+  column<RoutedChange>('priority', 'text', (row) => row.priority),
+  column<RoutedChange>('sla_due_at', 'timestamptz', (row) => row.slaDueAt),
+  column<RoutedChange>('rule_id', 'text', (row) => row.ruleId),
+  column<RoutedChange>('routed_at', 'timestamptz', (row) => row.routedAt),
+];
+
+const LIFECYCLE_COLUMNS = [
+  column<LifecycleChange>('ticket_id', 'text', (row) => row.ticketId),
+  column<LifecycleChange>('status', 'text', (row) => row.status),
+  column<LifecycleChange>('first_response_at', 'timestamptz', (row) => row.firstResponseAt),
+];
+
 // A ticket of a subject erased before it arrived (late, replayed, rebuilt) is marked erased at once.
-const UPSERT_SUBMITTED = `
+const upsertSubmitted = (rows: UnnestedRows): string => `
   INSERT INTO history.tickets (ticket_id, reference, request_id, status, channel, request_type, urgency, org_id,
                                subject_ref, allow_workspace_testing, received_at, personal_data_erased_at, updated_at)
   SELECT t.ticket_id, t.reference, t.request_id, 'received', t.channel, t.request_type, t.urgency, t.org_id,
          t.subject_ref, t.allow_workspace_testing, t.received_at, e.erased_at, now()
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::timestamptz[])
-       AS t(ticket_id, reference, request_id, channel, request_type, urgency, org_id, subject_ref, allow_workspace_testing, received_at)
+  FROM ${rows.source}
   LEFT JOIN history.erased_subjects e ON e.subject_ref = t.subject_ref
   ON CONFLICT (ticket_id) DO UPDATE SET
     reference = EXCLUDED.reference, request_id = EXCLUDED.request_id, channel = EXCLUDED.channel,
@@ -136,13 +170,9 @@ const UPSERT_SUBMITTED = `
     received_at = EXCLUDED.received_at,
     personal_data_erased_at = COALESCE(history.tickets.personal_data_erased_at, EXCLUDED.personal_data_erased_at), updated_at = now()`;
 
-const UPSERT_ROUTED = `
-  INSERT INTO history.tickets (ticket_id, reference, status, channel, request_type, org_id, queue, assignee, priority,
-                               sla_due_at, rule_id, routed_at, updated_at)
-  SELECT t.ticket_id, t.reference, 'routed', t.channel, t.request_type, t.org_id, t.queue, t.assignee, t.priority,
-         t.sla_due_at, t.rule_id, t.routed_at, now()
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::timestamptz[])
-       AS t(ticket_id, reference, channel, request_type, org_id, queue, assignee, priority, sla_due_at, rule_id, routed_at)
+const upsertRouted = (rows: UnnestedRows): string => `
+  INSERT INTO history.tickets (${rows.names}, status, updated_at)
+  SELECT ${rows.names}, 'routed', now() FROM ${rows.source}
   ON CONFLICT (ticket_id) DO UPDATE SET
     reference = COALESCE(history.tickets.reference, EXCLUDED.reference),
     channel = COALESCE(history.tickets.channel, EXCLUDED.channel),
@@ -154,10 +184,9 @@ const UPSERT_ROUTED = `
     updated_at = now()`;
 
 // LEAST ignores nulls: the first response is the earliest ever seen, whatever the batch order.
-const UPSERT_LIFECYCLE = `
-  INSERT INTO history.tickets (ticket_id, status, first_response_at, updated_at)
-  SELECT t.ticket_id, t.status, t.first_response_at, now()
-  FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS t(ticket_id, status, first_response_at)
+const upsertLifecycle = (rows: UnnestedRows): string => `
+  INSERT INTO history.tickets (${rows.names}, updated_at)
+  SELECT ${rows.names}, now() FROM ${rows.source}
   ON CONFLICT (ticket_id) DO UPDATE SET
     status = EXCLUDED.status,
     first_response_at = LEAST(history.tickets.first_response_at, EXCLUDED.first_response_at),
@@ -167,39 +196,15 @@ const UPSERT_LIFECYCLE = `
 export async function applyProjection(db: Queryable, plan: ProjectionPlan): Promise<void> {
   const { submitted, routed, lifecycle } = plan;
   if (submitted.length > 0) {
-    await db.query(UPSERT_SUBMITTED, [
-      submitted.map((row) => row.ticketId),
-      submitted.map((row) => row.reference),
-      submitted.map((row) => row.requestId),
-      submitted.map((row) => row.channel),
-      submitted.map((row) => row.requestType),
-      submitted.map((row) => row.urgency),
-      submitted.map((row) => row.orgId),
-      submitted.map((row) => row.subjectRef),
-      submitted.map((row) => row.allowWorkspaceTesting),
-      submitted.map((row) => row.receivedAt),
-    ]);
+    const rows = unnestRows('t', SUBMITTED_COLUMNS, submitted);
+    await db.query(upsertSubmitted(rows), rows.parameters);
   }
   if (routed.length > 0) {
-    await db.query(UPSERT_ROUTED, [
-      routed.map((row) => row.ticketId),
-      routed.map((row) => row.reference),
-      routed.map((row) => row.channel),
-      routed.map((row) => row.requestType),
-      routed.map((row) => row.orgId),
-      routed.map((row) => row.queue),
-      routed.map((row) => row.assignee),
-      routed.map((row) => row.priority),
-      routed.map((row) => row.slaDueAt),
-      routed.map((row) => row.ruleId),
-      routed.map((row) => row.routedAt),
-    ]);
+    const rows = unnestRows('t', ROUTED_COLUMNS, routed);
+    await db.query(upsertRouted(rows), rows.parameters);
   }
   if (lifecycle.length > 0) {
-    await db.query(UPSERT_LIFECYCLE, [
-      lifecycle.map((row) => row.ticketId),
-      lifecycle.map((row) => row.status),
-      lifecycle.map((row) => row.firstResponseAt),
-    ]);
+    const rows = unnestRows('t', LIFECYCLE_COLUMNS, lifecycle);
+    await db.query(upsertLifecycle(rows), rows.parameters);
   }
 }

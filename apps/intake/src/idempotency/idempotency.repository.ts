@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { column, unnestRows } from '#platform';
+
+interface PublishedRequest {
+  readonly requestId: string;
+  readonly ticketId: string;
+}
+
+const PUBLISHED_COLUMNS = [
+  column<PublishedRequest>('request_id', 'text', (request) => request.requestId),
+  column<PublishedRequest>('ticket_id', 'text', (request) => request.ticketId),
+];
 
 export interface IdempotencyRecord {
   readonly bodySha256: string;
@@ -121,11 +132,12 @@ export class IdempotencyRepository {
     return new Set(rows.map((row) => row.request_id));
   }
 
-  async markPublished(published: readonly { readonly requestId: string; readonly ticketId: string }[]): Promise<void> {
+  async markPublished(published: readonly PublishedRequest[]): Promise<void> {
     if (published.length === 0) return;
+    const rows = unnestRows('p', PUBLISHED_COLUMNS, published);
     await this.dataSource.query(
-      `INSERT INTO intake.upstream_requests (request_id, ticket_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (request_id) DO NOTHING`,
-      [published.map((item) => item.requestId), published.map((item) => item.ticketId)],
+      `INSERT INTO intake.upstream_requests (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (request_id) DO NOTHING`,
+      rows.parameters,
     );
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { AlertStatus, AlertTarget, Priority } from '#contracts';
+import { column, unnestRows } from '#platform';
 import { DeliveryRepository } from '../delivery/delivery.repository.js';
 import type { NewDelivery } from '../delivery/delivery.repository.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
@@ -20,6 +21,29 @@ export interface NewAlert {
   readonly correlationId: string | null;
   readonly traceparent: string | null;
 }
+
+const NEW_ALERT_COLUMNS = [
+  column<NewAlert>('alert_id', 'text', (alert) => alert.alertId),
+  column<NewAlert>('ticket_id', 'text', (alert) => alert.ticketId),
+  column<NewAlert>('reference', 'text', (alert) => alert.reference),
+  column<NewAlert>('target', 'text', (alert) => alert.target),
+  column<NewAlert>('priority', 'text', (alert) => alert.priority),
+  column<NewAlert>('raised_at', 'timestamptz', (alert) => alert.raisedAt),
+  column<NewAlert>('next_escalation_at', 'timestamptz', (alert) => alert.nextEscalationAt),
+  column<NewAlert>('correlation_id', 'text', (alert) => alert.correlationId),
+  column<NewAlert>('traceparent', 'text', (alert) => alert.traceparent),
+];
+
+interface EscalationStep {
+  readonly alert: AlertRecord;
+  readonly plan: PlannedEscalation;
+}
+
+const ESCALATION_COLUMNS = [
+  column<EscalationStep>('alert_id', 'text', (step) => step.alert.alertId),
+  column<EscalationStep>('level', 'int', (step) => step.plan.level),
+  column<EscalationStep>('next_escalation_at', 'timestamptz', (step) => step.plan.nextEscalationAt),
+];
 
 /** What one escalation writes: the alert's new level and deadline, the on-call notification, the event. */
 export interface PlannedEscalation {
@@ -77,24 +101,13 @@ export class AlertRepository {
   async recordRaised(alerts: readonly NewAlert[], deliveries: readonly NewDelivery[], now: Date): Promise<string[]> {
     if (alerts.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
+      const rows = unnestRows('a', NEW_ALERT_COLUMNS, alerts);
+      const at = `$${rows.next}::timestamptz`;
       await manager.query(
-        `INSERT INTO notification.alerts (alert_id, ticket_id, reference, target, priority, raised_at, next_escalation_at, correlation_id,
-                                          traceparent, status, recorded_at, updated_at)
-         SELECT *, 'raised', $10::timestamptz, $10::timestamptz
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[])
+        `INSERT INTO notification.alerts (${rows.names}, status, recorded_at, updated_at)
+         SELECT ${rows.names}, 'raised', ${at}, ${at} FROM ${rows.source}
          ON CONFLICT (alert_id) DO NOTHING`,
-        [
-          alerts.map((alert) => alert.alertId),
-          alerts.map((alert) => alert.ticketId),
-          alerts.map((alert) => alert.reference),
-          alerts.map((alert) => alert.target),
-          alerts.map((alert) => alert.priority),
-          alerts.map((alert) => alert.raisedAt),
-          alerts.map((alert) => alert.nextEscalationAt),
-          alerts.map((alert) => alert.correlationId),
-          alerts.map((alert) => alert.traceparent),
-          now,
-        ],
+        [...rows.parameters, now],
       );
       return this.deliveries.enqueue(deliveries, now, manager);
     });
@@ -203,17 +216,14 @@ export class AlertRepository {
     plans: readonly PlannedEscalation[],
     now: Date,
   ): Promise<void> {
+    const steps = alerts.map((alert, index) => ({ alert, plan: plans[index]! }));
+    const rows = unnestRows('s', ESCALATION_COLUMNS, steps, { first: 2 });
     await manager.query(
       `UPDATE notification.alerts a
-          SET status = 'escalated', escalation_level = s.level, next_escalation_at = s.next_escalation_at, updated_at = $4
-         FROM unnest($1::text[], $2::int[], $3::timestamptz[]) AS s(alert_id, level, next_escalation_at)
+          SET status = 'escalated', escalation_level = s.level, next_escalation_at = s.next_escalation_at, updated_at = $1
+         FROM ${rows.source}
         WHERE a.alert_id = s.alert_id`,
-      [
-        alerts.map((alert) => alert.alertId),
-        plans.map((step) => step.level),
-        plans.map((step) => step.nextEscalationAt),
-        now,
-      ],
+      [now, ...rows.parameters],
     );
   }
 }

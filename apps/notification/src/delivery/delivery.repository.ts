@@ -5,7 +5,8 @@ import type { Audience, Locale } from '#contracts';
 import type { Delivery, NotificationKind, OutgoingNotification } from '../channels/notification-channel.js';
 import type { OutboxEvent } from '../outbox/outbox-event.js';
 import { updateReturning } from '../updated-rows.js';
-import { column, unnestRows } from '#platform';
+import { column, columnsOf, unnestRows } from '#platform';
+import { OUTBOX_COLUMNS } from '../outbox/outbox.repository.js';
 
 /** Alerts go out before anything else waiting. */
 export const Urgency = { alert: 0, normal: 1 } as const;
@@ -106,15 +107,20 @@ export const ATTEMPT_COLUMNS = [
     'boolean',
     (record) => record.audience === 'requester' && record.channel === 'email' && record.state !== 'pending',
   ),
-  column<AttemptRecord>('event_id', 'text', (record) => record.event.id),
-  column<AttemptRecord>('topic', 'text', (record) => record.event.topic),
-  column<AttemptRecord>('message_key', 'text', (record) => record.event.key),
-  column<AttemptRecord>('payload', 'jsonb', (record) => JSON.stringify(record.event.payload)),
-  column<AttemptRecord>('event_time', 'timestamptz', (record) => record.event.time),
-  column<AttemptRecord>('correlation_id', 'text', (record) => record.event.correlationId),
-  column<AttemptRecord>('causation_id', 'text', (record) => record.event.causationId),
-  column<AttemptRecord>('traceparent', 'text', (record) => record.event.traceparent),
+  ...columnsOf(OUTBOX_COLUMNS, (record: AttemptRecord) => record.event),
 ];
+
+/** A claimed delivery's lease: its attempt number. */
+const LEASE_COLUMNS = [
+  column<Pick<ClaimedDelivery, 'notificationId' | 'attempt'>>(
+    'notification_id',
+    'text',
+    (lease) => lease.notificationId,
+  ),
+  column<Pick<ClaimedDelivery, 'notificationId' | 'attempt'>>('attempt', 'int', (lease) => lease.attempt),
+];
+
+const OUTBOX_NAMES = OUTBOX_COLUMNS.map((spec) => spec.name).join(', ');
 
 const CLAIMED_COLUMNS = `d.notification_id, d.ticket_id, d.reference, d.kind, d.audience, d.recipient, d.locale, d.subject, d.body,
   d.alert_id, d.escalation_level, d.urgency, d.attempts, d.correlation_id, d.causation_id, d.traceparent, d.created_at`;
@@ -180,12 +186,13 @@ export class DeliveryRepository {
     dueAt: Date,
   ): Promise<void> {
     if (deliveries.length === 0) return;
+    const rows = unnestRows('r', LEASE_COLUMNS, deliveries, { first: 2 });
     await this.dataSource.query(
       `UPDATE notification.deliveries d
-          SET attempts = d.attempts - 1, next_attempt_at = $3
-         FROM unnest($1::text[], $2::int[]) AS r(notification_id, attempt)
+          SET attempts = d.attempts - 1, next_attempt_at = $1
+         FROM ${rows.source}
         WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'`,
-      [deliveries.map((delivery) => delivery.notificationId), deliveries.map((delivery) => delivery.attempt), dueAt],
+      [dueAt, ...rows.parameters],
     );
   }
 
@@ -213,8 +220,8 @@ export class DeliveryRepository {
           WHERE d.notification_id = r.notification_id AND d.attempts = r.attempt AND d.state = 'pending'
          RETURNING d.notification_id, d.ticket_id
        ), announced AS (
-         INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent)
-         SELECT r.event_id, r.topic, r.message_key, r.payload, r.event_time, r.correlation_id, r.causation_id, r.traceparent
+         INSERT INTO notification.outbox (${OUTBOX_NAMES})
+         SELECT ${OUTBOX_NAMES}
            FROM r JOIN updated USING (notification_id)
           ORDER BY r.position
          ON CONFLICT (event_id) DO NOTHING

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { TOPIC_CATALOGUE } from '#contracts';
+import { column, unnestRows } from '#platform';
 import type { TopicName } from '#contracts';
 import { updateReturning } from '../updated-rows.js';
 import type { OutboxEvent } from './outbox-event.js';
@@ -29,6 +30,18 @@ export interface RelayedEvent {
   readonly traceparent: string | null;
 }
 
+/** An event's outbox row, as written. */
+export const OUTBOX_COLUMNS = [
+  column<OutboxEvent>('event_id', 'text', (event) => event.id),
+  column<OutboxEvent>('topic', 'text', (event) => event.topic),
+  column<OutboxEvent>('message_key', 'text', (event) => event.key),
+  column<OutboxEvent>('payload', 'jsonb', (event) => JSON.stringify(event.payload)),
+  column<OutboxEvent>('event_time', 'timestamptz', (event) => event.time),
+  column<OutboxEvent>('correlation_id', 'text', (event) => event.correlationId),
+  column<OutboxEvent>('causation_id', 'text', (event) => event.causationId),
+  column<OutboxEvent>('traceparent', 'text', (event) => event.traceparent),
+];
+
 const KNOWN_TOPICS = new Set<string>(TOPIC_CATALOGUE.map((spec) => spec.name));
 
 /** Owns the outbox table: events are added inside the transaction of the change that causes them. */
@@ -38,20 +51,10 @@ export class OutboxRepository {
 
   async add(manager: EntityManager, events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const rows = unnestRows('e', OUTBOX_COLUMNS, events);
     await manager.query(
-      `INSERT INTO notification.outbox (event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[], $6::text[], $7::text[], $8::text[])
-       ON CONFLICT (event_id) DO NOTHING`,
-      [
-        events.map((event) => event.id),
-        events.map((event) => event.topic),
-        events.map((event) => event.key),
-        events.map((event) => JSON.stringify(event.payload)),
-        events.map((event) => event.time),
-        events.map((event) => event.correlationId),
-        events.map((event) => event.causationId),
-        events.map((event) => event.traceparent),
-      ],
+      `INSERT INTO notification.outbox (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (event_id) DO NOTHING`,
+      rows.parameters,
     );
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Locale } from '#contracts';
+import { column, unnestRows } from '#platform';
 import { updateReturning } from '../updated-rows.js';
 
 export interface RequesterContact {
@@ -8,6 +9,12 @@ export interface RequesterContact {
   readonly email: string | null;
   readonly locale: Locale;
 }
+
+const CONTACT_COLUMNS = [
+  column<RequesterContact>('ticket_id', 'text', (contact) => contact.ticketId),
+  column<RequesterContact>('email', 'text', (contact) => contact.email),
+  column<RequesterContact>('locale', 'text', (contact) => contact.locale),
+];
 
 export type ContactLookup =
   | { readonly kind: 'unknown' }
@@ -25,16 +32,12 @@ export class ContactRepository {
   /** A contact seen before (even erased) is left as it is: a redelivered ticket never restores an address. */
   async save(contacts: readonly RequesterContact[], now: Date): Promise<void> {
     if (contacts.length === 0) return;
+    const rows = unnestRows('c', CONTACT_COLUMNS, contacts, { first: 2 });
     await this.dataSource.query(
-      `INSERT INTO notification.contacts (ticket_id, email, locale, recorded_at)
-       SELECT *, $4::timestamptz FROM unnest($1::text[], $2::text[], $3::text[])
+      `INSERT INTO notification.contacts (${rows.names}, recorded_at)
+       SELECT ${rows.names}, $1::timestamptz FROM ${rows.source}
        ON CONFLICT (ticket_id) DO NOTHING`,
-      [
-        contacts.map((contact) => contact.ticketId),
-        contacts.map((contact) => contact.email),
-        contacts.map((contact) => contact.locale),
-        now,
-      ],
+      [now, ...rows.parameters],
     );
   }
 
