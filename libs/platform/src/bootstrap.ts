@@ -4,7 +4,7 @@ import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { deadLetterTopic, jsonErrorMessage } from '#contracts';
 import {
   ConsumerStatus,
@@ -23,6 +23,8 @@ import type { ServiceConfig } from './service.config.js';
 import { isTransientDatabaseError } from './database-errors.js';
 import { JsonLogger } from './json.logger.js';
 import { KAFKA_CLIENT, TopicProvisioner } from './kafka.module.js';
+import { buildOpenApiDocument } from './openapi.js';
+import type { OpenApiInfo } from './openapi.js';
 import { ApplicationError, PROBLEM_CONTENT_TYPE, ProblemDetailsFilter } from './problem.js';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -46,7 +48,7 @@ export interface ServiceBootstrapOptions {
     | 'fetchMinBytes'
     | 'fetchMaxWaitMs'
   >;
-  readonly openApi?: { readonly title: string; readonly description: string; readonly version: string };
+  readonly openApi?: OpenApiInfo;
   /** Hook for per-service HTTP setup (security headers, extra content types). */
   readonly configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
@@ -142,16 +144,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   await options.configure?.(app);
 
   if (options.openApi) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(options.openApi.title)
-        .setDescription(options.openApi.description)
-        .setVersion(options.openApi.version)
-        .addBearerAuth()
-        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'api-key')
-        .build(),
-    );
+    const document = buildOpenApiDocument(app, options.openApi);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   }
 

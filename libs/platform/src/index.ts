@@ -3,6 +3,8 @@ export * from './development.js';
 export * from './json.logger.js';
 export * from './health.js';
 export * from './problem.js';
+export * from './problem.views.js';
+export * from './openapi.js';
 export * from './database.js';
 export * from './database-errors.js';
 export * from './kafka.module.js';

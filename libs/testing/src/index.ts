@@ -12,3 +12,4 @@ export * from './consumer-groups.js';
 export * from './notification-factories.js';
 export * from './postgres-restart.js';
 export * from './kafka-api-versions.js';
+export * from './openapi-lint.js';

@@ -17,14 +17,19 @@ export class TicketStatsQuery {
   to?: string;
 }
 
+const COUNT = { type: 'integer', minimum: 0 } as const;
+
+/** Counts by value; tickets without one count under "none". */
+const COUNTS = { type: 'object', additionalProperties: COUNT } as const;
+
 export class TicketStatsView {
-  @ApiProperty() total!: number;
-  @ApiProperty() byStatus!: Record<string, number>;
-  @ApiProperty() byChannel!: Record<string, number>;
-  @ApiProperty() byQueue!: Record<string, number>;
-  @ApiProperty() byPriority!: Record<string, number>;
-  @ApiProperty() slaBreached!: number;
-  @ApiProperty({ description: 'tickets whose requester was erased: still counted everywhere else' })
+  @ApiProperty(COUNT) total!: number;
+  @ApiProperty({ ...COUNTS, example: { routed: 12, resolved: 30 } }) byStatus!: Record<string, number>;
+  @ApiProperty({ ...COUNTS, example: { chat: 20, phone: 22 } }) byChannel!: Record<string, number>;
+  @ApiProperty({ ...COUNTS, example: { psm: 8, support: 34 } }) byQueue!: Record<string, number>;
+  @ApiProperty({ ...COUNTS, example: { P1: 2, P3: 40 } }) byPriority!: Record<string, number>;
+  @ApiProperty(COUNT) slaBreached!: number;
+  @ApiProperty({ ...COUNT, description: 'tickets whose requester was erased: still counted everywhere else' })
   personalDataErased!: number;
 }
 

@@ -13,36 +13,40 @@ export class TimelineEntryView {
 }
 
 export class RequesterView {
-  @ApiProperty({ nullable: true }) userId!: string | null;
-  @ApiProperty({ nullable: true }) email!: string | null;
-  @ApiProperty({ nullable: true }) name!: string | null;
+  @ApiProperty({ type: String, nullable: true }) userId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty({ type: String, nullable: true }) name!: string | null;
 }
 
 /** The requester's personal data, decrypted; `erased` once their key is destroyed (every field null). */
 export class PersonalDataView {
   @ApiProperty({ enum: ['present', 'erased', 'unknown'] }) status!: 'present' | 'erased' | 'unknown';
-  @ApiProperty({ nullable: true, format: 'date-time' }) erasedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) erasedAt!: string | null;
   @ApiProperty({ type: RequesterView, nullable: true }) requester!: RequesterView | null;
-  @ApiProperty({ nullable: true }) subject!: string | null;
-  @ApiProperty({ nullable: true }) message!: string | null;
+  @ApiProperty({ type: String, nullable: true }) subject!: string | null;
+  @ApiProperty({ type: String, nullable: true }) message!: string | null;
 }
 
 export class TicketView {
   @ApiProperty() ticketId!: string;
-  @ApiProperty({ nullable: true }) reference!: string | null;
+  @ApiProperty({ type: String, nullable: true }) reference!: string | null;
   @ApiProperty() status!: string;
-  @ApiProperty({ nullable: true }) channel!: string | null;
-  @ApiProperty({ nullable: true }) requestType!: string | null;
-  @ApiProperty({ nullable: true }) queue!: string | null;
-  @ApiProperty({ nullable: true }) assignee!: string | null;
-  @ApiProperty({ nullable: true }) priority!: string | null;
-  @ApiProperty({ nullable: true, format: 'date-time' }) slaDueAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) channel!: string | null;
+  @ApiProperty({ type: String, nullable: true }) requestType!: string | null;
+  @ApiProperty({ type: String, nullable: true }) queue!: string | null;
+  @ApiProperty({ type: String, nullable: true }) assignee!: string | null;
+  @ApiProperty({ type: String, nullable: true }) priority!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) slaDueAt!: string | null;
   @ApiProperty() slaBreached!: boolean;
-  @ApiProperty({ nullable: true }) allowWorkspaceTesting!: boolean | null;
-  @ApiProperty({ nullable: true, format: 'date-time', description: 'first claim, reply or resolution' })
+  @ApiProperty({ type: Boolean, nullable: true }) allowWorkspaceTesting!: boolean | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'first claim, reply or resolution' })
   firstResponseAt!: string | null;
   @ApiProperty({ type: PersonalDataView }) personalData!: PersonalDataView;
-  @ApiProperty({ type: [TimelineEntryView] }) timeline!: TimelineEntryView[];
+  @ApiProperty({
+    type: [TimelineEntryView],
+    description: 'every event, in order, each with the details of its kind (ruleId and reason for the routing)',
+  })
+  timeline!: TimelineEntryView[];
 }
 
 function text(value: unknown): string | null {
@@ -113,22 +117,26 @@ export function isSlaBreached(row: TicketRow, now: Date): boolean {
 
 export class TicketSummaryView {
   @ApiProperty() ticketId!: string;
-  @ApiProperty({ nullable: true }) reference!: string | null;
+  @ApiProperty({ type: String, nullable: true }) reference!: string | null;
   @ApiProperty() status!: string;
-  @ApiProperty({ nullable: true }) channel!: string | null;
-  @ApiProperty({ nullable: true }) requestType!: string | null;
-  @ApiProperty({ nullable: true }) orgId!: string | null;
-  @ApiProperty({ nullable: true }) queue!: string | null;
-  @ApiProperty({ nullable: true }) assignee!: string | null;
-  @ApiProperty({ nullable: true }) priority!: string | null;
-  @ApiProperty({ nullable: true, format: 'date-time' }) receivedAt!: string | null;
-  @ApiProperty({ nullable: true, format: 'date-time' }) slaDueAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) channel!: string | null;
+  @ApiProperty({ type: String, nullable: true }) requestType!: string | null;
+  @ApiProperty({ type: String, nullable: true }) orgId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) queue!: string | null;
+  @ApiProperty({ type: String, nullable: true }) assignee!: string | null;
+  @ApiProperty({ type: String, nullable: true }) priority!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) receivedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time' }) slaDueAt!: string | null;
   @ApiProperty() slaBreached!: boolean;
 }
 
 export class TicketPageView {
   @ApiProperty({ type: [TicketSummaryView] }) items!: TicketSummaryView[];
-  @ApiProperty({ nullable: true, description: 'pass as ?cursor= for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'pass as ?cursor= for the next page; null on the last page',
+  })
   nextCursor!: string | null;
 }
 

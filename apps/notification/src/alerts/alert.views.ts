@@ -14,7 +14,7 @@ export class AlertView {
   target!: AlertTarget;
   @ApiProperty({ enum: PRIORITIES }) priority!: Priority;
   @ApiProperty({ enum: ALERT_STATUSES }) status!: AlertStatus;
-  @ApiProperty({ description: 'escalations to on-call so far' }) escalationLevel!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'escalations to on-call so far' }) escalationLevel!: number;
   @ApiProperty({ format: 'date-time' }) raisedAt!: string;
   @ApiProperty({
     format: 'date-time',

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RoutingDecisionPayload, validatePayload } from '#contracts';
-import { ApplicationError, Public, Roles } from '#platform';
+import { ApiProblems, ApplicationError, Public, Roles } from '#platform';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RuleSet } from '../rules/rule-set.js';
-import { PreviewBody } from './preview.body.js';
+import { PREVIEW_BODY_SCHEMA, PreviewBody } from './preview.body.js';
 import { RoutingService } from './routing.service.js';
+import { RoutingDecisionView, RulesView } from './routing.views.js';
 
 @ApiTags('routing')
 @Controller('v1')
@@ -18,7 +19,8 @@ export class RulesController {
   /** The rules are no secret: every decision explains itself with them. */
   @Get('rules')
   @Public()
-  @ApiOkResponse({ description: 'the active rule set and its version' })
+  @ApiOperation({ summary: 'The active rule set and its version' })
+  @ApiOkResponse({ type: RulesView, description: 'the active rule set and its version' })
   rules(): { version: string; ruleSet: RuleSet } {
     return { version: this.policy.ruleSet.version, ruleSet: this.policy.ruleSet };
   }
@@ -27,11 +29,23 @@ export class RulesController {
   @Post('routing/preview')
   @HttpCode(200)
   @Roles('agent', 'lead', 'auditor', 'auditor:global')
-  @ApiBody({ description: 'a POST /v1/requests body, plus optional "at" (ISO-8601) and "orgId"' })
-  @ApiOkResponse({
-    type: RoutingDecisionPayload,
-    description: 'the decision the rules would take now; role agent, lead, auditor or auditor:global',
+  @ApiOperation({
+    summary: 'Preview the routing decision for a request',
+    description: 'the decision the rules would take, without side effects; role agent, lead, auditor or auditor:global',
   })
+  @ApiBody({
+    schema: PREVIEW_BODY_SCHEMA,
+    description: 'a POST /v1/requests body, plus optional "at" (ISO-8601) and "orgId"',
+  })
+  @ApiOkResponse({ type: RoutingDecisionView, description: 'the decision the rules would take at "at" (default now)' })
+  @ApiProblems(
+    {
+      status: 400,
+      description: 'invalid body (unknown or invalid fields, not JSON): the field errors say which and why',
+    },
+    { status: 413, description: 'the body is larger than 64 KiB' },
+    415,
+  )
   preview(@Body() body: unknown): RoutingDecisionPayload {
     const validation = validatePayload(PreviewBody, body);
     if (!validation.ok)

@@ -1,9 +1,10 @@
 import { Injectable, SetMetadata, applyDecorators, createParamDecorator } from '@nestjs/common';
 import type { CanActivate, DynamicModule, ExecutionContext, Type } from '@nestjs/common';
 import { APP_GUARD, ModuleRef, Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApplicationError } from '../problem.js';
+import { ApiProblems } from '../problem.views.js';
 import { TokenVerifier, forbidden } from './token-verifier.js';
 import type { TokenVerifierOptions, UserPrincipal } from './token-verifier.js';
 
@@ -19,7 +20,12 @@ export const ACCESS_POLICY = 'support:access-policy';
 
 /** Anyone: health, metrics, documentation. */
 export function Public(): MethodDecorator & ClassDecorator {
-  return SetMetadata(ACCESS_POLICY, { kind: 'public' } satisfies AccessPolicy);
+  return applyDecorators(
+    SetMetadata(ACCESS_POLICY, { kind: 'public' } satisfies AccessPolicy),
+    // An empty requirement: anonymous access, said in the document rather than left unsaid (an
+    // operation without security reads as one whose security was forgotten).
+    ApiSecurity({}),
+  );
 }
 
 /** A valid user bearer token with one of the roles (any role when none is given); its principal is `@CurrentPrincipal()`. */
@@ -27,10 +33,12 @@ export function Roles(...roles: readonly string[]): MethodDecorator & ClassDecor
   return applyDecorators(
     SetMetadata(ACCESS_POLICY, { kind: 'user', roles } satisfies AccessPolicy),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'no bearer token, or one that is not valid' }),
-    ...(roles.length > 0
-      ? [ApiForbiddenResponse({ description: `the token lacks the role ${roles.join(' or ')}` })]
-      : []),
+    ApiProblems(
+      { status: 401, description: 'no bearer token, or one that is not valid' },
+      ...(roles.length > 0
+        ? [{ status: 403, description: `the token lacks the role ${roles.join(' or ')}` } as const]
+        : []),
+    ),
   );
 }
 
