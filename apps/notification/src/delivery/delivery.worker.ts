@@ -147,9 +147,7 @@ export class DeliveryWorker {
     void this.attempt(delivery)
       // Unsettled, the delivery is retried when its lease ends.
       .catch((error: unknown) =>
-        this.logger.error(
-          `attempt of ${delivery.notificationId} not recorded: ${messageOf(error)}`,
-        ),
+        this.logger.error(`attempt of ${delivery.notificationId} not recorded: ${messageOf(error)}`),
       )
       .finally(() => {
         const left = (this.running.get(receiver) ?? 1) - 1;
@@ -235,9 +233,7 @@ export class DeliveryWorker {
         this.relay.wake();
       } catch (error) {
         failures += 1;
-        this.logger.warn(
-          `cannot record ${batch.length} delivery outcome(s) (try ${failures}): ${messageOf(error)}`,
-        );
+        this.logger.warn(`cannot record ${batch.length} delivery outcome(s) (try ${failures}): ${messageOf(error)}`);
         // Unrecorded attempts are retried once their lease ends; receivers deduplicate on the id.
         if (failures >= 5) {
           this.unsettled.splice(0, batch.length);

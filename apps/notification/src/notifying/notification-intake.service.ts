@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Locale, PhoneDeskAlertPayload, TicketLifecyclePayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import type {
+  Locale,
+  PhoneDeskAlertPayload,
+  TicketLifecyclePayload,
+  TicketRoutedPayload,
+  TicketSubmittedPayload,
+} from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { AlertRepository } from '../alerts/alert.repository.js';
 import type { NewAlert } from '../alerts/alert.repository.js';
@@ -54,13 +60,11 @@ export class NotificationIntake {
 
   async onRouted(events: readonly KafkaEvent<TicketRoutedPayload>[]): Promise<number> {
     const planned: NewDelivery[] = events.flatMap((event) =>
-      planRoutedNotifications(event.value, this.staffLocale).map(
-        (notification) => ({
-          notification,
-          urgency: Urgency.normal,
-          ...provenance(event),
-        }),
-      ),
+      planRoutedNotifications(event.value, this.staffLocale).map((notification) => ({
+        notification,
+        urgency: Urgency.normal,
+        ...provenance(event),
+      })),
     );
     const added = await this.deliveries.enqueue(planned, this.clock.now());
     if (added.length > 0) this.worker.wake();

@@ -1,7 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Topics } from '#contracts';
-import type { PhoneDeskAlertPayload, TicketLifecyclePayload, TicketRoutedPayload, TicketSubmittedPayload } from '#contracts';
+import type {
+  PhoneDeskAlertPayload,
+  TicketLifecyclePayload,
+  TicketRoutedPayload,
+  TicketSubmittedPayload,
+} from '#contracts';
 import { KafkaHandler } from '#kafka';
 import type { KafkaEvent } from '#kafka';
 import { NotificationIntake } from './notification-intake.service.js';
