@@ -77,6 +77,15 @@ export function machine(): Record<string, unknown> {
   };
 }
 
+/**
+ * Nearest-rank percentile of values sorted in ascending order, `p` from 0 to 1: the smallest value
+ * that at least that share of the values does not exceed. NaN when there are no values.
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
+}
+
 /** Prints rows as an aligned table. */
 export function printTable(title: string, rows: readonly Record<string, string | number>[]): void {
   const first = rows[0];

@@ -34,7 +34,15 @@ import {
   webhookSecret,
 } from '#testing';
 import { ensureContractTopics } from '../tools/infra/index.js';
-import { benchInfrastructure, machine, printTable, startService, stopService, writeResult } from './bench-support.js';
+import {
+  benchInfrastructure,
+  machine,
+  percentile,
+  printTable,
+  startService,
+  stopService,
+  writeResult,
+} from './bench-support.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20);
@@ -78,12 +86,6 @@ function request(index: number): UpstreamRequestPayload {
         requester: { email: requester.email },
       });
   }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0
-    ? Number.NaN
-    : (sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN);
 }
 
 interface Sample {
