@@ -3,18 +3,30 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
-import { ensureInfrastructure, stopInfrastructure } from '../tools/infra/index.js';
+import type { ProcFs } from '../tools/bench/process-cpu.js';
+import { ensureInfrastructure, profilePaths, stopInfrastructure } from '../tools/infra/index.js';
+import { readState } from '../tools/infra/state.js';
 
-/** Kafka and PostgreSQL for a benchmark: the given ones, else the test profile (stopped afterwards). */
+/** The main class a Kafka broker's JVM runs, on its command line. */
+const BROKER_MAIN_CLASS = 'kafka.Kafka';
+
+/**
+ * Kafka and PostgreSQL for a benchmark: the given ones, else the test profile, stopped afterwards
+ * if this run started it. BENCH_KEEP_INFRA=1 leaves it running, so that the next run finds a broker
+ * whose JIT has already compiled its hot paths (`npm run infra:down` stops it).
+ */
 export async function benchInfrastructure(): Promise<{
   brokers: string;
   databaseUrl: string;
+  /** Components this run started (`kafka`, `postgres`): a broker among them starts cold. */
+  startedNow: string[];
   release: () => Promise<void>;
 }> {
   if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) {
     return {
       brokers: process.env.KAFKA_BROKERS,
       databaseUrl: process.env.DATABASE_URL,
+      startedNow: [],
       release: async () => undefined,
     };
   }
@@ -22,12 +34,53 @@ export async function benchInfrastructure(): Promise<{
     profile: 'test',
     log: (line) => process.stderr.write(`[infra] ${line}\n`),
   });
+  const keep = process.env.BENCH_KEEP_INFRA === '1';
   return {
     brokers: infra.kafkaBrokers.join(','),
     databaseUrl: infra.databaseUrl,
+    startedNow: infra.startedNow,
     release: async () => {
-      if (infra.startedNow.length > 0) await stopInfrastructure({ profile: 'test', only: infra.startedNow });
+      if (infra.startedNow.length === 0) return;
+      if (keep) {
+        process.stderr.write(`[infra] left running (BENCH_KEEP_INFRA=1): ${infra.startedNow.join(', ')}\n`);
+        return;
+      }
+      await stopInfrastructure({ profile: 'test', only: infra.startedNow });
     },
+  };
+}
+
+/**
+ * The broker's JVM when it runs on this machine, for its CPU time: BENCH_BROKER_PID if set, else
+ * the test profile's local broker when it is the one the bench uses, else the only process here
+ * whose command line holds `kafka.Kafka`. Undefined, with the reason, when none of these applies
+ * (a broker elsewhere, or several on this machine).
+ */
+export function findBroker(proc: ProcFs, brokers: string): { pid: number | undefined; how: string } {
+  const fromEnv = process.env.BENCH_BROKER_PID;
+  if (fromEnv) {
+    const pid = Number(fromEnv);
+    if (!Number.isInteger(pid) || !proc.stat(pid))
+      throw new Error(`BENCH_BROKER_PID=${fromEnv} is not a running process`);
+    return { pid, how: 'BENCH_BROKER_PID' };
+  }
+  const owned = readState('test').kafka;
+  if (
+    owned?.kind === 'process' &&
+    owned.endpoint === brokers &&
+    proc.findByCommandLine([owned.commandMatch]).includes(owned.pid)
+  )
+    return { pid: owned.pid, how: `the test profile's local broker (${profilePaths('test').stateFile})` };
+  const candidates = proc.findByCommandLine([BROKER_MAIN_CLASS]);
+  const [only] = candidates;
+  if (candidates.length === 1 && only !== undefined)
+    return { pid: only, how: `the only process here whose command line holds ${BROKER_MAIN_CLASS}` };
+  return {
+    pid: undefined,
+    how:
+      candidates.length === 0
+        ? `no process here runs ${BROKER_MAIN_CLASS}: the broker's CPU is not measured`
+        : `${candidates.length} processes here run ${BROKER_MAIN_CLASS} (pids ${candidates.join(', ')}): set BENCH_BROKER_PID`,
   };
 }
 
@@ -75,6 +128,15 @@ export function machine(): Record<string, unknown> {
     loadAverage1m: loadavg()[0],
     node: process.version,
   };
+}
+
+/**
+ * Nearest-rank percentile of values sorted in ascending order, `p` from 0 to 1: the smallest value
+ * that at least that share of the values does not exceed. NaN when there are no values.
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? Number.NaN;
 }
 
 /** Prints rows as an aligned table. */

@@ -27,7 +27,15 @@ import type { TopicName } from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { freePort, isolatedDatabase, KafkaTestClient, startGroupAtEnd, submittedTicket, userToken } from '#testing';
 import { openHistoryStore, ticketStory } from '../apps/history/test/history-store.js';
-import { benchInfrastructure, machine, printTable, startService, stopService, writeResult } from './bench-support.js';
+import {
+  benchInfrastructure,
+  machine,
+  percentile,
+  printTable,
+  startService,
+  stopService,
+  writeResult,
+} from './bench-support.js';
 import { HISTORY_RECORDED_TOPICS } from '../apps/history/src/recording/history.consumer.js';
 
 const TICKETS = Number(process.env['BENCH_TICKETS'] ?? 20_000);
@@ -55,10 +63,6 @@ function story(index: number): KafkaEvent[] {
     },
   });
   return ticketStory(ticket);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? Number.NaN;
 }
 
 async function headSeq(client: pg.Client): Promise<number> {

@@ -5,22 +5,13 @@
  */
 import autocannon from 'autocannon';
 import type { Result } from 'autocannon';
-import { createServer } from 'node:net';
 import { benchInfrastructure, machine, printTable, startService, stopService, writeResult } from './bench-support.js';
 import { DEVELOPMENT } from '#platform';
+import { freePort } from '#testing';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const API_KEY = DEVELOPMENT.upstreamApiKey;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function run(options: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {

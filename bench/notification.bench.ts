@@ -47,7 +47,7 @@ import { parseWebhookSecrets, webhookHeaders } from '../apps/notification/src/ch
 import { loadNotificationConfig } from '../apps/notification/src/notification.config.js';
 import { NotificationModule } from '../apps/notification/src/notification.module.js';
 import { NotificationIntake } from '../apps/notification/src/notifying/notification-intake.service.js';
-import { benchInfrastructure, machine, printTable, writeResult } from './bench-support.js';
+import { benchInfrastructure, machine, percentile, printTable, writeResult } from './bench-support.js';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 10_000);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 200);
@@ -91,11 +91,6 @@ function machineBusyShare(before: CpuTimes, after: CpuTimes): number {
   return total > 0 ? Math.round(((after.busy - before.busy) / total) * 100) / 100 : 0;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
 function latencySummary(samples: readonly number[]): {
   count: number;
   p50: number;
@@ -106,9 +101,9 @@ function latencySummary(samples: readonly number[]): {
   const sorted = [...samples].sort((left, right) => left - right);
   return {
     count: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
   };
 }
