@@ -6,6 +6,7 @@ import { DEVELOPMENT, DatabaseServiceConfig, DevelopmentDefault, loadConfig } fr
 export const HISTORY_APP_ROLE = 'support_history_app';
 
 export class HistoryConfig extends DatabaseServiceConfig {
+  /** HTTP port of history. */
   @IsInt()
   @Min(0)
   @Max(65535)

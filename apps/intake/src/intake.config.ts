@@ -4,6 +4,7 @@ import { DEVELOPMENT, DEVELOPMENT_API_KEYS, DatabaseServiceConfig, DevelopmentDe
 import { checkApiKeys } from './auth/api-keys.js';
 
 export class IntakeConfig extends DatabaseServiceConfig {
+  /** HTTP port of intake. */
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -24,6 +25,7 @@ export class IntakeConfig extends DatabaseServiceConfig {
   @Min(100)
   INTAKE_PUBLISH_TIMEOUT_MS = 5000;
 
+  /** How long the ticket publisher waits to group records into one produce request. */
   @IsInt()
   @Min(0)
   @Max(100)

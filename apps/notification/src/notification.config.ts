@@ -8,6 +8,7 @@ import { allTargets, parseRecipients } from './recipients/recipients.js';
 import type { RecipientDirectory } from './recipients/recipients.js';
 
 export class NotificationConfig extends DatabaseServiceConfig {
+  /** HTTP port of notification. */
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -39,6 +40,7 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @IsString()
   SMTP_URL = '';
 
+  /** Sender of the emails; its domain also names the Message-IDs. */
   @IsString()
   @IsNotEmpty()
   NOTIFY_FROM = 'Support <no-reply@localhost>';
@@ -47,19 +49,23 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @IsIn(LOCALES)
   NOTIFY_STAFF_LOCALE: Locale = 'en';
 
+  /** Attempts per notification before it is recorded as failed. */
   @IsInt()
   @Min(1)
   @Max(50)
   NOTIFY_MAX_ATTEMPTS = 10;
 
+  /** First retry delay: attempt n waits between half and all of base × 2^(n-1), capped by NOTIFY_RETRY_MAX_MS; a receiver's `Retry-After` is honoured up to the cap. */
   @IsInt()
   @Min(1)
   NOTIFY_RETRY_BASE_MS = 1_000;
 
+  /** Longest retry delay. */
   @IsInt()
   @Min(1)
   NOTIFY_RETRY_MAX_MS = 600_000;
 
+  /** One attempt (webhook call, SMTP conversation) is abandoned after this long. */
   @IsInt()
   @Min(100)
   NOTIFY_ATTEMPT_TIMEOUT_MS = 10_000;
@@ -86,15 +92,17 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @Min(1)
   NOTIFY_RETENTION_DAYS = 30;
 
-  /** Milliseconds, or a duration such as `90s` or `5m`. */
+  /** How long the phone desk has to acknowledge an alert before on-call is alerted, and between escalations: milliseconds, or `90s`, `5m`, `1h`. */
   @IsString()
   ALERT_ACK_TIMEOUT = '5m';
 
+  /** Escalations of an unacknowledged alert to on-call (`0`: none); the alert then stays open. */
   @IsInt()
   @Min(0)
   @Max(20)
   ALERT_MAX_ESCALATIONS = 3;
 
+  /** How often alerts past their acknowledgement deadline are looked for (deadlines live in PostgreSQL). */
   @IsInt()
   @Min(10)
   ALERT_SCAN_INTERVAL_MS = 1_000;

@@ -5,6 +5,7 @@ import { DEFAULT_RULES_FILE } from './rules/rule-set.loader.js';
 
 /** Routing authenticates the staff who preview decisions. */
 export class RoutingConfig extends AuthenticatedServiceConfig {
+  /** HTTP port of routing. */
   @IsInt()
   @Min(0)
   @Max(65535)

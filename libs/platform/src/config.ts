@@ -33,7 +33,8 @@ export function DevelopmentDefault(value: DefaultValue): PropertyDecorator {
   };
 }
 
-function developmentDefaultOf(instance: object, key: string): DefaultValue | undefined {
+/** The value `@DevelopmentDefault` gives a setting of this config instance's class, if any. */
+export function developmentDefaultOf(instance: object, key: string): DefaultValue | undefined {
   for (
     let prototype = Object.getPrototypeOf(instance) as object | null;
     prototype !== null;

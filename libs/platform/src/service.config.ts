@@ -13,6 +13,7 @@ export class ServiceConfig {
   @IsString()
   NODE_ENV = '';
 
+  /** Comma-separated `host:port` of the brokers to bootstrap from. */
   @IsString()
   @IsNotEmpty()
   KAFKA_BROKERS = '127.0.0.1:9092';
@@ -29,9 +30,11 @@ export class ServiceConfig {
   @IsIn(SASL_MECHANISMS)
   KAFKA_SASL_MECHANISM: (typeof SASL_MECHANISMS)[number] = '';
 
+  /** SASL user (with KAFKA_SASL_MECHANISM). */
   @IsString()
   KAFKA_SASL_USERNAME = '';
 
+  /** SASL password (with KAFKA_SASL_MECHANISM). */
   @IsString()
   KAFKA_SASL_PASSWORD = '';
 
@@ -44,9 +47,11 @@ export class ServiceConfig {
   @Max(3650)
   KAFKA_PERSONAL_DATA_RETENTION_DAYS = 7;
 
+  /** Listen address of the HTTP server (`0.0.0.0` in a container). */
   @IsString()
   HOST = '127.0.0.1';
 
+  /** Partitions of the contract topics a service creates when they are missing (an existing topic keeps its count). */
   @IsInt()
   @Min(1)
   KAFKA_TOPIC_PARTITIONS = 6;
@@ -66,6 +71,7 @@ export class ServiceConfig {
   @Min(1)
   KAFKA_FETCH_MIN_BYTES = 65_536;
 
+  /** Longest wait of a fetch for KAFKA_FETCH_MIN_BYTES: the most latency each hop adds under a trickle. */
   @IsInt()
   @Min(1)
   @Max(5_000)
@@ -77,6 +83,7 @@ export class ServiceConfig {
   @Max(64)
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 3;
 
+  /** Lowest level logged (JSON lines on stdout). */
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
   LOG_LEVEL = 'info';
 
@@ -146,11 +153,13 @@ export class AuthenticatedServiceConfig extends ServiceConfig {
   @DevelopmentDefault(DEVELOPMENT.jwt.secret)
   AUTH_JWT_SECRET = '';
 
+  /** Required `iss` of user tokens. */
   @IsString()
   @IsNotEmpty()
   @DevelopmentDefault(DEVELOPMENT.jwt.issuer)
   AUTH_JWT_ISSUER = '';
 
+  /** Required `aud` of user tokens. */
   @IsString()
   @IsNotEmpty()
   @DevelopmentDefault(DEVELOPMENT.jwt.audience)
@@ -187,6 +196,7 @@ export class AuthenticatedServiceConfig extends ServiceConfig {
 
 /** Services that keep state in PostgreSQL (all of them also authenticate people). */
 export class DatabaseServiceConfig extends AuthenticatedServiceConfig {
+  /** PostgreSQL of the service (its schema is migrated at start-up); `postgres://user:password@host:5432/database`. */
   @IsString()
   @IsNotEmpty({ message: 'must be set (postgres://user:password@host:5432/database)' })
   @DevelopmentDefault(DEVELOPMENT.databaseUrl)
