@@ -68,6 +68,17 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     );
   }
 
+  it('runs every service on Node.js 24, as its metrics say', async () => {
+    const versions = await Promise.all(
+      [intake, routing, notification, history].map(async (service) => {
+        const metrics = await (await fetch(`${service.url}/metrics`)).text();
+        return /^nodejs_version_info\{[^}]*version="(v\d+)\./m.exec(metrics)?.[1];
+      }),
+    );
+
+    expect(versions).toEqual(['v24', 'v24', 'v24', 'v24']);
+  });
+
   it('records a ticket POSTed over HTTP, with its routing decision', async () => {
     const token = await userToken({ sub: `user-${randomUUID()}`, org: 'org-without-psm', email: 'user@example.com' });
 

@@ -5,9 +5,9 @@ import { createRequire } from 'node:module';
  *
  * kafkajs 2.2.4 encodes every record, and every header of every record, into a new `Encoder` whose
  * constructor zero-fills a new 512-byte buffer (`Buffer.alloc`), and it grows encoders into more
- * zero-filled buffers. Each of those is a separate allocation outside the V8 heap, about 0.85 µs
- * here against 0.1 µs for a slice of Node's buffer pool, and more work for the garbage collector.
- * With ten CloudEvents headers per record this was the largest single cost of producing.
+ * zero-filled buffers. Each of those is a separate allocation outside the V8 heap, several times
+ * dearer than a slice of Node's buffer pool, and more work for the garbage collector. With ten
+ * CloudEvents headers per record this was the largest single cost of producing (docs/benchmarks.md).
  *
  * Here an encoder starts with a 64-byte slice of the pool (`Buffer.allocUnsafe`) and grows into
  * unzeroed memory, pooled below 4 KiB. Unzeroed memory is safe: an encoder only writes at its own

@@ -7,8 +7,8 @@ import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
  * same partition whoever writes them), else round robin over the partitions that have a leader.
  *
  * It chooses exactly what kafkajs's default partitioner chooses, for less: kafkajs computes murmur2
- * with 64-bit `Long` objects on a new Buffer per record and filters the partition list per record.
- * That was about 4 % of routing's CPU time.
+ * with 64-bit `Long` objects on a new Buffer per record and filters the partition list per record
+ * (docs/benchmarks.md has what that cost).
  */
 export const keyPartitioner: ICustomPartitioner = () => {
   const counters = new Map<string, number>();
