@@ -19,13 +19,18 @@ export type Priority = (typeof PRIORITIES)[number];
 export const LOCALES = ['fr', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
-export const TICKET_STATUSES = ['received', 'routed', 'claimed', 'replied', 'resolved', 'reopened'] as const;
+/**
+ * `routed`: in a queue, nobody on it; `pending`: answered, waiting for the requester; `open`: the
+ * requester wrote again (or the ticket was reopened) and waits for an answer.
+ */
+export const TICKET_STATUSES = ['received', 'routed', 'assigned', 'claimed', 'pending', 'open', 'resolved'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 export const ALERT_STATUSES = ['raised', 'acknowledged', 'escalated'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 export const LIFECYCLE_EVENTS = [
+  'assigned',
   'claimed',
   'replied',
   'resolved',
@@ -52,3 +57,20 @@ export const ROLES = [
   'privacy-officer:global',
 ] as const;
 export type Role = (typeof ROLES)[number];
+
+export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+
+/** `internal`: a note among staff, never sent to the requester. */
+export const MESSAGE_VISIBILITIES = ['public', 'internal'] as const;
+export type MessageVisibility = (typeof MESSAGE_VISIBILITIES)[number];
+
+export const AUTHOR_KINDS = ['requester', 'agent', 'system'] as const;
+export type AuthorKind = (typeof AUTHOR_KINDS)[number];
+
+/** Who gave a ticket to an agent: the queue's assignment policy, a team lead, or the agent. */
+export const ASSIGNMENT_SOURCES = ['policy', 'lead', 'self'] as const;
+export type AssignmentSource = (typeof ASSIGNMENT_SOURCES)[number];
+
+export const AGENT_STATUSES = ['online', 'away', 'offline'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];

@@ -8,4 +8,5 @@ export * from './payloads/request.payload.js';
 export * from './payloads/ticket.payload.js';
 export * from './payloads/lifecycle.payload.js';
 export * from './payloads/privacy.payload.js';
+export * from './payloads/conversation.payload.js';
 export * from './random-pool.js';

@@ -8,6 +8,11 @@ import {
 } from './payloads/ticket.payload.js';
 import { NotificationPayload, PsmAssignmentPayload, TicketLifecyclePayload } from './payloads/lifecycle.payload.js';
 import { SubjectErasedPayload } from './payloads/privacy.payload.js';
+import {
+  AgentPresencePayload,
+  PersonalDataAccessPayload,
+  TicketMessagePayload,
+} from './payloads/conversation.payload.js';
 
 /** The payload type of each topic: a publisher and a handler of the same topic cannot disagree. */
 export interface TopicPayloads {
@@ -22,6 +27,9 @@ export interface TopicPayloads {
   [Topics.notifications]: NotificationPayload;
   [Topics.psmAssignments]: PsmAssignmentPayload;
   [Topics.subjectsErased]: SubjectErasedPayload;
+  [Topics.ticketsMessages]: TicketMessagePayload;
+  [Topics.agents]: AgentPresencePayload;
+  [Topics.personalDataAccessed]: PersonalDataAccessPayload;
 }
 
 export const TOPIC_PAYLOAD_CLASSES: { readonly [K in keyof TopicPayloads]: new () => TopicPayloads[K] } = {
@@ -36,4 +44,7 @@ export const TOPIC_PAYLOAD_CLASSES: { readonly [K in keyof TopicPayloads]: new (
   'support.notifications.v1': NotificationPayload,
   'support.psm-assignments.v1': PsmAssignmentPayload,
   'support.subjects.erased.v1': SubjectErasedPayload,
+  'support.tickets.messages.v1': TicketMessagePayload,
+  'support.agents.v1': AgentPresencePayload,
+  'support.personal-data.accessed.v1': PersonalDataAccessPayload,
 };

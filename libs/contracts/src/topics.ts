@@ -11,6 +11,9 @@ export const Topics = {
   notifications: 'support.notifications.v1',
   psmAssignments: 'support.psm-assignments.v1',
   subjectsErased: 'support.subjects.erased.v1',
+  ticketsMessages: 'support.tickets.messages.v1',
+  agents: 'support.agents.v1',
+  personalDataAccessed: 'support.personal-data.accessed.v1',
 } as const;
 
 export type TopicName = (typeof Topics)[keyof typeof Topics];
@@ -18,7 +21,7 @@ export type TopicName = (typeof Topics)[keyof typeof Topics];
 export interface TopicSpec {
   readonly name: TopicName;
   /** The field of the payload used as the record key. */
-  readonly key: 'requestId' | 'ticketId' | 'orgId' | 'subjectRef';
+  readonly key: 'requestId' | 'ticketId' | 'orgId' | 'subjectRef' | 'agentId';
   /** CloudEvents `type` of the events carried. */
   readonly eventType: string;
   readonly compacted: boolean;
@@ -116,6 +119,30 @@ export const TOPIC_CATALOGUE: readonly TopicSpec[] = [
     compacted: true,
     description: 'GDPR erasures of data subjects, applied by every service to its own copies, also when rebuilding',
   },
+  {
+    name: Topics.ticketsMessages,
+    personalData: true,
+    key: 'ticketId',
+    eventType: 'support.ticket.message.v1',
+    compacted: false,
+    description: "every message of a ticket's conversation, inbound and outbound, public and internal",
+  },
+  {
+    name: Topics.agents,
+    personalData: false,
+    key: 'agentId',
+    eventType: 'support.agent.presence.v1',
+    compacted: true,
+    description: "an agent's presence, queues, capacity and languages (null value removes the agent)",
+  },
+  {
+    name: Topics.personalDataAccessed,
+    personalData: false,
+    key: 'ticketId',
+    eventType: 'support.personal-data.accessed.v1',
+    compacted: false,
+    description: "reads of a requester's personal data by staff: who read whose ticket, when, for what",
+  },
 ];
 
 export function topicSpec(name: TopicName): TopicSpec {
@@ -129,12 +156,13 @@ export function deadLetterTopic(topic: string, groupId: string): string {
   return `${topic}.${groupId}.dlq`;
 }
 
-/** The consumer groups of the four services; a group id is used exactly as written here. */
+/** The consumer groups of the services; a group id is used exactly as written here. */
 export const ConsumerGroups = {
   intake: 'support-intake',
   routing: 'support-routing',
   notification: 'support-notification',
   history: 'support-history',
+  desk: 'support-desk',
 } as const;
 
 /**

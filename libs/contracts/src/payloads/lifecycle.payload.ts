@@ -1,6 +1,6 @@
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Min } from 'class-validator';
-import { AUDIENCES, LIFECYCLE_EVENTS, NOTIFICATION_OUTCOMES } from '../enums.js';
-import type { Audience, LifecycleEvent, NotificationOutcome } from '../enums.js';
+import { ASSIGNMENT_SOURCES, AUDIENCES, LIFECYCLE_EVENTS, NOTIFICATION_OUTCOMES } from '../enums.js';
+import type { AssignmentSource, Audience, LifecycleEvent, NotificationOutcome } from '../enums.js';
 
 /** `support.tickets.lifecycle.v1` */
 export class TicketLifecyclePayload {
@@ -24,6 +24,21 @@ export class TicketLifecyclePayload {
   @IsOptional()
   @IsString()
   note?: string | null;
+
+  /** `assigned`: the agent the ticket now belongs to. */
+  @IsOptional()
+  @IsString()
+  agentId?: string | null;
+
+  /** `assigned`: the queue's policy, a team lead, or the agent themself. */
+  @IsOptional()
+  @IsIn(ASSIGNMENT_SOURCES)
+  by?: AssignmentSource | null;
+
+  /** Why, in words (an assignment, a reopening by a follow-up...). */
+  @IsOptional()
+  @IsString()
+  reason?: string | null;
 }
 
 /** `support.notifications.v1`: one attempt or outcome of one notification. */
@@ -62,4 +77,9 @@ export class PsmAssignmentPayload {
 
   @IsString()
   psmId!: string;
+
+  /** Takes the organisation's chats while the dedicated PSM is away or offline. */
+  @IsOptional()
+  @IsString()
+  backupPsmId?: string | null;
 }

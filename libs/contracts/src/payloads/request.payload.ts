@@ -34,6 +34,12 @@ class FormOnlyConstraint implements ValidatorConstraintInterface {
 }
 
 export const SUBJECT_MAX_LENGTH = 200;
+
+/** E.164: a plus, the country code, then the number; at most 15 digits. */
+export const PHONE_PATTERN = /^\+[1-9][0-9]{6,14}$/;
+
+/** A ticket reference as requesters see it (`SR-7K4Q-M2XD`); letters in either case. */
+export const TICKET_REFERENCE_PATTERN = /^SR-[0-9A-Z]{4}-[0-9A-Z]{4}$/i;
 export const MESSAGE_MAX_LENGTH = 10_000;
 
 /** Who asked, as an upstream app or the email gateway knows them. */
@@ -56,6 +62,11 @@ export class RequesterPayload {
   @IsString()
   @Length(1, 128)
   userId?: string;
+
+  /** E.164, so that the phone desk can call back. */
+  @IsOptional()
+  @Matches(PHONE_PATTERN, { message: 'requester.phone must be a phone number in E.164 form, e.g. +33612345678' })
+  phone?: string;
 }
 
 /** The fields of a help request common to `POST /v1/requests` and `support.requests.v1`. */
@@ -88,6 +99,11 @@ export class RequestFields {
   @IsOptional()
   @IsIn(LOCALES, { message: `locale must be one of ${LOCALES.join(', ')}` })
   locale?: Locale;
+
+  /** A follow-up: the reference of the requester's ticket this message belongs to. */
+  @IsOptional()
+  @Matches(TICKET_REFERENCE_PATTERN, { message: 'ticketReference must be a ticket reference such as SR-7K4Q-M2XD' })
+  ticketReference?: string;
 }
 
 /**

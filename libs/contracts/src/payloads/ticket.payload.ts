@@ -8,12 +8,13 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { ALERT_TARGETS, CHANNELS, LOCALES, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '../enums.js';
 import type { AlertTarget, Channel, Locale, Priority, Queue, RequestType, Urgency } from '../enums.js';
-import { MESSAGE_MAX_LENGTH, SUBJECT_MAX_LENGTH } from './request.payload.js';
+import { MESSAGE_MAX_LENGTH, PHONE_PATTERN, SUBJECT_MAX_LENGTH } from './request.payload.js';
 
 /** Every text of a ticket is bounded: a valid ticket, and all that routing derives from it, fits in a Kafka record. */
 export const ID_MAX_LENGTH = 128;
@@ -38,6 +39,10 @@ export class TicketRequesterPayload {
   @IsString()
   @MaxLength(200)
   name!: string | null;
+
+  @IsOptional()
+  @Matches(PHONE_PATTERN)
+  phone?: string | null;
 }
 
 export class WorkspaceTestingConsentPayload {
@@ -107,6 +112,12 @@ export class TicketSubmittedPayload {
 
   @IsISO8601()
   receivedAt!: string;
+
+  /** A follow-up that came after its ticket could no longer be reopened starts this ticket, which names the old one. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(ID_MAX_LENGTH)
+  relatedTicketId?: string | null;
 }
 
 export class AlertRefPayload {
