@@ -21,7 +21,7 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # The routing rule set is data read at start-up (ROUTING_RULES_FILE, relative to /app).
-COPY --from=build /app/apps/routing/rules ./apps/routing/rules
+COPY --from=build /app/libs/rules/default.rules.json ./libs/rules/default.rules.json
 USER node
 EXPOSE 3001 3002 3003 3004
 # docker-compose.yml runs it with `init: true`, so SIGTERM reaches node and shutdown is graceful.

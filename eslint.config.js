@@ -25,7 +25,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['../../*'],
-              message: 'Import other libraries through their alias (#contracts, #kafka, #platform, #testing).',
+              message: 'Import other libraries through their alias (#contracts, #kafka, #platform, #rules, #testing).',
             },
             { group: ['**/apps/*'], message: 'Apps never import each other: services talk only through Kafka.' },
           ],

@@ -19,6 +19,7 @@ const moduleNameMapper = {
   '^#contracts$': '<rootDir>/libs/contracts/src/index.ts',
   '^#kafka$': '<rootDir>/libs/kafka/src/index.ts',
   '^#platform$': '<rootDir>/libs/platform/src/index.ts',
+  '^#rules$': '<rootDir>/libs/rules/src/index.ts',
   '^#testing$': '<rootDir>/libs/testing/src/index.ts',
   '^(\\.{1,2}/.*)\\.js$': '$1',
 };

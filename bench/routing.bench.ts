@@ -46,7 +46,7 @@ import type { EventSink, KafkaEvent, KafkaHandlerOptions, OutgoingEvent, TopicEv
 import { KafkaTestClient, submittedTicket } from '#testing';
 import { PsmDirectory } from '../apps/routing/src/psm/psm-directory.js';
 import { RoutingService } from '../apps/routing/src/routing/routing.service.js';
-import { loadRuleSet } from '../apps/routing/src/rules/rule-set.loader.js';
+import { loadRuleSet } from '#rules';
 import { RoutingPolicy } from '../apps/routing/src/rules/routing-policy.js';
 import { ensureInfrastructure, kafkaAnswers, parseBrokers, stopInfrastructure } from '../tools/infra/index.js';
 
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
   try {
     await ensureTopics({ brokers, partitions: PARTITIONS, specs: [], extraTopics: benchTopics });
     await preProduce(client);
-    const ruleSet = loadRuleSet(resolve(process.cwd(), 'apps/routing/rules/default.rules.json'));
+    const ruleSet = loadRuleSet();
     const policy = new RoutingPolicy(ruleSet);
     // A directory filled by hand (never started): 200 of the 500 organisations have a dedicated PSM.
     const psms = new PsmDirectory(client.kafka);

@@ -13,8 +13,8 @@ import {
 import { repoRoot } from './infra/layout.js';
 
 interface ServiceSpec {
-  readonly name: 'intake' | 'routing' | 'notification' | 'history';
-  readonly portVariable: 'INTAKE_PORT' | 'ROUTING_PORT' | 'NOTIFICATION_PORT' | 'HISTORY_PORT';
+  readonly name: 'intake' | 'routing' | 'notification' | 'history' | 'desk';
+  readonly portVariable: 'INTAKE_PORT' | 'ROUTING_PORT' | 'NOTIFICATION_PORT' | 'HISTORY_PORT' | 'DESK_PORT';
   readonly defaultPort: number;
   /** ANSI SGR colour code of the output tag. */
   readonly colour: number;
@@ -34,6 +34,7 @@ const SERVICES: readonly ServiceSpec[] = [
     colour: 32,
     nodeOptions: ['--max-semi-space-size=64'],
   },
+  { name: 'desk', portVariable: 'DESK_PORT', defaultPort: 3005, colour: 31 },
 ];
 
 const READY_TIMEOUT_MS = 60_000;

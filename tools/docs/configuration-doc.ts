@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import ts from 'typescript';
 import { developmentDefaultOf } from '#platform';
+import { DeskConfig } from '../../apps/desk/src/desk.config.js';
 import { HistoryConfig } from '../../apps/history/src/history.config.js';
 import { IntakeConfig } from '../../apps/intake/src/intake.config.js';
 import { NotificationConfig } from '../../apps/notification/src/notification.config.js';
@@ -20,6 +21,7 @@ const SERVICES = [
   { name: 'routing', type: RoutingConfig },
   { name: 'notification', type: NotificationConfig },
   { name: 'history', type: HistoryConfig },
+  { name: 'desk', type: DeskConfig },
 ] as const;
 
 /** Where the config classes are declared, base classes first: the first comment of a setting is its meaning. */
@@ -29,6 +31,7 @@ const SOURCES = [
   'apps/routing/src/routing.config.ts',
   'apps/notification/src/notification.config.ts',
   'apps/history/src/history.config.ts',
+  'apps/desk/src/desk.config.ts',
 ];
 
 export interface Setting {
@@ -64,7 +67,10 @@ export function settingComments(root: string): Map<string, string> {
 
 export function settings(root: string): Setting[] {
   const comments = settingComments(root);
-  const byName = new Map<string, { defaults: Map<string, unknown>; developmentDefault: string | number | boolean | undefined }>();
+  const byName = new Map<
+    string,
+    { defaults: Map<string, unknown>; developmentDefault: string | number | boolean | undefined }
+  >();
   for (const service of SERVICES) {
     const instance = new service.type();
     for (const [name, value] of Object.entries(instance)) {

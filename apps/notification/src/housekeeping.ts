@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BackgroundLoop } from '#platform';
-import { Clock } from './clock.js';
+import { BackgroundLoop, Clock } from '#platform';
 import { DeliveryRepository } from './delivery/delivery.repository.js';
 import { NotificationConfig } from './notification.config.js';
 import { ContactRepository } from './recipients/contact.repository.js';

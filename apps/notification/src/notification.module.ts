@@ -1,20 +1,25 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventPublisher } from '#kafka';
 import {
   AuthModule,
+  Clock,
   DatabaseHealthIndicator,
   DatabaseModule,
   KafkaHealthIndicator,
   KafkaModule,
   kafkaSettings,
+  OutboxRelay,
+  OutboxRepository,
   PlatformModule,
+  SystemClock,
 } from '#platform';
 import { AlertRepository } from './alerts/alert.repository.js';
 import { AlertsController } from './alerts/alerts.controller.js';
 import { AlertsService } from './alerts/alerts.service.js';
 import { EscalationScheduler } from './alerts/escalation.scheduler.js';
 import { ChannelRegistry } from './channels/channel-registry.js';
-import { Clock, SystemClock } from './clock.js';
 import { DeliveryRepository } from './delivery/delivery.repository.js';
 import { DeliveryWorker } from './delivery/delivery.worker.js';
 import { CHANNEL_REGISTRY, NotificationSender } from './delivery/notification-sender.js';
@@ -26,8 +31,6 @@ import { NotificationConfig } from './notification.config.js';
 import { NotificationRuntime } from './notification.runtime.js';
 import { NotificationConsumer } from './notifying/notification.consumer.js';
 import { NotificationIntake } from './notifying/notification-intake.service.js';
-import { OutboxRelay } from './outbox/outbox.relay.js';
-import { OutboxRepository } from './outbox/outbox.repository.js';
 import { ContactRepository } from './recipients/contact.repository.js';
 import { SubjectErasuresConsumer } from './privacy/subject-erasures.consumer.js';
 
@@ -83,11 +86,20 @@ export class NotificationModule {
               requireTls: !config.development,
             }),
         },
-        OutboxRepository,
+        {
+          provide: OutboxRepository,
+          useFactory: (dataSource: DataSource): OutboxRepository => new OutboxRepository(dataSource, 'notification'),
+          inject: [DataSource],
+        },
+        {
+          provide: OutboxRelay,
+          useFactory: (outbox: OutboxRepository, publisher: EventPublisher): OutboxRelay =>
+            new OutboxRelay(outbox, publisher, Math.max(config.NOTIFY_POLL_INTERVAL_MS, 1_000)),
+          inject: [OutboxRepository, EventPublisher],
+        },
         ContactRepository,
         DeliveryRepository,
         AlertRepository,
-        OutboxRelay,
         NotificationSender,
         DeliveryWorker,
         EscalationScheduler,

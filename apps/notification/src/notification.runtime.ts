@@ -5,7 +5,7 @@ import { ChannelRegistry } from './channels/channel-registry.js';
 import { DeliveryWorker } from './delivery/delivery.worker.js';
 import { CHANNEL_REGISTRY } from './delivery/notification-sender.js';
 import { Housekeeping } from './housekeeping.js';
-import { OutboxRelay } from './outbox/outbox.relay.js';
+import { OutboxRelay } from '#platform';
 
 /**
  * Starts the background loops once the application is up, and stops them in order on shutdown:

@@ -17,8 +17,8 @@ import {
 import type { IsolatedDatabase, ReceivedWebhook, TopicTail } from '#testing';
 import { EscalationScheduler } from '../src/alerts/escalation.scheduler.js';
 import { DeliveryRepository } from '../src/delivery/delivery.repository.js';
-import { OutboxRepository } from '../src/outbox/outbox.repository.js';
 import { NotificationApp } from './notification-app.js';
+import { OutboxRepository } from '#platform';
 
 const GROUP = 'support-notification-it-alerts';
 const MINUTE = 60_000;

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { bootstrapService, configOrExit } from '#platform';
 import { loadRoutingConfig } from './routing.config.js';
 import { RoutingModule } from './routing.module.js';
-import { loadRuleSet } from './rules/rule-set.loader.js';
+import { loadRuleSet } from '#rules';
 
 const config = configOrExit('routing', () => loadRoutingConfig());
 // A bad rule file stops the service here, with every problem listed.

@@ -1,7 +1,7 @@
 import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 import { ConsumerGroups } from '#contracts';
 import { AuthenticatedServiceConfig, loadConfig } from '#platform';
-import { DEFAULT_RULES_FILE } from './rules/rule-set.loader.js';
+import { DEFAULT_RULES_FILE } from '#rules';
 
 /** Routing authenticates the staff who preview decisions. */
 export class RoutingConfig extends AuthenticatedServiceConfig {

@@ -7,7 +7,7 @@ import { RoutingConsumer } from './routing/routing.consumer.js';
 import { RoutingService } from './routing/routing.service.js';
 import { RulesController } from './routing/rules.controller.js';
 import { RoutingPolicy } from './rules/routing-policy.js';
-import type { RuleSet } from './rules/rule-set.js';
+import type { RuleSet } from '#rules';
 
 @Module({})
 export class RoutingModule {

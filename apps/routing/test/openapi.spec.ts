@@ -18,7 +18,7 @@ import {
 import type { AcceptedLintWarning } from '#testing';
 import { loadRoutingConfig } from '../src/routing.config.js';
 import { RoutingModule } from '../src/routing.module.js';
-import { loadRuleSet } from '../src/rules/rule-set.loader.js';
+import { loadRuleSet } from '#rules';
 
 /** Operations that answer no 4xx at all, and why (each also accepts the linter's warning below). */
 const WITHOUT_CLIENT_ERRORS: Readonly<Record<string, string>> = {

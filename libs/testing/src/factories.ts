@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ticketReference } from '#contracts';
-import type { SubjectErasedPayload, TicketSubmittedPayload, UpstreamRequestPayload } from '#contracts';
+import type {
+  QueuedTicketPayload,
+  SubjectErasedPayload,
+  TicketMessagePayload,
+  TicketSubmittedPayload,
+  UpstreamRequestPayload,
+} from '#contracts';
 
 export function upstreamRequest(overrides: Partial<UpstreamRequestPayload> = {}): UpstreamRequestPayload {
   return {
@@ -43,6 +49,41 @@ export function subjectErased(overrides: Partial<SubjectErasedPayload> = {}): Su
     erasedAt: '2026-11-29T08:00:00.000Z',
     requestedBy: 'dpo-1',
     organisation: null,
+    ...overrides,
+  };
+}
+
+/** A ticket as routing puts it in a queue (the support queue unless told otherwise). */
+export function queuedTicket(
+  overrides: Partial<Omit<QueuedTicketPayload, 'ticket'>> & { ticket?: Partial<TicketSubmittedPayload> } = {},
+): QueuedTicketPayload {
+  const ticket = submittedTicket(overrides.ticket ?? {});
+  const { ticket: _ticket, ...routing } = overrides;
+  return {
+    ticketId: ticket.ticketId,
+    reference: ticket.reference,
+    queue: 'support',
+    assignee: null,
+    priority: 'P3',
+    slaDueAt: new Date(Date.parse(ticket.receivedAt) + 86_400_000).toISOString(),
+    ruleId: 'technical',
+    reason: 'technical problem: support queue',
+    ticket,
+    ...routing,
+  };
+}
+
+/** A message of a ticket's conversation (a requester's follow-up unless told otherwise). */
+export function ticketMessage(overrides: Partial<TicketMessagePayload> = {}): TicketMessagePayload {
+  return {
+    ticketId: randomUUID(),
+    messageId: randomUUID(),
+    direction: 'inbound',
+    visibility: 'public',
+    author: { kind: 'requester', id: 'user-1' },
+    channel: 'email',
+    body: 'Any news about my request?',
+    sentAt: new Date().toISOString(),
     ...overrides,
   };
 }

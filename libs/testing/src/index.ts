@@ -13,3 +13,5 @@ export * from './notification-factories.js';
 export * from './postgres-restart.js';
 export * from './kafka-api-versions.js';
 export * from './openapi-lint.js';
+export * from './in-process-service.js';
+export * from './sse-client.js';

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { eventually } from './eventually.js';
 import { freePort } from './test-env.js';
 
-export type ServiceName = 'intake' | 'routing' | 'notification' | 'history';
+export type ServiceName = 'intake' | 'routing' | 'notification' | 'history' | 'desk';
 
 /**
  * One service running as its own process from the build output, as in production: e2e tests

@@ -1,6 +1,6 @@
 import { Topics, deterministicUuid } from '#contracts';
-import type { OutboxEvent } from '../outbox/outbox-event.js';
 import type { AlertRecord } from './alert-record.js';
+import type { OutboxEvent } from '#platform';
 
 /** `alert.acknowledged` on the lifecycle topic; one per alert, whoever acknowledges it and however often. */
 export function acknowledgedEvent(alert: AlertRecord, operatorId: string, at: Date): OutboxEvent {

@@ -2,13 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { AlertStatus, AlertTarget, Priority } from '#contracts';
-import { column, unnestRows } from '#platform';
+import { column, OutboxRepository, unnestRows, updateReturning } from '#platform';
 import { DeliveryRepository } from '../delivery/delivery.repository.js';
 import type { NewDelivery } from '../delivery/delivery.repository.js';
-import { OutboxRepository } from '../outbox/outbox.repository.js';
-import type { OutboxEvent } from '../outbox/outbox-event.js';
-import { updateReturning } from '../updated-rows.js';
 import type { AlertRecord, AlertStatusFilter } from './alert-record.js';
+import type { OutboxEvent } from '#platform';
 
 export interface NewAlert {
   readonly alertId: string;

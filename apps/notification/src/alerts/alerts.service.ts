@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApplicationError } from '#platform';
+import { ApplicationError, Clock, OutboxRelay } from '#platform';
 import type { UserPrincipal } from '#platform';
-import { Clock } from '../clock.js';
-import { OutboxRelay } from '../outbox/outbox.relay.js';
 import { acknowledgedEvent } from './alert-events.js';
 import { ALERT_STATUS_FILTERS } from './alert-record.js';
 import type { AlertStatusFilter } from './alert-record.js';

@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Locale } from '#contracts';
-import { BackgroundLoop } from '#platform';
-import { Clock } from '../clock.js';
+import { BackgroundLoop, Clock, OutboxRelay } from '#platform';
 import { DeliveryWorker } from '../delivery/delivery.worker.js';
 import { Urgency } from '../delivery/delivery.repository.js';
 import { NotificationConfig } from '../notification.config.js';
 import { planEscalationNotification } from '../notifying/notification-planner.js';
-import { OutboxRelay } from '../outbox/outbox.relay.js';
 import { escalatedEvent } from './alert-events.js';
 import type { AlertRecord } from './alert-record.js';
 import { AlertRepository } from './alert.repository.js';

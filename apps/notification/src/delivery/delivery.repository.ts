@@ -3,10 +3,8 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { Audience, Locale } from '#contracts';
 import type { Delivery, NotificationKind, OutgoingNotification } from '../channels/notification-channel.js';
-import type { OutboxEvent } from '../outbox/outbox-event.js';
-import { updateReturning } from '../updated-rows.js';
-import { column, columnsOf, unnestRows } from '#platform';
-import { OUTBOX_COLUMNS } from '../outbox/outbox.repository.js';
+import { column, columnsOf, OUTBOX_COLUMNS, unnestRows, updateReturning } from '#platform';
+import type { OutboxEvent } from '#platform';
 
 /** Alerts go out before anything else waiting. */
 export const Urgency = { alert: 0, normal: 1 } as const;

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { BackgroundLoop } from '#platform';
-import { Clock } from '../clock.js';
+import { BackgroundLoop, Clock, OutboxRelay } from '#platform';
 import { NotificationConfig } from '../notification.config.js';
-import { OutboxRelay } from '../outbox/outbox.relay.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import type { AttemptRecord, ClaimedDelivery } from './delivery.repository.js';
 import { NotificationSender } from './notification-sender.js';

@@ -1,7 +1,7 @@
 import { Topics, deterministicUuid } from '#contracts';
 import type { NotificationOutcome } from '#contracts';
-import type { OutboxEvent } from '../outbox/outbox-event.js';
 import type { ClaimedDelivery } from './delivery.repository.js';
+import type { OutboxEvent } from '#platform';
 
 /** The `support.notifications.v1` event of one attempt; its id is stable if the attempt is reported twice. */
 export function outcomeEvent(

@@ -11,13 +11,13 @@ import { AlertRepository } from '../alerts/alert.repository.js';
 import type { NewAlert } from '../alerts/alert.repository.js';
 import { firstEscalationAt } from '../alerts/escalation-policy.js';
 import type { EscalationPolicy } from '../alerts/escalation-policy.js';
-import { Clock } from '../clock.js';
 import { DeliveryRepository, Urgency } from '../delivery/delivery.repository.js';
 import type { NewDelivery } from '../delivery/delivery.repository.js';
 import { DeliveryWorker } from '../delivery/delivery.worker.js';
 import { NotificationConfig } from '../notification.config.js';
 import { ContactRepository } from '../recipients/contact.repository.js';
 import { planAlertNotification, planRoutedNotifications } from './notification-planner.js';
+import { Clock } from '#platform';
 
 /** Lifecycle events meaning that a person is on the ticket: its alerts need no more escalation. */
 const TICKET_TAKEN_UP = new Set(['claimed', 'replied', 'resolved']);

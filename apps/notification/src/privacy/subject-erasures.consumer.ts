@@ -4,8 +4,8 @@ import { Topics } from '#contracts';
 import type { SubjectErasedPayload } from '#contracts';
 import { KafkaHandler } from '#kafka';
 import type { KafkaEvent } from '#kafka';
-import { Clock } from '../clock.js';
 import { ContactRepository } from '../recipients/contact.repository.js';
+import { Clock } from '#platform';
 
 /** A data subject's erasure: notification forgets their tickets' addresses, and will not keep them later either. */
 @Controller()

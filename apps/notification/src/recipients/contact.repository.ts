@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Locale } from '#contracts';
-import { column, unnestRows } from '#platform';
-import { updateReturning } from '../updated-rows.js';
+import { column, unnestRows, updateReturning } from '#platform';
 
 export interface RequesterContact {
   readonly ticketId: string;

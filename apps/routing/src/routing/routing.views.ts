@@ -1,7 +1,7 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ALERT_TARGETS, CHANNELS, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '#contracts';
 import type { AlertTarget, Priority, Queue, RoutingDecisionPayload } from '#contracts';
-import type { CalendarSpec } from '../calendar/business-calendar.js';
+import type { CalendarSpec } from '#rules';
 
 // The rule set is answered as it was read from its file (RuleSet); these classes only describe it.
 

@@ -3,7 +3,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RoutingDecisionPayload, validatePayload } from '#contracts';
 import { ApiProblems, ApplicationError, Public, Roles } from '#platform';
 import { RoutingPolicy } from '../rules/routing-policy.js';
-import type { RuleSet } from '../rules/rule-set.js';
+import type { RuleSet } from '#rules';
 import { PREVIEW_BODY_SCHEMA, PreviewBody } from './preview.body.js';
 import { RoutingService } from './routing.service.js';
 import { RoutingDecisionView, RulesView } from './routing.views.js';

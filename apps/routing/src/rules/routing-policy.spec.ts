@@ -1,4 +1,5 @@
-import { loadRuleSet } from './rule-set.loader.js';
+import { CHANNELS, QUEUES, REQUEST_TYPES, URGENCIES } from '#contracts';
+import { loadRuleSet } from '#rules';
 import { RoutingPolicy } from './routing-policy.js';
 import type { PsmLookup, RoutingInput } from './routing-policy.js';
 
@@ -745,5 +746,51 @@ describe(RoutingPolicy.name, () => {
     },
   ])('SLA $name', ({ priority, from, due }) => {
     expect(sut.slaDueAt(priority, new Date(from)).toISOString()).toBe(due);
+  });
+});
+
+describe('every valid request gets exactly one decision naming an existing queue', () => {
+  const sut = new RoutingPolicy(loadRuleSet());
+  const someWithPsm = { dedicatedPsm: (orgId: string) => (orgId.endsWith('1') ? 'psm-1' : undefined) };
+  const texts = [
+    'Connexion impossible',
+    'locked out',
+    'access to the export feature',
+    'Question',
+    'mot de passe',
+    'hello',
+    '',
+  ];
+  const requestTypes = [null, ...REQUEST_TYPES];
+  const instants = [
+    '2026-12-01T09:00:00Z',
+    '2026-12-05T09:00:00Z',
+    '2026-03-29T01:30:00Z',
+    '2026-10-25T01:30:00Z',
+    '2026-12-25T12:00:00Z',
+  ];
+
+  it('holds over the whole cross product of channels, types, urgencies, texts, organisations and instants', () => {
+    let decisions = 0;
+    for (const channel of CHANNELS)
+      for (const requestType of requestTypes)
+        for (const urgency of URGENCIES)
+          for (const message of texts)
+            for (const orgId of [null, 'org-1', 'org-2'])
+              for (const at of instants) {
+                const decision = sut.decide(
+                  { ticketId: 't', channel, requestType, urgency, subject: null, message: message || 'x', orgId },
+                  new Date(at),
+                  someWithPsm,
+                );
+                expect(QUEUES).toContain(decision.queue);
+                expect(sut.ruleSet.rules.filter((rule) => rule.id === decision.ruleId)).toHaveLength(1);
+                expect(Number.isNaN(Date.parse(decision.slaDueAt))).toBe(false);
+                expect(Date.parse(decision.slaDueAt)).toBeGreaterThan(Date.parse(at));
+                decisions += 1;
+              }
+    expect(decisions).toBe(
+      CHANNELS.length * requestTypes.length * URGENCIES.length * texts.length * 3 * instants.length,
+    );
   });
 });

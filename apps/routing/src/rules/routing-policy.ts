@@ -1,7 +1,7 @@
 import type { AlertTarget, Channel, Priority, RequestType, RoutingDecisionPayload, Urgency } from '#contracts';
-import { BusinessCalendar } from '../calendar/business-calendar.js';
 import { findAccessTerm } from './access-lexicon.js';
-import type { Condition, PriorityChoice, RuleSet } from './rule-set.js';
+import { ServiceLevels } from '#rules';
+import type { BusinessCalendar, Condition, PriorityChoice, RuleSet } from '#rules';
 
 /** What routing looks at in a ticket. */
 export interface RoutingInput {
@@ -41,10 +41,14 @@ function choosePriority(choice: PriorityChoice, urgency: Urgency): Priority {
 
 /** Evaluates a rule set: rules in order, the first match wins; pure, so it is also the preview. */
 export class RoutingPolicy {
-  readonly calendar: BusinessCalendar;
+  readonly serviceLevels: ServiceLevels;
 
   constructor(readonly ruleSet: RuleSet) {
-    this.calendar = new BusinessCalendar(ruleSet.calendar);
+    this.serviceLevels = new ServiceLevels(ruleSet);
+  }
+
+  get calendar(): BusinessCalendar {
+    return this.serviceLevels.calendar;
   }
 
   decide(input: RoutingInput, at: Date, psms: PsmLookup): RoutingDecisionPayload {
@@ -102,10 +106,6 @@ export class RoutingPolicy {
   }
 
   slaDueAt(priority: Priority, from: Date): Date {
-    const target = this.ruleSet.sla[priority];
-    if ('businessDays' in target)
-      return this.calendar.addBusinessMinutes(from, target.businessDays * this.calendar.minutesPerDay);
-    if (target.clock === 'business') return this.calendar.addBusinessMinutes(from, target.minutes);
-    return new Date(from.getTime() + target.minutes * 60_000);
+    return this.serviceLevels.dueAt(priority, from);
   }
 }

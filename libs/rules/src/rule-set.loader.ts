@@ -18,7 +18,8 @@ function projectRoot(): string {
   return folder;
 }
 
-export const DEFAULT_RULES_FILE = 'apps/routing/rules/default.rules.json';
+/** The product's default policy, shipped with this library. */
+export const DEFAULT_RULES_FILE = 'libs/rules/default.rules.json';
 
 /** Reads and validates a rule file; relative paths are taken from the project root. */
 export function loadRuleSet(file: string = DEFAULT_RULES_FILE): RuleSet {

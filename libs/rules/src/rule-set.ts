@@ -1,6 +1,6 @@
 import { CHANNELS, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '#contracts';
 import type { Channel, Priority, Queue, RequestType, Urgency } from '#contracts';
-import type { CalendarSpec } from '../calendar/business-calendar.js';
+import type { CalendarSpec } from './business-calendar.js';
 
 export type Condition =
   | { readonly always: true }

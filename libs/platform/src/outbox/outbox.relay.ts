@@ -1,22 +1,23 @@
-import { Injectable } from '@nestjs/common';
-import { EventPublisher, childTraceparent } from '#kafka';
-import { BackgroundLoop } from '#platform';
-import { NotificationConfig } from '../notification.config.js';
-import { OutboxRepository } from './outbox.repository.js';
+import type { EventPublisher } from '#kafka';
+import { childTraceparent } from '#kafka';
+import { BackgroundLoop } from '../background-loop.js';
+import type { OutboxRepository } from './outbox.repository.js';
 
 const RELAY_BATCH = 500;
 /** Events written meanwhile join the same produce request. */
 const RELAY_LINGER_MS = 50;
 
-/** Moves outbox events to Kafka, as soon as they are written and again after any failure. */
-@Injectable()
+/**
+ * Moves outbox events to Kafka, as soon as they are written (`wake`) and again after any failure;
+ * when nothing wakes it, it looks every `idleIntervalMs`.
+ */
 export class OutboxRelay {
   private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly publisher: EventPublisher,
-    config: NotificationConfig,
+    idleIntervalMs: number,
   ) {
     this.loop = new BackgroundLoop(
       'OutboxRelay',
@@ -24,7 +25,7 @@ export class OutboxRelay {
         await new Promise((resolve) => setTimeout(resolve, RELAY_LINGER_MS));
         return this.relayOnce();
       },
-      Math.max(config.NOTIFY_POLL_INTERVAL_MS, 1_000),
+      idleIntervalMs,
     );
   }
 

@@ -1,8 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { TOPIC_CATALOGUE } from '#contracts';
-import { column, unnestRows } from '#platform';
+import { column, unnestRows } from '../sql-rows.js';
 import type { TopicName } from '#contracts';
 import { updateReturning } from '../updated-rows.js';
 import type { OutboxEvent } from './outbox-event.js';
@@ -44,16 +43,26 @@ export const OUTBOX_COLUMNS = [
 
 const KNOWN_TOPICS = new Set<string>(TOPIC_CATALOGUE.map((spec) => spec.name));
 
-/** Owns the outbox table: events are added inside the transaction of the change that causes them. */
-@Injectable()
+/**
+ * A service's transactional outbox, the table `<schema>.outbox` (see `outboxTableSql`): events are
+ * added inside the transaction of the change that causes them, and relayed to Kafka afterwards, so a
+ * crash or a Kafka outage never loses one.
+ */
 export class OutboxRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly table: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    schema: string,
+  ) {
+    this.table = `${schema}.outbox`;
+  }
 
   async add(manager: EntityManager, events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
     const rows = unnestRows('e', OUTBOX_COLUMNS, events);
     await manager.query(
-      `INSERT INTO notification.outbox (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (event_id) DO NOTHING`,
+      `INSERT INTO ${this.table} (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (event_id) DO NOTHING`,
       rows.parameters,
     );
   }
@@ -67,8 +76,8 @@ export class OutboxRepository {
       // Deleted inside the transaction: a failed publish rolls the deletion back.
       const rows = await updateReturning<OutboxRow>(
         manager,
-        `DELETE FROM notification.outbox
-          WHERE seq IN (SELECT seq FROM notification.outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+        `DELETE FROM ${this.table}
+          WHERE seq IN (SELECT seq FROM ${this.table} ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING seq, event_id, topic, message_key, payload, event_time, correlation_id, causation_id, traceparent`,
         [limit],
       );
@@ -93,7 +102,22 @@ export class OutboxRepository {
   }
 
   async waiting(): Promise<number> {
-    const [row] = await this.dataSource.query<{ count: string }[]>(`SELECT count(*) AS count FROM notification.outbox`);
+    const [row] = await this.dataSource.query<{ count: string }[]>(`SELECT count(*) AS count FROM ${this.table}`);
     return Number(row?.count ?? 0);
   }
+}
+
+/** The outbox table of a service's schema, for its migration. */
+export function outboxTableSql(schema: string): string {
+  return `CREATE TABLE ${schema}.outbox (
+    seq            bigserial   PRIMARY KEY,
+    event_id       text        NOT NULL UNIQUE,
+    topic          text        NOT NULL,
+    message_key    text        NOT NULL,
+    payload        jsonb       NOT NULL,
+    event_time     timestamptz NOT NULL,
+    correlation_id text,
+    causation_id   text,
+    traceparent    text
+  )`;
 }
