@@ -1,5 +1,5 @@
 /**
- * The whole pipeline: the four services as separate processes, requests produced to
+ * The whole pipeline: the services as separate processes (desk too unless BENCH_DESK=0), requests produced to
  * `support.requests.v1`, each measured until history shows its routing decision.
  *
  * 0. Warm-up, not measured: BENCH_WARMUP requests (default 5000) at once, then rounds of
@@ -93,6 +93,8 @@ const WARMUP_MAX_SECONDS = Number(process.env.BENCH_WARMUP_MAX_SECONDS ?? 300);
  * that a quiet spell means drained, not between two ticks.
  */
 const DRAIN_QUIET_MS = Number(process.env.BENCH_DRAIN_QUIET_MS ?? 2_000);
+/** Desk follows the queues too (BENCH_DESK=0 leaves it out, for the figure without it). */
+const WITH_DESK = process.env.BENCH_DESK !== '0';
 const DRAIN_CHECK_MS = 200;
 const DRAIN_MAX_MS = 120_000;
 const TARGET_RATE = 2_000;
@@ -641,8 +643,9 @@ async function main(): Promise<void> {
       routing: await freePort(),
       notification: await freePort(),
       history: await freePort(),
+      ...(WITH_DESK ? { desk: await freePort() } : {}),
     };
-    log('starting intake, routing, notification and history');
+    log(`starting intake, routing, notification, history${WITH_DESK ? ' and desk' : ''}`);
     services.push({ name: 'intake', child: await startService('intake', ports.intake, common) });
     services.push({ name: 'routing', child: await startService('routing', ports.routing, common) });
     services.push({
@@ -663,6 +666,8 @@ async function main(): Promise<void> {
       name: 'history',
       child: await startService('history', ports.history, common, ['--max-semi-space-size=64']),
     });
+    if (ports.desk !== undefined)
+      services.push({ name: 'desk', child: await startService('desk', ports.desk, common) });
     // Where records queue: each service's consumer lag (sum over its partitions), sampled every second.
     const maxLag: Record<string, number> = {};
     const lagSampler = setInterval(() => {
@@ -730,7 +735,7 @@ async function main(): Promise<void> {
     const alertP50 = percentile(alertMs, 0.5);
     const alertP99 = percentile(alertMs, 0.99);
     printTable(
-      `Pipeline (four services; ${low ? `${low.requests.length} paced at ${LOW_RATE}/s, ` : ''}${paced.requests.length} paced at ${RATE}/s, then a burst of ${BURST})`,
+      `Pipeline (${services.length} services; ${low ? `${low.requests.length} paced at ${LOW_RATE}/s, ` : ''}${paced.requests.length} paced at ${RATE}/s, then a burst of ${BURST})`,
       [
         {
           measure: 'sustained tickets/s (burst, submit -> visible in history)',

@@ -9,6 +9,8 @@ export interface ReceivedMail {
   readonly subject: string;
   readonly text: string;
   readonly raw: string;
+  /** When the server accepted it (ms since epoch). */
+  readonly receivedAt: number;
 }
 
 export interface SmtpReceiverOptions {
@@ -45,6 +47,7 @@ export class SmtpReceiver {
           this.messages.push({
             ...parseMail(raw),
             raw,
+            receivedAt: Date.now(),
             envelopeFrom: from ? from.address : '',
             envelopeTo: session.envelope.rcptTo.map((recipient) => recipient.address),
           });
@@ -75,7 +78,7 @@ export class SmtpReceiver {
   }
 }
 
-function parseMail(raw: string): Omit<ReceivedMail, 'raw' | 'envelopeFrom' | 'envelopeTo'> {
+function parseMail(raw: string): Omit<ReceivedMail, 'raw' | 'envelopeFrom' | 'envelopeTo' | 'receivedAt'> {
   const split = raw.indexOf('\r\n\r\n');
   const head = split < 0 ? raw : raw.slice(0, split);
   const body = split < 0 ? '' : raw.slice(split + 4);
