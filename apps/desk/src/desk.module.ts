@@ -17,9 +17,16 @@ import {
 } from '#platform';
 import { DeskConfig } from './desk.config.js';
 import { DeskRuntime } from './desk.runtime.js';
+import { AgentsConsumer } from './agents/agents.consumer.js';
+import { AgentsController } from './agents/agents.controller.js';
+import { DeskAgent, DeskPsmAssignment } from './agents/desk-agent.entity.js';
+import { PresenceService } from './agents/presence.service.js';
+import { PsmAssignments } from './agents/psm-assignments.js';
+import { Assigner } from './assignment/assigner.js';
 import { CreateDesk1766100000000 } from './migrations/1766100000000-create-desk.js';
+import { Assignment1766100000001 } from './migrations/1766100000001-assignment.js';
 import { AccessRecorder } from './privacy/access-recorder.js';
-import { serviceLevelsProvider } from './service-levels.provider.js';
+import { ruleSetProviders } from './service-levels.provider.js';
 import { StreamHub } from './stream/stream.hub.js';
 import { DeskActions } from './tickets/desk-actions.service.js';
 import { DeskProjection } from './tickets/desk-projection.js';
@@ -28,7 +35,7 @@ import { DeskTicketRepository } from './tickets/desk-ticket.repository.js';
 import { DeskConsumer } from './tickets/desk.consumer.js';
 import { DeskController } from './tickets/desk.controller.js';
 
-export const DESK_MIGRATIONS = [CreateDesk1766100000000];
+export const DESK_MIGRATIONS = [CreateDesk1766100000000, Assignment1766100000001];
 export const DESK_MIGRATIONS_TABLE = 'desk_migrations';
 const RELAY_IDLE_MS = 1_000;
 
@@ -51,7 +58,7 @@ export class DeskModule {
         }),
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
-          entities: [DeskTicket, DeskMessage],
+          entities: [DeskTicket, DeskMessage, DeskAgent, DeskPsmAssignment],
           migrations: DESK_MIGRATIONS,
           migrationsTableName: DESK_MIGRATIONS_TABLE,
         }),
@@ -61,11 +68,11 @@ export class DeskModule {
         }),
         AuthModule.forRoot(config.tokenVerifierOptions),
       ],
-      controllers: [DeskController, DeskConsumer],
+      controllers: [DeskController, AgentsController, DeskConsumer, AgentsConsumer],
       providers: [
         { provide: DeskConfig, useValue: config },
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
-        serviceLevelsProvider,
+        ...ruleSetProviders,
         {
           provide: OutboxRepository,
           useFactory: (dataSource: DataSource): OutboxRepository => new OutboxRepository(dataSource, 'desk'),
@@ -82,6 +89,9 @@ export class DeskModule {
         DeskActions,
         AccessRecorder,
         StreamHub,
+        Assigner,
+        PresenceService,
+        PsmAssignments,
         DeskRuntime,
       ],
     };

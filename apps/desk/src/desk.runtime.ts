@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { BackgroundLoop, Clock, OutboxRelay } from '#platform';
+import { Assigner } from './assignment/assigner.js';
 import { DeskConfig } from './desk.config.js';
 import { DeskTicketRepository } from './tickets/desk-ticket.repository.js';
 
@@ -15,6 +16,7 @@ export class DeskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
 
   constructor(
     private readonly relay: OutboxRelay,
+    private readonly assigner: Assigner,
     tickets: DeskTicketRepository,
     config: DeskConfig,
     clock: Clock,
@@ -36,11 +38,13 @@ export class DeskRuntime implements OnApplicationBootstrap, BeforeApplicationShu
 
   onApplicationBootstrap(): void {
     this.relay.start();
+    this.assigner.start();
     this.housekeeping.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.housekeeping.stop();
+    await this.assigner.stop();
     await this.relay.stop();
   }
 }

@@ -10,6 +10,8 @@ export const CONSUMED_TOPICS = [
   Topics.ticketsLifecycle,
   Topics.ticketsMessages,
   Topics.subjectsErased,
+  Topics.agents,
+  Topics.psmAssignments,
 ];
 
 /** The desk service in the test process (see InProcessService); several may share a group and a database. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { AuthModule, KafkaHealthIndicator, KafkaModule, kafkaSettings, PlatformModule } from '#platform';
+import { AgentDirectory } from './psm/agent-directory.js';
 import { PsmDirectory } from './psm/psm-directory.js';
 import { RoutingConfig } from './routing.config.js';
 import { RoutingConsumer } from './routing/routing.consumer.js';
@@ -29,6 +30,7 @@ export class RoutingModule {
         { provide: RoutingConfig, useValue: config },
         { provide: RoutingPolicy, useValue: new RoutingPolicy(ruleSet) },
         PsmDirectory,
+        AgentDirectory,
         RoutingService,
       ],
     };

@@ -33,11 +33,34 @@ export interface Rule {
 export type SlaTarget =
   { readonly minutes: number; readonly clock: 'calendar' | 'business' } | { readonly businessDays: number };
 
+/**
+ * How a queue's tickets go to a person: `round-robin` (the online agent with spare capacity who
+ * was given a ticket longest ago), `least-loaded` (the one with the fewest unresolved tickets), or
+ * `none` (agents pick from the queue).
+ */
+export const ASSIGNMENT_POLICIES = ['round-robin', 'least-loaded', 'none'] as const;
+export type AssignmentPolicy = (typeof ASSIGNMENT_POLICIES)[number];
+
+export interface AssignmentSpec {
+  readonly policies: Readonly<Record<Queue, AssignmentPolicy>>;
+  /** Unresolved tickets an agent takes at once, unless their presence says otherwise. */
+  readonly defaultCapacity: number;
+  /** Among available agents, those who speak the ticket's language first (where any does). */
+  readonly preferLanguage: boolean;
+}
+
+export const DEFAULT_ASSIGNMENT: AssignmentSpec = {
+  policies: { support: 'least-loaded', psm: 'none' },
+  defaultCapacity: 5,
+  preferLanguage: true,
+};
+
 export interface RuleSet {
   readonly version: string;
   readonly description?: string;
   readonly calendar: CalendarSpec;
   readonly sla: Readonly<Record<Priority, SlaTarget>>;
+  readonly assignment: AssignmentSpec;
   readonly rules: readonly Rule[];
 }
 
@@ -185,15 +208,57 @@ function checkCalendar(value: Json, problems: string[]): void {
   if (value.holidays !== 'FR' && value.holidays !== 'none') problems.push('calendar.holidays: must be "FR" or "none"');
 }
 
+function checkAssignment(value: Json, problems: string[]): void {
+  if (value === undefined) return;
+  if (!isRecord(value)) {
+    problems.push('assignment: must be {"policies": {...}, "defaultCapacity": n, "preferLanguage": boolean}');
+    return;
+  }
+  checkKeys(value, ['policies', 'defaultCapacity', 'preferLanguage'], 'assignment', problems);
+  if (value.policies !== undefined) {
+    if (!isRecord(value.policies)) problems.push(`assignment.policies: must map ${QUEUES.join(', ')} to a policy`);
+    else {
+      checkKeys(value.policies, QUEUES, 'assignment.policies', problems);
+      for (const [queue, policy] of Object.entries(value.policies)) {
+        if (!(ASSIGNMENT_POLICIES as readonly unknown[]).includes(policy))
+          problems.push(`assignment.policies.${queue}: must be one of ${ASSIGNMENT_POLICIES.join(', ')}`);
+      }
+    }
+  }
+  if (
+    value.defaultCapacity !== undefined &&
+    (!Number.isInteger(value.defaultCapacity) ||
+      (value.defaultCapacity as number) < 1 ||
+      (value.defaultCapacity as number) > 1_000)
+  )
+    problems.push('assignment.defaultCapacity: must be an integer from 1 to 1000');
+  if (value.preferLanguage !== undefined && typeof value.preferLanguage !== 'boolean')
+    problems.push('assignment.preferLanguage: must be a boolean');
+}
+
+/** The assignment section with its defaults filled in (a rule file may leave it out). */
+function assignmentOf(value: Json): AssignmentSpec {
+  const given = isRecord(value) ? value : {};
+  const policies = isRecord(given.policies) ? given.policies : {};
+  return {
+    policies: { ...DEFAULT_ASSIGNMENT.policies, ...(policies as Partial<Record<Queue, AssignmentPolicy>>) },
+    defaultCapacity:
+      typeof given.defaultCapacity === 'number' ? given.defaultCapacity : DEFAULT_ASSIGNMENT.defaultCapacity,
+    preferLanguage:
+      typeof given.preferLanguage === 'boolean' ? given.preferLanguage : DEFAULT_ASSIGNMENT.preferLanguage,
+  };
+}
+
 /** Validates a parsed rule file; every problem is reported, with its path. */
 export function parseRuleSet(value: Json, source: string): RuleSet {
   const problems: string[] = [];
   if (!isRecord(value)) throw new RuleSetError(source, ['the file must hold a JSON object']);
-  checkKeys(value, ['version', 'description', 'calendar', 'sla', 'rules', '$schema'], '', problems);
+  checkKeys(value, ['version', 'description', 'calendar', 'sla', 'assignment', 'rules', '$schema'], '', problems);
   if (typeof value.version !== 'string' || value.version.length === 0)
     problems.push('version: must be a non-empty string');
   checkCalendar(value.calendar, problems);
   checkSla(value.sla, problems);
+  checkAssignment(value.assignment, problems);
   const rules = value.rules;
   if (!Array.isArray(rules) || rules.length === 0) {
     problems.push('rules: must be a non-empty list');
@@ -240,5 +305,5 @@ export function parseRuleSet(value: Json, source: string): RuleSet {
     }
   }
   if (problems.length > 0) throw new RuleSetError(source, problems);
-  return value as unknown as RuleSet;
+  return { ...(value as unknown as RuleSet), assignment: assignmentOf(value.assignment) };
 }

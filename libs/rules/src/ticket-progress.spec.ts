@@ -82,6 +82,15 @@ describe(advance.name, () => {
     expect(statusOf(advance(resolved, lifecycle('reopened', 7), dueAt))).toBe('open');
   });
 
+  it('gives an unclaimed ticket back to its queue on an assignment without an agent, not a claimed one', () => {
+    const back = { kind: 'lifecycle', event: 'assigned', at: at(2), actor: null, agentId: null } as const;
+
+    const given = run([routed, lifecycle('assigned', 1, 'agent-2'), back]);
+    expect([given.assignee, statusOf(given)]).toEqual([null, 'routed']);
+    const kept = run([routed, lifecycle('claimed', 1, 'agent-2'), back]);
+    expect([kept.assignee, statusOf(kept)]).toEqual(['agent-2', 'claimed']);
+  });
+
   it('keeps an assignment that overtook routing, and a claim makes the claimer the assignee', () => {
     const sut = run([lifecycle('assigned', 0, 'agent-2'), { ...routed, assignee: 'psm-1' }]);
 

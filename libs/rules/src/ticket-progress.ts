@@ -85,14 +85,15 @@ export function advance(progress: TicketProgress, change: ProgressChange, dueAt:
     case 'lifecycle':
       switch (change.event) {
         case 'assigned':
-          return change.agentId === null
-            ? progress
-            : {
-                ...progress,
-                assignee: change.agentId,
-                assigned: true,
-                claimedBy: progress.claimedBy === change.agentId ? progress.claimedBy : null,
-              };
+          // Without an agent: given back (its agent went away before claiming it), for the queue again.
+          if (change.agentId === null)
+            return progress.claimedBy === null ? { ...progress, assignee: null, assigned: false } : progress;
+          return {
+            ...progress,
+            assignee: change.agentId,
+            assigned: true,
+            claimedBy: progress.claimedBy === change.agentId ? progress.claimedBy : null,
+          };
         case 'claimed':
           return change.actor === null ? progress : { ...progress, claimedBy: change.actor, assignee: change.actor };
         case 'replied':

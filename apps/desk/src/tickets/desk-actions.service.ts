@@ -6,6 +6,7 @@ import type { FieldError, TicketLifecyclePayload, TicketMessagePayload } from '#
 import { currentTrace } from '#kafka';
 import { ApplicationError, Clock, OutboxRelay, OutboxRepository } from '#platform';
 import type { OutboxEvent, UserPrincipal } from '#platform';
+import { Assigner } from '../assignment/assigner.js';
 import { DeskProjection } from './desk-projection.js';
 import type { IdentifiedChange } from './desk-projection.js';
 import type { DeskTicket } from './desk-ticket.entity.js';
@@ -52,6 +53,7 @@ export class DeskActions {
     private readonly outbox: OutboxRepository,
     private readonly relay: OutboxRelay,
     private readonly clock: Clock,
+    private readonly assigner: Assigner,
   ) {}
 
   claim(user: UserPrincipal, ticketId: string): Promise<DeskTicket> {
@@ -164,7 +166,10 @@ export class DeskActions {
       await this.outbox.add(manager, events);
       return { ticket: updated.get(ticketId) ?? ticket, published: true };
     });
-    if (result.published) this.relay.wake();
+    if (result.published) {
+      this.relay.wake();
+      this.assigner.wake();
+    }
     return result.ticket;
   }
 }

@@ -42,6 +42,11 @@ export class DeskTicket {
   @Column({ ...timestamp, name: 'resolved_at' }) resolvedAt!: Date | null;
   @Column({ ...timestamp, name: 'personal_data_erased_at' }) personalDataErasedAt!: Date | null;
   @Column({ type: 'timestamptz', name: 'updated_at' }) updatedAt!: Date;
+  /** The PSM routing named, whatever the assignee became since. */
+  @Column({ ...text, name: 'routed_assignee' }) routedAssignee!: string | null;
+  @Column({ ...timestamp, name: 'queued_at' }) queuedAt!: Date | null;
+  /** Assignment has nothing (more) to decide: assigned, claimed, or left to the pool. */
+  @Column({ type: 'boolean', default: false, name: 'assignment_settled' }) assignmentSettled!: boolean;
 }
 
 /** One message of a ticket's conversation (the first one is the ticket's own `message`). */
@@ -113,6 +118,9 @@ export function emptyTicket(ticketId: string, now: Date): DeskTicket {
     resolvedAt: null,
     personalDataErasedAt: null,
     updatedAt: now,
+    routedAssignee: null,
+    queuedAt: null,
+    assignmentSettled: false,
   } satisfies Omit<DeskTicket, never>);
   return ticket;
 }

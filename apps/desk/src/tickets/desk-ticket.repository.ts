@@ -67,6 +67,9 @@ const TICKET_COLUMNS = [
   column<DeskTicket>('resolved_at', 'timestamptz', at('resolvedAt')),
   column<DeskTicket>('personal_data_erased_at', 'timestamptz', at('personalDataErasedAt')),
   column<DeskTicket>('updated_at', 'timestamptz', (ticket) => ticket.updatedAt),
+  column<DeskTicket>('routed_assignee', 'text', (ticket) => ticket.routedAssignee),
+  column<DeskTicket>('queued_at', 'timestamptz', at('queuedAt')),
+  column<DeskTicket>('assignment_settled', 'boolean', (ticket) => ticket.assignmentSettled),
 ];
 
 const MESSAGE_COLUMNS = [

@@ -9,6 +9,7 @@ import type {
 } from '#contracts';
 import { KafkaHandler } from '#kafka';
 import type { KafkaEvent } from '#kafka';
+import { Assigner } from '../assignment/assigner.js';
 import { DeskProjection } from './desk-projection.js';
 import type { IdentifiedChange } from './desk-projection.js';
 
@@ -24,16 +25,22 @@ export function eventIdOf(event: KafkaEvent): string {
 export class DeskConsumer {
   private readonly logger = new Logger(DeskConsumer.name);
 
-  constructor(private readonly projection: DeskProjection) {}
+  constructor(
+    private readonly projection: DeskProjection,
+    private readonly assigner: Assigner,
+  ) {}
 
   @KafkaHandler([Topics.queuePsm, Topics.queueSupport], BATCH)
   async onQueued(@Payload() events: KafkaEvent<QueuedTicketPayload>[]): Promise<void> {
     await this.projection.apply(events.map((event) => change(event, { kind: 'queued', payload: event.value })));
+    this.assigner.wake();
   }
 
   @KafkaHandler(Topics.ticketsLifecycle, BATCH)
   async onLifecycle(@Payload() events: KafkaEvent<TicketLifecyclePayload>[]): Promise<void> {
     await this.projection.apply(events.map((event) => change(event, { kind: 'lifecycle', payload: event.value })));
+    // A resolution frees capacity; a claim or an assignment by someone else changes the loads.
+    this.assigner.wake();
   }
 
   @KafkaHandler(Topics.ticketsMessages, BATCH)

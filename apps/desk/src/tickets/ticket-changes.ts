@@ -51,6 +51,10 @@ export function applyChange(
       const queued = change.payload;
       const wasQueued = ticket.queue !== null;
       fillDetails(ticket, queued);
+      if (!wasQueued) {
+        ticket.routedAssignee = queued.assignee ?? null;
+        ticket.queuedAt = now;
+      }
       progress = advance(
         progress,
         {
@@ -77,6 +81,8 @@ export function applyChange(
         agentId: event.agentId ?? null,
       };
       progress = advance(progress, step, dueAt);
+      if (event.event === 'claimed' || event.event === 'assigned')
+        ticket.assignmentSettled = progress.assigned || progress.claimedBy !== null;
       stream =
         event.event === 'resolved'
           ? 'ticket.resolved'

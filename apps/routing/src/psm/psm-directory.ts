@@ -13,7 +13,7 @@ import type { PsmLookup } from '../rules/routing-policy.js';
 @Injectable()
 export class PsmDirectory implements PsmLookup, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PsmDirectory.name);
-  private readonly assignments = new Map<string, string>();
+  private readonly assignments = new Map<string, { readonly psmId: string; readonly backupPsmId: string | null }>();
   private readonly reader: CompactedTopicReader;
 
   constructor(@Inject(KAFKA_CLIENT) kafka: Kafka) {
@@ -32,7 +32,12 @@ export class PsmDirectory implements PsmLookup, OnModuleInit, OnApplicationShutd
   }
 
   dedicatedPsm(orgId: string): string | undefined {
-    return this.assignments.get(orgId);
+    return this.assignments.get(orgId)?.psmId;
+  }
+
+  /** Who takes the organisation's chats while the dedicated PSM is away or offline. */
+  backupPsm(orgId: string): string | null {
+    return this.assignments.get(orgId)?.backupPsmId ?? null;
   }
 
   get size(): number {
@@ -49,6 +54,6 @@ export class PsmDirectory implements PsmLookup, OnModuleInit, OnApplicationShutd
       this.logger.warn(`ignored an invalid PSM assignment (key and payload orgId must match; psmId required)`);
       return;
     }
-    this.assignments.set(orgId, result.value.psmId);
+    this.assignments.set(orgId, { psmId: result.value.psmId, backupPsmId: result.value.backupPsmId ?? null });
   }
 }

@@ -9,6 +9,10 @@ import type {
 } from '#contracts';
 import { childTraceparent } from '#kafka';
 import type { EventSink, KafkaEvent, TopicEvent } from '#kafka';
+import { previewAssignment } from '#rules';
+import type { AssignmentPreview } from '#rules';
+import type { Locale } from '#contracts';
+import { AgentDirectory } from '../psm/agent-directory.js';
 import { PsmDirectory } from '../psm/psm-directory.js';
 import { RoutingPolicy } from '../rules/routing-policy.js';
 import type { RoutingInput } from '../rules/routing-policy.js';
@@ -26,10 +30,32 @@ export class RoutingService {
   constructor(
     private readonly policy: RoutingPolicy,
     private readonly psms: PsmDirectory,
+    private readonly agents: AgentDirectory,
   ) {}
 
-  preview(input: RoutingInput, at: Date): RoutingDecisionPayload {
-    return this.policy.decide(input, at, this.psms);
+  /** The decision, and who would get the ticket now as far as presence tells. */
+  preview(
+    input: RoutingInput,
+    at: Date,
+    locale: Locale | null,
+  ): RoutingDecisionPayload & { assignment: AssignmentPreview } {
+    const decision = this.policy.decide(input, at, this.psms);
+    const assignment = previewAssignment(
+      decision,
+      this.policy.ruleSet.assignment.policies[decision.queue],
+      this.policy.ruleSet.assignment.preferLanguage ? locale : null,
+      input.orgId === null ? null : this.psms.backupPsm(input.orgId),
+      {
+        status: (agentId) => this.agents.presence(agentId)?.status,
+        online: (queue, wanted) => {
+          const online = this.agents.online(queue);
+          const speakers =
+            wanted === null ? [] : online.filter((agent) => !agent.locales || agent.locales.includes(wanted));
+          return (speakers.length > 0 ? speakers : online).map((agent) => agent.agentId);
+        },
+      },
+    );
+    return { ...decision, assignment };
   }
 
   /**

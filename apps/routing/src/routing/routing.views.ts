@@ -1,7 +1,8 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { ALERT_TARGETS, CHANNELS, PRIORITIES, QUEUES, REQUEST_TYPES, URGENCIES } from '#contracts';
 import type { AlertTarget, Priority, Queue, RoutingDecisionPayload } from '#contracts';
-import type { CalendarSpec } from '#rules';
+import { ASSIGNMENT_POLICIES } from '#rules';
+import type { AssignmentPolicy, CalendarSpec } from '#rules';
 
 // The rule set is answered as it was read from its file (RuleSet); these classes only describe it.
 
@@ -113,22 +114,46 @@ export class RuleView {
   @ApiProperty({ description: 'template of the decision reason, placeholders in braces' }) reason!: string;
 }
 
+export class AssignmentPoliciesView {
+  @ApiProperty({ enum: ASSIGNMENT_POLICIES }) psm!: AssignmentPolicy;
+  @ApiProperty({ enum: ASSIGNMENT_POLICIES }) support!: AssignmentPolicy;
+}
+
+export class AssignmentView {
+  @ApiProperty({ type: () => AssignmentPoliciesView, description: 'how each queue gives its tickets to a person' })
+  policies!: AssignmentPoliciesView;
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'unresolved tickets an agent takes at once, by default' })
+  defaultCapacity!: number;
+  @ApiProperty({ type: 'boolean', description: "agents who speak the ticket's language first" })
+  preferLanguage!: boolean;
+}
+
 export class RuleSetView {
-  @ApiProperty({ example: '2026-11-28.1' }) version!: string;
+  @ApiProperty({ example: '2026-11-30.1' }) version!: string;
   @ApiPropertyOptional({ type: String }) description?: string;
   @ApiProperty({ type: () => CalendarView }) calendar!: CalendarView;
   @ApiProperty({ type: () => SlaTableView, description: 'first-response target by priority' }) sla!: SlaTableView;
+  @ApiProperty({ type: () => AssignmentView }) assignment!: AssignmentView;
   @ApiProperty({ type: () => [RuleView], description: 'in order: the first that matches decides' }) rules!: RuleView[];
 }
 
 /** `GET /v1/rules`. */
 export class RulesView {
-  @ApiProperty({ example: '2026-11-28.1' }) version!: string;
+  @ApiProperty({ example: '2026-11-30.1' }) version!: string;
   @ApiProperty({ type: () => RuleSetView }) ruleSet!: RuleSetView;
 }
 
 export class AlertRefView {
   @ApiProperty({ enum: ALERT_TARGETS }) target!: AlertTarget;
+}
+
+export class AssignmentPreviewView {
+  @ApiProperty({ enum: ASSIGNMENT_POLICIES, description: "the queue's assignment policy" }) policy!: AssignmentPolicy;
+  @ApiProperty({ type: String, nullable: true, description: 'the person, when presence alone decides (a PSM)' })
+  agentId!: string | null;
+  @ApiProperty({ type: [String], description: 'online agents of the queue the policy chooses among' })
+  candidates!: string[];
+  @ApiProperty({ description: 'why, in words' }) reason!: string;
 }
 
 /** `POST /v1/routing/preview`: the decision, as `support.tickets.routed.v1` would carry it. */
@@ -140,8 +165,10 @@ export class RoutingDecisionView implements RoutingDecisionPayload {
   @ApiProperty({ enum: PRIORITIES }) priority!: Priority;
   @ApiProperty({ format: 'date-time', description: 'first-response due time' }) slaDueAt!: string;
   @ApiProperty({ example: 'urgent-access' }) ruleId!: string;
-  @ApiProperty({ example: '2026-11-28.1' }) ruleSetVersion!: string;
+  @ApiProperty({ example: '2026-11-30.1' }) ruleSetVersion!: string;
   @ApiProperty({ description: 'why, in words' }) reason!: string;
   @ApiProperty({ type: () => AlertRefView, nullable: true, description: 'null: no alert' })
   alert!: AlertRefView | null;
+  @ApiProperty({ type: () => AssignmentPreviewView, description: 'preview only: who would get the ticket now' })
+  assignment!: AssignmentPreviewView;
 }

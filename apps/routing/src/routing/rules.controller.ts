@@ -3,7 +3,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RoutingDecisionPayload, validatePayload } from '#contracts';
 import { ApiProblems, ApplicationError, Public, Roles } from '#platform';
 import { RoutingPolicy } from '../rules/routing-policy.js';
-import type { RuleSet } from '#rules';
+import type { AssignmentPreview, RuleSet } from '#rules';
 import { PREVIEW_BODY_SCHEMA, PreviewBody } from './preview.body.js';
 import { RoutingService } from './routing.service.js';
 import { RoutingDecisionView, RulesView } from './routing.views.js';
@@ -37,7 +37,10 @@ export class RulesController {
     schema: PREVIEW_BODY_SCHEMA,
     description: 'a POST /v1/requests body, plus optional "at" (ISO-8601) and "orgId"',
   })
-  @ApiOkResponse({ type: RoutingDecisionView, description: 'the decision the rules would take at "at" (default now)' })
+  @ApiOkResponse({
+    type: RoutingDecisionView,
+    description: 'the decision the rules would take at "at" (default now), and who would get the ticket now',
+  })
   @ApiProblems(
     {
       status: 400,
@@ -46,7 +49,7 @@ export class RulesController {
     { status: 413, description: 'the body is larger than 64 KiB' },
     415,
   )
-  preview(@Body() body: unknown): RoutingDecisionPayload {
+  preview(@Body() body: unknown): RoutingDecisionPayload & { assignment: AssignmentPreview } {
     const validation = validatePayload(PreviewBody, body);
     if (!validation.ok)
       throw new ApplicationError(
@@ -67,6 +70,7 @@ export class RulesController {
         orgId: request.orgId ?? request.requester?.orgId ?? null,
       },
       request.at ? new Date(request.at) : new Date(),
+      request.locale ?? null,
     );
   }
 }
