@@ -10,7 +10,9 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY libs ./libs
 COPY apps ./apps
 COPY tools ./tools
+# A clean stage: no dist/ (.dockerignore), so a full build; its build info stays out of the image.
 RUN npm run build \
+  && rm dist/.tsbuildinfo \
   && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
