@@ -24,15 +24,7 @@ import {
   MESSAGE_VISIBILITIES,
   QUEUES,
 } from '../enums.js';
-import type {
-  AgentStatus,
-  AuthorKind,
-  Channel,
-  Locale,
-  MessageDirection,
-  MessageVisibility,
-  Queue,
-} from '../enums.js';
+import type { AgentStatus, AuthorKind, Channel, Locale, MessageDirection, MessageVisibility, Queue } from '../enums.js';
 import { MESSAGE_MAX_LENGTH } from './request.payload.js';
 import { ID_MAX_LENGTH } from './ticket.payload.js';
 
