@@ -32,6 +32,8 @@ const OPERATIONS = [
   'POST /v1/desk/tickets/{ticketId}/reopen',
   'POST /v1/desk/tickets/{ticketId}/assign',
   'GET /v1/desk/stream',
+  'PUT /v1/desk/agents/me',
+  'GET /v1/desk/agents',
 ];
 
 describe(DeskModule.name, () => {
