@@ -110,6 +110,7 @@ export async function tailTopics(
         key: message.key?.toString('utf8') ?? null,
         value: message.value?.toString('utf8') ?? null,
         headers: decodeHeaders(message.headers),
+        timestamp: message.timestamp,
       });
     },
   });

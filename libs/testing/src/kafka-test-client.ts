@@ -9,6 +9,8 @@ export interface ReadRecord {
   readonly key: string | null;
   readonly value: string | null;
   readonly headers: Record<string, string>;
+  /** The broker's timestamp (ms since epoch, as text). */
+  readonly timestamp: string;
 }
 
 /**
@@ -60,6 +62,7 @@ export class KafkaTestClient {
           key: message.key?.toString('utf8') ?? null,
           value: message.value?.toString('utf8') ?? null,
           headers: decodeHeaders(message.headers),
+          timestamp: message.timestamp,
         });
       },
     });
