@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Topics, toCloudEventHeaders, topicSpec, ticketReference } from '#contracts';
+import { DEFAULT_RULES_FILE } from '#rules';
 import type { TicketSubmittedPayload, TopicName } from '#contracts';
 import {
   KafkaTestClient,
@@ -104,6 +107,7 @@ describe('agents’ queue client (npm run agent)', () => {
       KAFKA_BROKERS: testBrokers().join(','),
       DATABASE_URL: database.url,
       DESK_CONSUMER_GROUP: deskGroup,
+      ROUTING_RULES_FILE: rulesWithoutAssignment(),
     });
     await Promise.all([history.start(), desk.start()]);
     messages = await tailTopics(kafka, [Topics.ticketsMessages]);
@@ -136,6 +140,18 @@ describe('agents’ queue client (npm run agent)', () => {
     await kafka?.close();
     await database?.drop();
   });
+
+  /**
+   * The default rules with no assignment in either queue: agents that other suites left online on the
+   * shared broker's presence topic would otherwise get the tickets before this agent claims them.
+   */
+  function rulesWithoutAssignment(): string {
+    const rules = JSON.parse(readFileSync(DEFAULT_RULES_FILE, 'utf8')) as { assignment: { policies: object } };
+    rules.assignment.policies = { support: 'none', psm: 'none' };
+    const file = join(mkdtempSync(join(tmpdir(), 'agent-e2e-')), 'rules.json');
+    writeFileSync(file, JSON.stringify(rules));
+    return file;
+  }
 
   async function publish(topic: TopicName, key: string, value: unknown): Promise<void> {
     await kafka.produce(topic, [

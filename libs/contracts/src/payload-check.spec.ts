@@ -6,6 +6,7 @@ import {
   routedTicket,
   subjectErased,
   submittedTicket,
+  ticketMessage,
   upstreamRequest,
 } from '#testing';
 import { payloadCheck } from './payload-check.js';
@@ -68,6 +69,22 @@ function validSamples(): [string, PayloadClass, Record<string, unknown>][] {
     },
     [Topics.psmAssignments]: { orgId: 'org-1', psmId: 'psm-7' },
     [Topics.subjectsErased]: subjectErased(),
+    [Topics.ticketsMessages]: ticketMessage({ ticketId: ticket.ticketId }),
+    [Topics.agents]: {
+      agentId: 'agent-3',
+      status: 'online',
+      queues: ['support', 'psm'],
+      capacity: 5,
+      locales: ['fr', 'en'],
+      updatedAt: '2026-11-29T08:00:00.000Z',
+    },
+    [Topics.personalDataAccessed]: {
+      accessId: 'access-1',
+      ticketId: ticket.ticketId,
+      actor: 'agent-3',
+      purpose: 'desk.ticket',
+      at: '2026-11-29T08:00:02.000Z',
+    },
   };
   return Object.entries(samples).flatMap(([topic, sample]) => {
     const type = TOPIC_PAYLOAD_CLASSES[topic as keyof typeof TOPIC_PAYLOAD_CLASSES] as PayloadClass | undefined;

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
  *   array.
  *
  * It only ever answers "valid" or "not sure": anything it does not mirror exactly (a constraint
- * applied to each item of a collection, an object or array where no nested class is declared, a
+ * applied to each item of a Set or Map, an object or array where no nested class is declared, a
  * condition that throws, a value class-transformer would change) makes it answer "not sure", and so
  * does every failure. The caller then runs the full validation, which
  * decides and explains. A property test holds the two to the same answer on thousands of valid and
@@ -185,12 +185,13 @@ function constraintHolds(
   targetName: string,
 ): boolean {
   if (call.validateIf && !call.validateIf(object, value)) return true;
-  if (call.each && (Array.isArray(value) || value instanceof Set || value instanceof Map)) return false;
+  if (call.each && (value instanceof Set || value instanceof Map)) return false;
   const args: ValidationArguments = { targetName, property, object, value, constraints: call.constraints };
-  for (const validator of call.validators) {
-    const valid = validator.validate(value, args);
-    if (valid !== true) return false;
-  }
+  // As class-validator does: a constraint `each` is asked of every item of an array, with the whole
+  // array in its arguments; of anything else, of the value itself.
+  const subjects: readonly unknown[] = call.each && Array.isArray(value) ? value : [value];
+  for (const validator of call.validators)
+    for (const subject of subjects) if (validator.validate(subject, args) !== true) return false;
   return true;
 }
 
