@@ -3,16 +3,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { QUEUES, Topics, validatePayload, withoutNulls } from '#contracts';
-import type { AgentPresencePayload, Queue, TicketLifecyclePayload } from '#contracts';
+import type { AgentPresencePayload, Queue } from '#contracts';
 import { currentTrace } from '#kafka';
 import { ApplicationError, Clock, OutboxRelay, OutboxRepository } from '#platform';
-import type { OutboxEvent, UserPrincipal } from '#platform';
+import type { UserPrincipal } from '#platform';
 import type { AssignmentSpec } from '#rules';
 import { Assigner } from '../assignment/assigner.js';
+import { policyAssignmentEvents } from '../assignment/policy-assignment.js';
 import { ASSIGNMENT_SPEC } from '../service-levels.provider.js';
 import { DeskErrorCode, invalidBody } from '../tickets/desk-actions.service.js';
 import { DeskProjection } from '../tickets/desk-projection.js';
-import type { IdentifiedChange } from '../tickets/desk-projection.js';
 import { isLead, queuesOf } from '../tickets/queue-access.js';
 import { DeskAgent } from './desk-agent.entity.js';
 import { PresenceBody } from './presence.body.js';
@@ -140,33 +140,18 @@ export class PresenceService {
         ORDER BY ticket_id FOR UPDATE`,
       [agentId, working],
     );
-    const events: OutboxEvent[] = [];
-    const changes: IdentifiedChange[] = [];
     const at = now.toISOString();
     const traceparent = currentTrace()?.traceparent ?? null;
-    for (const ticket of givenBack) {
-      const payload: TicketLifecyclePayload = {
+    const { events, changes } = policyAssignmentEvents(
+      givenBack.map((ticket) => ({
         ticketId: ticket.ticket_id,
-        event: 'assigned',
-        at,
-        actor: null,
+        requestId: ticket.request_id,
         agentId: null,
-        by: 'policy',
         reason: `given back: ${why}`,
-      };
-      const id = randomUUID();
-      events.push({
-        id,
-        topic: Topics.ticketsLifecycle,
-        key: ticket.ticket_id,
-        payload,
-        time: at,
-        correlationId: ticket.request_id,
-        causationId: null,
-        traceparent,
-      });
-      changes.push({ eventId: id, change: { kind: 'lifecycle', payload } });
-    }
+      })),
+      at,
+      traceparent,
+    );
     if (changes.length > 0) await this.projection.applyIn(manager, changes);
     if (publish && presence !== null) {
       events.push({

@@ -1,17 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { QUEUES, Topics } from '#contracts';
-import type { AgentStatus, Locale, Queue, TicketLifecyclePayload } from '#contracts';
+import { QUEUES } from '#contracts';
+import type { AgentStatus, Locale, Queue } from '#contracts';
 import { currentTrace } from '#kafka';
 import { BackgroundLoop, Clock, OutboxRelay, OutboxRepository } from '#platform';
-import type { OutboxEvent } from '#platform';
 import { assignWaiting, choosePsm } from '#rules';
 import type { AssignmentSpec, AvailableAgent } from '#rules';
 import { ASSIGNMENT_SPEC } from '../service-levels.provider.js';
 import { DeskProjection } from '../tickets/desk-projection.js';
-import type { IdentifiedChange } from '../tickets/desk-projection.js';
+import { policyAssignmentEvents } from './policy-assignment.js';
 import { assignmentMetrics } from './assignment.metrics.js';
 
 /** Tickets looked at per queue and pass; a full page means more may wait. */
@@ -95,6 +93,22 @@ export class Assigner {
 
   private async assignQueue(manager: EntityManager, queue: Queue): Promise<{ more: boolean; published: boolean }> {
     await Assigner.lockQueues(manager, [queue]);
+    const policy = this.spec.policies[queue];
+    let agents: AvailableAgent[] | undefined;
+    // Outside the PSM queue (whose chats go to their dedicated PSM first), tickets can only wait
+    // while nobody has spare capacity: they are counted, not sorted and locked, on every wake.
+    if (queue !== 'psm' && policy !== 'none') {
+      agents = await this.available(manager, queue);
+      if (!agents.some((agent) => agent.load < agent.capacity)) {
+        const [row] = await manager.query<{ count: number }[]>(
+          `SELECT count(*)::int AS count FROM (SELECT 1 FROM desk.tickets
+            WHERE queue = $1 AND NOT assignment_settled AND status <> 'resolved' AND claimed_by IS NULL LIMIT $2) AS waiting`,
+          [queue, PAGE],
+        );
+        assignmentMetrics.waiting.set({ queue }, row?.count ?? 0);
+        return { more: false, published: false };
+      }
+    }
     const waiting = await manager.query<WaitingRow[]>(
       `SELECT ticket_id, assignee, locale, routed_assignee, org_id, queued_at, request_id FROM desk.tickets
         WHERE queue = $1 AND NOT assignment_settled AND status <> 'resolved' AND claimed_by IS NULL
@@ -107,7 +121,6 @@ export class Assigner {
       return { more: false, published: false };
     }
     const now = this.clock.now();
-    const policy = this.spec.policies[queue];
     const decisions: { ticket: WaitingRow; agentId: string | null; reason: string }[] = [];
     const settledWithoutEvent: string[] = [];
     const forPolicy: WaitingRow[] = [];
@@ -142,7 +155,7 @@ export class Assigner {
     let unassigned = 0;
     const assignedTo = new Map<string, number>();
     if (policy !== 'none' && forPolicy.length > 0) {
-      const agents = await this.available(manager, queue);
+      agents ??= await this.available(manager, queue);
       const assignments = assignWaiting(
         forPolicy.map((ticket) => ({ ticketId: ticket.ticket_id, locale: ticket.locale })),
         agents,
@@ -165,32 +178,17 @@ export class Assigner {
     }
     assignmentMetrics.waiting.set({ queue }, unassigned);
 
-    const events: OutboxEvent[] = [];
-    const changes: IdentifiedChange[] = [];
-    const at = now.toISOString();
-    const traceparent = currentTrace()?.traceparent ?? null;
-    for (const { ticket, agentId, reason } of decisions) {
-      const payload: TicketLifecyclePayload = {
+    const { events, changes } = policyAssignmentEvents(
+      decisions.map(({ ticket, agentId, reason }) => ({
         ticketId: ticket.ticket_id,
-        event: 'assigned',
-        at,
-        actor: null,
+        requestId: ticket.request_id,
         agentId,
-        by: 'policy',
         reason,
-      };
-      const id = randomUUID();
-      events.push({
-        id,
-        topic: Topics.ticketsLifecycle,
-        key: ticket.ticket_id,
-        payload,
-        time: at,
-        correlationId: ticket.request_id,
-        causationId: null,
-        traceparent,
-      });
-      changes.push({ eventId: id, change: { kind: 'lifecycle', payload } });
+      })),
+      now.toISOString(),
+      currentTrace()?.traceparent ?? null,
+    );
+    for (const { ticket, agentId } of decisions) {
       if (agentId !== null) {
         assignmentMetrics.assignments.inc({ queue, agent: agentId, by: 'policy' });
         if (ticket.queued_at)
