@@ -38,6 +38,11 @@ import { DeskController } from './tickets/desk.controller.js';
 export const DESK_MIGRATIONS = [CreateDesk1766100000000, Assignment1766100000001];
 export const DESK_MIGRATIONS_TABLE = 'desk_migrations';
 const RELAY_IDLE_MS = 1_000;
+/**
+ * Agents wait for what desk publishes (a claim's event, an assignment): a short linger, since an
+ * assignment pass or an action already writes its events together.
+ */
+const RELAY_LINGER_MS = 5;
 
 export interface DeskModuleOverrides {
   /** Tests move time by hand; production uses the system clock. */
@@ -81,7 +86,7 @@ export class DeskModule {
         {
           provide: OutboxRelay,
           useFactory: (outbox: OutboxRepository, publisher: EventPublisher): OutboxRelay =>
-            new OutboxRelay(outbox, publisher, RELAY_IDLE_MS),
+            new OutboxRelay(outbox, publisher, RELAY_IDLE_MS, RELAY_LINGER_MS),
           inject: [OutboxRepository, EventPublisher],
         },
         DeskTicketRepository,

@@ -48,6 +48,13 @@ describe('Assignment by presence, capacity and language (two desk instances, rea
   });
 
   afterAll(async () => {
+    // The agents leave the shared broker's presence topic: other suites' desks would give them tickets.
+    const agents = new Set((presence?.records ?? []).flatMap((record) => (record.key ? [record.key] : [])));
+    if (agents.size > 0)
+      await kafka.produce(
+        Topics.agents,
+        [...agents].map((key) => ({ key, value: null })),
+      );
     await Promise.all([sut?.stop(), other?.stop()]);
     await db?.end();
     await lifecycle?.stop();

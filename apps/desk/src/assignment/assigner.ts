@@ -17,6 +17,11 @@ const PAGE = 500;
 /** Namespace of the advisory locks that make one instance at a time assign a queue's tickets. */
 export const ASSIGNMENT_LOCK = 5_417_301;
 const IDLE_MS = 1_000;
+/**
+ * Wakes that come closer together (every consumed batch wakes the assigner) are served by one
+ * pass after this long: under load a pass per batch would cost PostgreSQL more than the batch.
+ */
+const MIN_GAP_MS = 25;
 
 interface WaitingRow {
   ticket_id: string;
@@ -57,7 +62,7 @@ export class Assigner {
     private readonly clock: Clock,
     @Inject(ASSIGNMENT_SPEC) private readonly spec: AssignmentSpec,
   ) {
-    this.loop = new BackgroundLoop('Assigner', () => this.pass(), IDLE_MS);
+    this.loop = new BackgroundLoop('Assigner', () => this.spacedPass(), IDLE_MS);
   }
 
   start(): void {
@@ -70,6 +75,15 @@ export class Assigner {
 
   async stop(): Promise<void> {
     await this.loop.stop();
+  }
+
+  private lastPassAt = 0;
+
+  private async spacedPass(): Promise<boolean> {
+    const wait = this.lastPassAt + MIN_GAP_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    this.lastPassAt = Date.now();
+    return this.pass();
   }
 
   /** One pass over every queue; true when a queue had a full page (more may wait). */
@@ -95,11 +109,15 @@ export class Assigner {
     await Assigner.lockQueues(manager, [queue]);
     const policy = this.spec.policies[queue];
     let agents: AvailableAgent[] | undefined;
+    let page = PAGE;
     // Outside the PSM queue (whose chats go to their dedicated PSM first), tickets can only wait
     // while nobody has spare capacity: they are counted, not sorted and locked, on every wake.
     if (queue !== 'psm' && policy !== 'none') {
       agents = await this.available(manager, queue);
-      if (!agents.some((agent) => agent.load < agent.capacity)) {
+      const free = agents.reduce((sum, agent) => sum + Math.max(0, agent.capacity - agent.load), 0);
+      // Only as many tickets as can be given now are taken (and locked), the most urgent first.
+      page = Math.min(PAGE, free);
+      if (free === 0) {
         const [row] = await manager.query<{ count: number }[]>(
           `SELECT count(*)::int AS count FROM (SELECT 1 FROM desk.tickets
             WHERE queue = $1 AND NOT assignment_settled AND status <> 'resolved' AND claimed_by IS NULL LIMIT $2) AS waiting`,
@@ -114,7 +132,7 @@ export class Assigner {
         WHERE queue = $1 AND NOT assignment_settled AND status <> 'resolved' AND claimed_by IS NULL
         ORDER BY COALESCE(next_response_due_at, sla_due_at) NULLS LAST, queued_at
         LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [queue, PAGE],
+      [queue, page],
     );
     if (waiting.length === 0) {
       assignmentMetrics.waiting.set({ queue }, 0);
@@ -211,7 +229,7 @@ export class Assigner {
         [...assignedTo.keys()],
         now,
       ]);
-    return { more: waiting.length === PAGE && unassigned < forPolicy.length, published: events.length > 0 };
+    return { more: waiting.length === page && unassigned < forPolicy.length, published: events.length > 0 };
   }
 
   /** Online agents of the queue with their loads (unresolved tickets assigned to them). */

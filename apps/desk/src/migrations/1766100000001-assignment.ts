@@ -27,7 +27,9 @@ export class Assignment1766100000001 implements MigrationInterface {
     await runner.query(`ALTER TABLE desk.tickets ADD COLUMN queued_at timestamptz`);
     await runner.query(`ALTER TABLE desk.tickets ADD COLUMN assignment_settled boolean NOT NULL DEFAULT false`);
     await runner.query(
-      `CREATE INDEX tickets_waiting ON desk.tickets (queue, sla_due_at) WHERE NOT assignment_settled AND status <> 'resolved'`,
+      // In the order a pass takes them (the most urgent response first), so a pass reads only its page.
+      `CREATE INDEX tickets_waiting ON desk.tickets (queue, (COALESCE(next_response_due_at, sla_due_at)), queued_at)
+        WHERE NOT assignment_settled AND status <> 'resolved'`,
     );
     await runner.query(`CREATE INDEX tickets_open_by_assignee ON desk.tickets (assignee) WHERE status <> 'resolved'`);
   }

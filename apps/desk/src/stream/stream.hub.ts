@@ -114,6 +114,11 @@ export class StreamHub implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   private async readNew(): Promise<void> {
+    // Nobody connected: only where the stream is now, for whoever connects next (no rows, no tickets).
+    if (!this.deliveries.observed) {
+      this.head = await this.tickets.lastStreamSeq();
+      return;
+    }
     for (;;) {
       const rows = await this.tickets.streamSince(this.head, PAGE);
       if (rows.length === 0) return;

@@ -5,7 +5,7 @@ import type { OutboxRepository } from './outbox.repository.js';
 
 const RELAY_BATCH = 500;
 /** Events written meanwhile join the same produce request. */
-const RELAY_LINGER_MS = 50;
+const DEFAULT_LINGER_MS = 50;
 
 /**
  * Moves outbox events to Kafka, as soon as they are written (`wake`) and again after any failure;
@@ -18,11 +18,13 @@ export class OutboxRelay {
     private readonly outbox: OutboxRepository,
     private readonly publisher: EventPublisher,
     idleIntervalMs: number,
+    /** How long a woken relay waits for more events to send with these (latency against requests). */
+    lingerMs = DEFAULT_LINGER_MS,
   ) {
     this.loop = new BackgroundLoop(
       'OutboxRelay',
       async () => {
-        await new Promise((resolve) => setTimeout(resolve, RELAY_LINGER_MS));
+        await new Promise((resolve) => setTimeout(resolve, lingerMs));
         return this.relayOnce();
       },
       idleIntervalMs,
