@@ -38,17 +38,12 @@ export class DeskProjection {
   /** Inside the caller's transaction (an agent's action applies its own events with its other writes). */
   async applyIn(manager: EntityManager, changes: readonly IdentifiedChange[]): Promise<Map<string, DeskTicket>> {
     const now = this.clock.now();
-    const fresh = await this.tickets.markApplied(
+    const { fresh, tickets } = await this.tickets.claimEvents(
       manager,
-      changes.map((item) => item.eventId),
+      changes.map((item) => ({ eventId: item.eventId, ticketId: ticketIdOf(item.change) })),
       now,
     );
     const todo = changes.filter((item) => fresh.delete(item.eventId));
-    const tickets = await this.tickets.lockTickets(
-      manager,
-      todo.map((item) => ticketIdOf(item.change)),
-      now,
-    );
     const messages: DeskMessage[] = [];
     const kinds = new Map<string, StreamKind | null>();
     for (const { change } of todo) {
@@ -58,9 +53,11 @@ export class DeskProjection {
       if (applied.message) messages.push(applied.message);
       kinds.set(ticket.ticketId, strongerKind(kinds.get(ticket.ticketId) ?? null, applied.stream));
     }
-    await this.tickets.saveTickets(manager, [...tickets.values()]);
-    await this.tickets.addMessages(manager, messages);
-    await this.tickets.addStreamEvents(manager, streamEvents(tickets, kinds, now));
+    await this.tickets.writeBack(manager, {
+      tickets: [...tickets.values()],
+      messages,
+      streamEvents: streamEvents(tickets, kinds, now),
+    });
     return tickets;
   }
 
@@ -71,10 +68,12 @@ export class DeskProjection {
       const now = this.clock.now();
       const tickets = await this.tickets.lockTickets(manager, ticketIds, now);
       for (const ticket of tickets.values()) erasePersonalData(ticket, now);
-      await this.tickets.saveTickets(manager, [...tickets.values()]);
-      await this.tickets.eraseMessages(manager, [...tickets.keys()]);
       const changed = new Map([...tickets.keys()].map((id) => [id, 'ticket.changed' as const]));
-      await this.tickets.addStreamEvents(manager, streamEvents(tickets, changed, now));
+      await this.tickets.writeBack(manager, {
+        tickets: [...tickets.values()],
+        eraseMessagesOf: [...tickets.keys()],
+        streamEvents: streamEvents(tickets, changed, now),
+      });
       return tickets.size;
     });
   }

@@ -102,31 +102,48 @@ export class DeskTicketRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Event ids not applied before, which are now marked applied (inside the caller's transaction, so
-   * a rollback forgets them): each consumed or self-published event changes the view once.
+   * Marks the events applied and returns those that were not before (inside the caller's
+   * transaction, so a rollback forgets them: each consumed or self-published event changes the
+   * view once), then locks the tickets they touch, in id order (concurrent batches wait for each
+   * other instead of deadlocking); a ticket not seen before is created empty. Two statements.
    */
-  async markApplied(manager: EntityManager, eventIds: readonly string[], now: Date): Promise<Set<string>> {
-    if (eventIds.length === 0) return new Set();
+  async claimEvents(
+    manager: EntityManager,
+    changes: readonly { readonly eventId: string; readonly ticketId: string }[],
+    now: Date,
+  ): Promise<{ readonly fresh: Set<string>; readonly tickets: Map<string, DeskTicket> }> {
+    if (changes.length === 0) return { fresh: new Set(), tickets: new Map() };
     const rows = await manager.query<{ event_id: string }[]>(
-      `INSERT INTO desk.applied_events (event_id, applied_at) SELECT DISTINCT id, $2::timestamptz FROM unnest($1::text[]) AS e(id)
+      `WITH created AS (
+         INSERT INTO desk.tickets (ticket_id, updated_at) SELECT id, $2::timestamptz FROM unnest($3::text[]) AS t(id)
+         ON CONFLICT (ticket_id) DO NOTHING)
+       INSERT INTO desk.applied_events (event_id, applied_at) SELECT DISTINCT id, $2::timestamptz FROM unnest($1::text[]) AS e(id)
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [eventIds, now],
+      [changes.map((change) => change.eventId), now, [...new Set(changes.map((change) => change.ticketId))].sort()],
     );
-    return new Set(rows.map((row) => row.event_id));
+    const fresh = new Set(rows.map((row) => row.event_id));
+    const touched = changes.filter((change) => fresh.has(change.eventId)).map((change) => change.ticketId);
+    return { fresh, tickets: await this.lockTickets(manager, touched, now, false) };
   }
 
   /**
    * The tickets, locked for the caller's transaction (in id order, so concurrent batches wait for
    * each other instead of deadlocking); a ticket not seen before is created empty.
    */
-  async lockTickets(manager: EntityManager, ticketIds: readonly string[], now: Date): Promise<Map<string, DeskTicket>> {
+  async lockTickets(
+    manager: EntityManager,
+    ticketIds: readonly string[],
+    now: Date,
+    create = true,
+  ): Promise<Map<string, DeskTicket>> {
     const ids = [...new Set(ticketIds)].sort();
     if (ids.length === 0) return new Map();
-    await manager.query(
-      `INSERT INTO desk.tickets (ticket_id, updated_at) SELECT id, $2::timestamptz FROM unnest($1::text[]) AS t(id)
-       ON CONFLICT (ticket_id) DO NOTHING`,
-      [ids, now],
-    );
+    if (create)
+      await manager.query(
+        `INSERT INTO desk.tickets (ticket_id, updated_at) SELECT id, $2::timestamptz FROM unnest($1::text[]) AS t(id)
+         ON CONFLICT (ticket_id) DO NOTHING`,
+        [ids, now],
+      );
     const rows = await manager
       .getRepository(DeskTicket)
       .createQueryBuilder('ticket')
@@ -150,41 +167,58 @@ export class DeskTicketRepository {
     return ticket ?? undefined;
   }
 
-  async saveTickets(manager: EntityManager, tickets: readonly DeskTicket[]): Promise<void> {
-    if (tickets.length === 0) return;
-    const rows = unnestRows('t', TICKET_COLUMNS, tickets);
-    await manager.query(
-      `UPDATE desk.tickets SET ${UPDATED_COLUMNS} FROM ${rows.source} WHERE desk.tickets.ticket_id = t.ticket_id`,
-      rows.parameters,
-    );
-  }
-
-  async addMessages(manager: EntityManager, messages: readonly DeskMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const rows = unnestRows('m', MESSAGE_COLUMNS, messages);
-    await manager.query(
-      `INSERT INTO desk.messages (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (message_id) DO NOTHING`,
-      rows.parameters,
-    );
-  }
-
-  /** Erased requesters' messages keep their place in the conversation, without their text. */
-  async eraseMessages(manager: EntityManager, ticketIds: readonly string[]): Promise<void> {
-    if (ticketIds.length === 0) return;
-    await manager.query(`UPDATE desk.messages SET body = NULL WHERE ticket_id = ANY($1::text[]) AND body IS NOT NULL`, [
-      ticketIds,
-    ]);
-  }
-
-  /** Adds stream events and tells every instance (NOTIFY is delivered when the transaction commits). */
-  async addStreamEvents(manager: EntityManager, events: readonly NewStreamEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const rows = unnestRows('s', STREAM_COLUMNS, events);
-    await manager.query(
-      `INSERT INTO desk.stream_events (${rows.names}) SELECT ${rows.names} FROM ${rows.source}`,
-      rows.parameters,
-    );
-    await manager.query(`SELECT pg_notify($1, '')`, [STREAM_CHANNEL]);
+  /**
+   * Writes tickets back, adds messages (or, with `eraseMessagesOf`, empties those tickets' message
+   * bodies) and stream events, and tells every instance of the new events (NOTIFY is delivered when
+   * the transaction commits): one statement.
+   */
+  async writeBack(
+    manager: EntityManager,
+    write: {
+      readonly tickets: readonly DeskTicket[];
+      readonly messages?: readonly DeskMessage[];
+      readonly eraseMessagesOf?: readonly string[];
+      readonly streamEvents: readonly NewStreamEvent[];
+    },
+  ): Promise<void> {
+    const parts: string[] = [];
+    const parameters: unknown[] = [];
+    let next = 1;
+    if (write.tickets.length > 0) {
+      const rows = unnestRows('t', TICKET_COLUMNS, write.tickets, { first: next });
+      parts.push(
+        `saved AS (UPDATE desk.tickets SET ${UPDATED_COLUMNS} FROM ${rows.source} WHERE desk.tickets.ticket_id = t.ticket_id)`,
+      );
+      parameters.push(...rows.parameters);
+      next = rows.next;
+    }
+    if (write.messages && write.messages.length > 0) {
+      const rows = unnestRows('m', MESSAGE_COLUMNS, write.messages, { first: next });
+      parts.push(
+        `added AS (INSERT INTO desk.messages (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (message_id) DO NOTHING)`,
+      );
+      parameters.push(...rows.parameters);
+      next = rows.next;
+    }
+    if (write.eraseMessagesOf && write.eraseMessagesOf.length > 0) {
+      // Erased requesters' messages keep their place in the conversation, without their text.
+      parts.push(
+        `erased AS (UPDATE desk.messages SET body = NULL WHERE ticket_id = ANY($${next}::text[]) AND body IS NOT NULL)`,
+      );
+      parameters.push(write.eraseMessagesOf);
+      next += 1;
+    }
+    let notify = 'SELECT 1';
+    if (write.streamEvents.length > 0) {
+      const rows = unnestRows('s', STREAM_COLUMNS, write.streamEvents, { first: next });
+      parts.push(
+        `streamed AS (INSERT INTO desk.stream_events (${rows.names}) SELECT ${rows.names} FROM ${rows.source})`,
+      );
+      parameters.push(...rows.parameters, STREAM_CHANNEL);
+      notify = `SELECT pg_notify($${rows.next}, '')`;
+    }
+    if (parts.length === 0) return;
+    await manager.query(`WITH ${parts.join(', ')} ${notify}`, parameters);
   }
 
   async find(ticketId: string): Promise<DeskTicket | undefined> {
