@@ -92,6 +92,15 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @Min(1)
   NOTIFY_RETENTION_DAYS = 30;
 
+  /**
+   * Days after its resolution during which a requester's follow-up reopens a ticket (as intake
+   * decides): notification keeps the requester's contact that long, to answer them, then erases it.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  REOPEN_WINDOW_DAYS = 7;
+
   /** How long the phone desk has to acknowledge an alert before on-call is alerted, and between escalations: milliseconds, or `90s`, `5m`, `1h`. */
   @IsString()
   ALERT_ACK_TIMEOUT = '5m';
