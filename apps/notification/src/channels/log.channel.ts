@@ -13,9 +13,11 @@ export interface LogChannelOptions {
 /** Development channel: writes what would be sent (ids and audience; the text in development only; never an address). */
 export class LogChannel implements NotificationChannel<{ readonly channel: 'log' }> {
   readonly name = 'log';
-  private readonly logger = new Logger('Notifications');
 
-  constructor(private readonly options: LogChannelOptions = { showText: false }) {}
+  constructor(
+    private readonly options: LogChannelOptions = { showText: false },
+    private readonly logger: Pick<Logger, 'log'> = new Logger('Notifications'),
+  ) {}
 
   async deliver(delivery: Delivery): Promise<void> {
     this.logger.log({
