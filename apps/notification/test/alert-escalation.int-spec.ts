@@ -171,7 +171,7 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
 
     const shown = await soon(async () => {
       const found = await view(alert, 'open');
-      expect(found?.requester).not.toBeNull();
+      expect(found?.requester?.phone).toBe('+33612345678');
       return found;
     });
     expect(shown).toMatchObject({
