@@ -121,7 +121,10 @@ describe(Housekeeping.name, () => {
   /** A ticket whose requester's contact notification keeps. */
   async function ticketWithContact(email: string): Promise<string> {
     const ticketId = randomUUID();
-    await tickets.recordSubmitted([{ ticketId, reference: 'SR-7K4Q-M2XD', channel: 'email', locale: 'fr' }], clock.now());
+    await tickets.recordSubmitted(
+      [{ ticketId, reference: 'SR-7K4Q-M2XD', channel: 'email', locale: 'fr' }],
+      clock.now(),
+    );
     await contacts.save([{ ticketId, email, locale: 'fr', name: 'A Name', phone: '+33612345678' }], clock.now());
     return ticketId;
   }

@@ -24,7 +24,9 @@ export class NotificationConfig extends DatabaseServiceConfig {
 
   /**
    * JSON: one target per audience (see recipients.ts); an audience left out gets the log channel,
-   * which production refuses for the support team, the phone desk and on-call.
+   * which production refuses for the support team, the phone desk and on-call. The requester's
+   * target may name a chat-specific one, e.g. `{"channel":"email","chat":{"channel":"webhook","url":"https://..."}}`:
+   * chat requesters then get their replies through the chat backend, the others by email.
    */
   @IsString()
   NOTIFY_RECIPIENTS = '';

@@ -283,14 +283,16 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
     await produce(Topics.ticketsMessages, ticket.ticketId, second);
 
     const assigneeHook = await soon(() => {
-      const found = webhooks.forTicket(ticket.ticketId).find((webhook) => webhook.id === notificationIdOf(second, 'support'));
+      const found = webhooks
+        .forTicket(ticket.ticketId)
+        .find((webhook) => webhook.id === notificationIdOf(second, 'support'));
       if (!found) throw new Error('no second follow-up webhook yet');
       return found;
     });
     expect(assigneeHook.json.data).toMatchObject({ audience: 'support', recipient: 'agent-7' });
   });
 
-  it("tells the dedicated PSM of a follow-up on their chat ticket", async () => {
+  it('tells the dedicated PSM of a follow-up on their chat ticket', async () => {
     const { ticket } = await openedTicket(
       { channel: 'chat', requester: { userId: `user-${randomUUID()}`, orgId: 'org-1', email: null, name: null } },
       { queue: 'psm', assignee: 'psm-anna', ruleId: 'chat-to-psm' },
@@ -300,7 +302,9 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
     await produce(Topics.ticketsMessages, ticket.ticketId, message);
 
     const hook = await soon(() => {
-      const found = webhooks.forTicket(ticket.ticketId).find((webhook) => webhook.id === notificationIdOf(message, 'psm'));
+      const found = webhooks
+        .forTicket(ticket.ticketId)
+        .find((webhook) => webhook.id === notificationIdOf(message, 'psm'));
       if (!found) throw new Error('no PSM follow-up yet');
       return found;
     });

@@ -37,9 +37,7 @@ export interface Delivery extends OutgoingNotification {
 
 /** A concrete address on one channel. */
 export type ResolvedTarget =
-  | { readonly channel: 'log' }
-  | { readonly channel: 'webhook'; readonly url: string }
-  | EmailAddress;
+  { readonly channel: 'log' } | { readonly channel: 'webhook'; readonly url: string } | EmailAddress;
 
 /** An email recipient, and where the mail sits in the ticket's thread (requesters' mails only). */
 export interface EmailAddress {

@@ -87,7 +87,12 @@ describe(planMessageNotification.name, () => {
     const ticket = ticketFacts();
 
     const sut = planMessageNotification(
-      ticketMessage({ ticketId: ticket.ticketId, direction, visibility: 'internal', author: { kind: 'agent', id: 'a' } }),
+      ticketMessage({
+        ticketId: ticket.ticketId,
+        direction,
+        visibility: 'internal',
+        author: { kind: 'agent', id: 'a' },
+      }),
       ticket,
     );
 
@@ -150,7 +155,8 @@ describe(planMessageNotification.name, () => {
     const again = planMessageNotification({ ...message }, ticket);
     const other = planMessageNotification(reply(ticket), ticket);
 
-    const id = (plan: typeof sut): string | undefined => (plan.kind === 'notify' ? plan.notification.notificationId : undefined);
+    const id = (plan: typeof sut): string | undefined =>
+      plan.kind === 'notify' ? plan.notification.notificationId : undefined;
     expect(id(again)).toBe(id(sut));
     expect(id(other)).not.toBe(id(sut));
   });

@@ -76,8 +76,11 @@ export class TicketRepository {
     );
   }
 
-  /** An `assigned` event: the ticket is the agent's unless a later assignment was seen already. */
-  async assign(ticketId: string, agentId: string, at: Date, now: Date): Promise<void> {
+  /**
+   * An `assigned` event: the ticket is the agent's (none: back to the queue) unless a later
+   * assignment was seen already.
+   */
+  async assign(ticketId: string, agentId: string | null, at: Date, now: Date): Promise<void> {
     await this.dataSource.query(
       `UPDATE notification.tickets SET assignee = $2, assigned_at = $3, updated_at = $4
         WHERE ticket_id = $1 AND (assigned_at IS NULL OR assigned_at <= $3)`,

@@ -201,9 +201,11 @@ export class NotificationIntake {
   /** The latest assignee, and whether (since when) the ticket is resolved. */
   private async recordTicketChange(lifecycle: TicketLifecyclePayload, at: Date): Promise<void> {
     const now = this.clock.now();
-    if (lifecycle.event === 'assigned' && lifecycle.agentId)
-      await this.tickets.assign(lifecycle.ticketId, lifecycle.agentId, at, now);
+    // An `assigned` event without an agent gives the ticket back to its queue.
+    if (lifecycle.event === 'assigned')
+      await this.tickets.assign(lifecycle.ticketId, lifecycle.agentId ?? null, at, now);
     else if (lifecycle.event === 'resolved') await this.tickets.markResolved(lifecycle.ticketId, at, now);
-    else if (lifecycle.event === 'reopened') await this.tickets.markReopened([{ ticketId: lifecycle.ticketId, at }], now);
+    else if (lifecycle.event === 'reopened')
+      await this.tickets.markReopened([{ ticketId: lifecycle.ticketId, at }], now);
   }
 }

@@ -99,7 +99,9 @@ describe('parseRecipients with PSM ids that are names of Object.prototype', () =
 describe('parseRecipients with a chat-specific requester target', () => {
   it('reaches chat requesters through the chat backend and the others by email', () => {
     const sut = parseRecipients(
-      JSON.stringify({ requester: { channel: 'email', chat: { channel: 'webhook', url: 'https://chat.example.com/r' } } }),
+      JSON.stringify({
+        requester: { channel: 'email', chat: { channel: 'webhook', url: 'https://chat.example.com/r' } },
+      }),
     );
 
     const requester = sut.ok ? sut.value.requester : LOG_EVERYWHERE.requester;
@@ -110,7 +112,9 @@ describe('parseRecipients with a chat-specific requester target', () => {
   });
 
   it('uses the requester target for chat too when there is no chat-specific one', () => {
-    const sut = parseRecipients(JSON.stringify({ requester: { channel: 'webhook', url: 'https://app.example.com/r' } }));
+    const sut = parseRecipients(
+      JSON.stringify({ requester: { channel: 'webhook', url: 'https://app.example.com/r' } }),
+    );
 
     const requester = sut.ok ? sut.value.requester : LOG_EVERYWHERE.requester;
     expect(requesterTargetFor(requester, 'chat')).toEqual({ channel: 'webhook', url: 'https://app.example.com/r' });

@@ -135,7 +135,9 @@ function withChatTarget(
   const parsed = parseTarget(chat, `${path}.chat`, problems, false);
   if (!parsed) return undefined;
   if (parsed.channel === 'email') {
-    problems.push(`${path}.chat.channel: must be webhook or log (chat requesters are reached through the chat backend)`);
+    problems.push(
+      `${path}.chat.channel: must be webhook or log (chat requesters are reached through the chat backend)`,
+    );
     return undefined;
   }
   return { ...target, chat: parsed };
