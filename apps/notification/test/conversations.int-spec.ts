@@ -97,6 +97,15 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
     });
   }
 
+  /** Waits for a notification's outcome: a mail joins its ticket's thread once its sending is settled. */
+  async function settled(ticketId: string, notificationId: string): Promise<void> {
+    await soon(() =>
+      expect(outcomesOf(ticketId)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ notificationId, outcome: 'sent' })]),
+      ),
+    );
+  }
+
   /** A ticket submitted and routed, its acknowledgement mailed (the first mail of its thread). */
   async function openedTicket(
     ticket: Partial<TicketSubmittedPayload>,
@@ -144,6 +153,7 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
     const [acknowledgement] = await mails(email, 1);
     const ackId = messageIdOf(acknowledgementId(ticket.ticketId));
     expect(acknowledgement?.headers['message-id']).toBe(ackId);
+    await settled(ticket.ticketId, acknowledgementId(ticket.ticketId));
 
     const first = agentReply(ticket.ticketId, "Bonjour, l'export est corrigé.", { channel: 'email' });
     await produce(Topics.ticketsMessages, ticket.ticketId, first);
@@ -156,6 +166,7 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
     expect(firstMail?.headers['message-id']).toBe(firstId);
     expect(firstMail?.headers['in-reply-to']).toBe(ackId);
     expect(firstMail?.headers.references).toBe(ackId);
+    await settled(ticket.ticketId, notificationIdOf(first, 'requester'));
 
     const second = agentReply(ticket.ticketId, 'Avez-vous pu réessayer ?', { channel: 'email' });
     await produce(Topics.ticketsMessages, ticket.ticketId, second);
@@ -180,8 +191,8 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
     // The contact stays while the ticket is unresolved: the requester may be answered again.
     expect(await sut.get(ContactRepository).find(ticket.ticketId)).toEqual({ kind: 'known', email });
     // A sent reply keeps no text.
-    const settled = await sut.get(DeliveryRepository).findStatus(notificationIdOf(first, 'requester'));
-    expect(settled).toMatchObject({ state: 'sent', kind: 'ticket.reply', channel: 'email' });
+    const firstStatus = await sut.get(DeliveryRepository).findStatus(notificationIdOf(first, 'requester'));
+    expect(firstStatus).toMatchObject({ state: 'sent', kind: 'ticket.reply', channel: 'email' });
   });
 
   it('never sends an internal note: the public reply after it is the only mail', async () => {
@@ -290,6 +301,27 @@ describe('Conversations: replies, notes and follow-ups (real Kafka, PostgreSQL, 
       return found;
     });
     expect(assigneeHook.json.data).toMatchObject({ audience: 'support', recipient: 'agent-7' });
+
+    // The agent went offline: an assignment without an agent gives the ticket back to the queue.
+    await produce(
+      Topics.ticketsLifecycle,
+      ticket.ticketId,
+      lifecycleEvent({ ticketId: ticket.ticketId, event: 'assigned', agentId: null, by: 'policy', actor: null }),
+    );
+    await soon(async () =>
+      expect((await sut.get(TicketRepository).find([ticket.ticketId])).get(ticket.ticketId)?.assignee).toBeNull(),
+    );
+    const third = requesterFollowUp();
+    await produce(Topics.ticketsMessages, ticket.ticketId, third);
+
+    const backToTeam = await soon(() => {
+      const found = webhooks
+        .forTicket(ticket.ticketId)
+        .find((webhook) => webhook.id === notificationIdOf(third, 'support'));
+      if (!found) throw new Error('no third follow-up webhook yet');
+      return found;
+    });
+    expect(backToTeam.json.data).toMatchObject({ audience: 'support', recipient: 'support-team' });
   });
 
   it('tells the dedicated PSM of a follow-up on their chat ticket', async () => {
