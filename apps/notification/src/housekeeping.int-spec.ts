@@ -10,6 +10,7 @@ import { Housekeeping } from './housekeeping.js';
 import { loadNotificationConfig } from './notification.config.js';
 import { NOTIFICATION_MIGRATIONS, NOTIFICATION_MIGRATIONS_TABLE } from './notification.module.js';
 import { ContactRepository } from './recipients/contact.repository.js';
+import { TicketRepository } from './conversations/ticket.repository.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -19,6 +20,7 @@ describe(Housekeeping.name, () => {
   let dataSource: DataSource;
   let deliveries: DeliveryRepository;
   let contacts: ContactRepository;
+  let tickets: TicketRepository;
   let sut: Housekeeping;
 
   beforeAll(async () => {
@@ -33,11 +35,13 @@ describe(Housekeeping.name, () => {
     await runMigrations(dataSource, NOTIFICATION_MIGRATIONS_TABLE);
     deliveries = new DeliveryRepository(dataSource);
     contacts = new ContactRepository(dataSource);
+    tickets = new TicketRepository(dataSource);
     sut = new Housekeeping(
       deliveries,
       contacts,
+      tickets,
       clock,
-      loadNotificationConfig({ NODE_ENV: 'development', NOTIFY_RETENTION_DAYS: '30' }),
+      loadNotificationConfig({ NODE_ENV: 'development', NOTIFY_RETENTION_DAYS: '30', REOPEN_WINDOW_DAYS: '7' }),
     );
   });
 
@@ -114,16 +118,43 @@ describe(Housekeeping.name, () => {
     expect(await deliveries.findStatus(recent)).toMatchObject({ state: 'sent' });
   });
 
-  it("erases a requester's address that was never needed within a day", async () => {
-    const stale = randomUUID();
-    const fresh = randomUUID();
-    await contacts.save([{ ticketId: stale, email: 'stale@example.org', locale: 'fr' }], clock.now());
+  /** A ticket whose requester's contact notification keeps. */
+  async function ticketWithContact(email: string): Promise<string> {
+    const ticketId = randomUUID();
+    await tickets.recordSubmitted(
+      [{ ticketId, reference: 'SR-7K4Q-M2XD', channel: 'email', locale: 'fr' }],
+      clock.now(),
+    );
+    await contacts.save([{ ticketId, email, locale: 'fr', name: 'A Name', phone: '+33612345678' }], clock.now());
+    return ticketId;
+  }
+
+  it("keeps an unresolved ticket's contact, and erases it once the reopen window after its resolution is over", async () => {
+    const unresolved = await ticketWithContact('open@example.org');
+    const resolvedLongAgo = await ticketWithContact('old@example.org');
+    const resolvedRecently = await ticketWithContact('recent@example.org');
+    await tickets.markResolved(resolvedLongAgo, clock.now(), clock.now());
+    clock.advance(6 * DAY);
+    await tickets.markResolved(resolvedRecently, clock.now(), clock.now());
     clock.advance(DAY + 1);
-    await contacts.save([{ ticketId: fresh, email: 'fresh@example.org', locale: 'en' }], clock.now());
 
     await sut.sweep();
 
-    expect(await contacts.find(stale)).toEqual({ kind: 'erased' });
-    expect(await contacts.find(fresh)).toEqual({ kind: 'known', email: 'fresh@example.org' });
+    expect(await contacts.find(unresolved)).toEqual({ kind: 'known', email: 'open@example.org' });
+    expect(await contacts.find(resolvedRecently)).toEqual({ kind: 'known', email: 'recent@example.org' });
+    expect(await contacts.find(resolvedLongAgo)).toEqual({ kind: 'erased' });
+    expect(await contacts.forAlerts([resolvedLongAgo])).toEqual(new Map());
+  });
+
+  it('keeps the contact of a ticket reopened by a follow-up', async () => {
+    const reopened = await ticketWithContact('reopened@example.org');
+    await tickets.markResolved(reopened, clock.now(), clock.now());
+    clock.advance(2 * DAY);
+    await tickets.markReopened([{ ticketId: reopened, at: clock.now() }], clock.now());
+    clock.advance(10 * DAY);
+
+    await sut.sweep();
+
+    expect(await contacts.find(reopened)).toEqual({ kind: 'known', email: 'reopened@example.org' });
   });
 });

@@ -3,11 +3,12 @@ import { BackgroundLoop, Clock } from '#platform';
 import { DeliveryRepository } from './delivery/delivery.repository.js';
 import { NotificationConfig } from './notification.config.js';
 import { ContactRepository } from './recipients/contact.repository.js';
+import { TicketRepository } from './conversations/ticket.repository.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** A requester's address is needed for minutes (the acknowledgement and its retries); a day is ample. */
-const CONTACT_RETENTION_MS = DAY;
+/** The request's text is for the phone desk's call back: a day, unless an alert is still open. */
+const REQUEST_TEXT_RETENTION_MS = DAY;
 const DELETE_BATCH = 5_000;
 
 /** Keeps the notification schema small and free of personal data nobody needs any more. */
@@ -16,14 +17,17 @@ export class Housekeeping {
   private readonly logger = new Logger(Housekeeping.name);
   private readonly loop: BackgroundLoop;
   private readonly deliveryRetentionMs: number;
+  private readonly reopenWindowMs: number;
 
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly contacts: ContactRepository,
+    private readonly tickets: TicketRepository,
     private readonly clock: Clock,
     config: NotificationConfig,
   ) {
     this.deliveryRetentionMs = config.NOTIFY_RETENTION_DAYS * DAY;
+    this.reopenWindowMs = config.REOPEN_WINDOW_DAYS * DAY;
     this.loop = new BackgroundLoop(Housekeeping.name, () => this.sweep(), HOUR);
   }
 
@@ -38,7 +42,12 @@ export class Housekeeping {
   /** True when a full batch of deliveries went (more may be left). */
   async sweep(): Promise<boolean> {
     const now = this.clock.now();
-    const erased = await this.contacts.eraseRecordedBefore(new Date(now.getTime() - CONTACT_RETENTION_MS), now);
+    // A resolved ticket's requester may still write within the reopen window, and be answered.
+    const resolvedBefore = new Date(now.getTime() - this.reopenWindowMs);
+    const erased = await this.contacts.eraseResolvedBefore(resolvedBefore, now);
+    await this.contacts.forgetMessagesBefore(new Date(now.getTime() - REQUEST_TEXT_RETENTION_MS));
+    // Its facts and mail thread outlive the contact by the deliveries' retention (late replies are then skipped, not lost).
+    await this.tickets.deleteResolvedBefore(new Date(resolvedBefore.getTime() - this.deliveryRetentionMs));
     const deleted = await this.deliveries.deleteSettledBefore(
       new Date(now.getTime() - this.deliveryRetentionMs),
       DELETE_BATCH,

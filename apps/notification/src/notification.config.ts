@@ -24,7 +24,9 @@ export class NotificationConfig extends DatabaseServiceConfig {
 
   /**
    * JSON: one target per audience (see recipients.ts); an audience left out gets the log channel,
-   * which production refuses for the support team, the phone desk and on-call.
+   * which production refuses for the support team, the phone desk and on-call. The requester's
+   * target may name a chat-specific one, e.g. `{"channel":"email","chat":{"channel":"webhook","url":"https://..."}}`:
+   * chat requesters then get their replies through the chat backend, the others by email.
    */
   @IsString()
   NOTIFY_RECIPIENTS = '';
@@ -91,6 +93,15 @@ export class NotificationConfig extends DatabaseServiceConfig {
   @IsInt()
   @Min(1)
   NOTIFY_RETENTION_DAYS = 30;
+
+  /**
+   * Days after its resolution during which a requester's follow-up reopens a ticket (as intake
+   * decides): notification keeps the requester's contact that long, to answer them, then erases it.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  REOPEN_WINDOW_DAYS = 7;
 
   /** How long the phone desk has to acknowledge an alert before on-call is alerted, and between escalations: milliseconds, or `90s`, `5m`, `1h`. */
   @IsString()

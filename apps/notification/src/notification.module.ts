@@ -26,6 +26,8 @@ import { CHANNEL_REGISTRY, NotificationSender } from './delivery/notification-se
 import { CreateNotification1764400000000 } from './migrations/1764400000000-create-notification.js';
 import { TuneNotificationQueues1764400000001 } from './migrations/1764400000001-tune-notification-queues.js';
 import { NotificationTraceContext1764400000002 } from './migrations/1764400000002-trace-context.js';
+import { NotificationConversations1766300000000 } from './migrations/1766300000000-conversations.js';
+import { TicketRepository } from './conversations/ticket.repository.js';
 import { Housekeeping } from './housekeeping.js';
 import { NotificationConfig } from './notification.config.js';
 import { NotificationRuntime } from './notification.runtime.js';
@@ -38,6 +40,7 @@ export const NOTIFICATION_MIGRATIONS = [
   CreateNotification1764400000000,
   TuneNotificationQueues1764400000001,
   NotificationTraceContext1764400000002,
+  NotificationConversations1766300000000,
 ];
 export const NOTIFICATION_MIGRATIONS_TABLE = 'notification_migrations';
 
@@ -84,6 +87,7 @@ export class NotificationModule {
               attemptTimeoutMs: config.NOTIFY_ATTEMPT_TIMEOUT_MS,
               concurrency: config.NOTIFY_CONCURRENCY,
               requireTls: !config.development,
+              development: config.development,
             }),
         },
         {
@@ -98,6 +102,7 @@ export class NotificationModule {
           inject: [OutboxRepository, EventPublisher],
         },
         ContactRepository,
+        TicketRepository,
         DeliveryRepository,
         AlertRepository,
         NotificationSender,

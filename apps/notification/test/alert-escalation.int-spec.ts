@@ -8,6 +8,7 @@ import {
   isolatedDatabase,
   lifecycleEvent,
   phoneDeskAlert,
+  submittedTicket,
   tailTopics,
   testBrokers,
   testDatabaseUrl,
@@ -26,6 +27,9 @@ const ACK_TIMEOUT = 5 * MINUTE;
 
 interface AlertView {
   alertId: string;
+  reason: string | null;
+  message: string | null;
+  requester: { name: string | null; email: string | null; phone: string | null } | null;
   status: string;
   escalationLevel: number;
   nextEscalationAt: string | null;
@@ -141,6 +145,44 @@ describe('Phone-desk alerts and their escalation (injectable clock, real Kafka a
       escalationLevel: 0,
       nextEscalationAt: new Date(clock.now().getTime() + ACK_TIMEOUT).toISOString(),
     });
+  });
+
+  it("shows the operator the routing reason, the request and the requester's contact to call back", async () => {
+    const ticket = submittedTicket({
+      channel: 'phone',
+      requestType: 'access_problem',
+      message: 'Locked out of the admin account since the SSO change.',
+      requester: {
+        userId: null,
+        orgId: 'org-1',
+        email: 'caller@example.org',
+        name: 'Camille Caller',
+        phone: '+33612345678',
+      },
+    });
+    const alert = phoneDeskAlert({
+      ticketId: ticket.ticketId,
+      reference: ticket.reference,
+      reason: 'urgent access problem by phone',
+    });
+
+    await kafka.produce(Topics.ticketsSubmitted, [{ key: ticket.ticketId, value: JSON.stringify(ticket) }]);
+    await raise(alert);
+
+    const shown = await soon(async () => {
+      const found = await view(alert, 'open');
+      expect(found?.requester?.phone).toBe('+33612345678');
+      return found;
+    });
+    expect(shown).toMatchObject({
+      reason: 'urgent access problem by phone',
+      message: 'Locked out of the admin account since the SSO change.',
+      requester: { name: 'Camille Caller', email: 'caller@example.org', phone: '+33612345678' },
+    });
+    const [hook] = await notified(alert, '/desk');
+    // The alert webhook itself carries no personal data.
+    expect(hook?.body).not.toContain('Camille');
+    expect(hook?.body).not.toContain('+33612345678');
   });
 
   it('sends an alert raised outside desk hours to on-call at once', async () => {

@@ -9,6 +9,7 @@ export const CONSUMED_TOPICS = [
   Topics.alertsPhoneDesk,
   Topics.ticketsSubmitted,
   Topics.ticketsLifecycle,
+  Topics.ticketsMessages,
 ];
 
 export interface NotificationAppOptions {

@@ -6,6 +6,8 @@ export interface AlertRecord {
   readonly reference: string;
   readonly target: AlertTarget;
   readonly priority: Priority;
+  /** Why routing raised it (null for alerts recorded before the reason was kept). */
+  readonly reason: string | null;
   readonly status: AlertStatus;
   readonly escalationLevel: number;
   readonly nextEscalationAt: Date | null;

@@ -14,6 +14,7 @@ export interface NewAlert {
   readonly reference: string;
   readonly target: AlertTarget;
   readonly priority: Priority;
+  readonly reason: string;
   readonly raisedAt: string;
   readonly nextEscalationAt: Date | null;
   readonly correlationId: string | null;
@@ -26,6 +27,7 @@ const NEW_ALERT_COLUMNS = [
   column<NewAlert>('reference', 'text', (alert) => alert.reference),
   column<NewAlert>('target', 'text', (alert) => alert.target),
   column<NewAlert>('priority', 'text', (alert) => alert.priority),
+  column<NewAlert>('reason', 'text', (alert) => alert.reason),
   column<NewAlert>('raised_at', 'timestamptz', (alert) => alert.raisedAt),
   column<NewAlert>('next_escalation_at', 'timestamptz', (alert) => alert.nextEscalationAt),
   column<NewAlert>('correlation_id', 'text', (alert) => alert.correlationId),
@@ -62,6 +64,7 @@ interface AlertRow {
   reference: string;
   target: AlertTarget;
   priority: Priority;
+  reason: string | null;
   status: AlertStatus;
   escalation_level: number;
   next_escalation_at: Date | null;
@@ -72,7 +75,7 @@ interface AlertRow {
   traceparent: string | null;
 }
 
-const COLUMNS = `alert_id, ticket_id, reference, target, priority, status, escalation_level, next_escalation_at, raised_at,
+const COLUMNS = `alert_id, ticket_id, reference, target, priority, reason, status, escalation_level, next_escalation_at, raised_at,
   acknowledged_by, acknowledged_at, correlation_id, traceparent`;
 
 const STATUS_CONDITION: Record<AlertStatusFilter, string> = {
@@ -233,6 +236,7 @@ function toRecord(row: AlertRow): AlertRecord {
     reference: row.reference,
     target: row.target,
     priority: row.priority,
+    reason: row.reason,
     status: row.status,
     escalationLevel: row.escalation_level,
     nextEscalationAt: row.next_escalation_at,

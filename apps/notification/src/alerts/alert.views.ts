@@ -2,6 +2,14 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ALERT_STATUSES, ALERT_TARGETS, PRIORITIES } from '#contracts';
 import type { AlertStatus, AlertTarget, Priority } from '#contracts';
 import type { AlertRecord } from './alert-record.js';
+import type { AlertContact } from '../recipients/contact.repository.js';
+
+export class AlertRequesterView {
+  @ApiProperty({ nullable: true, type: String }) name!: string | null;
+  @ApiProperty({ nullable: true, type: String }) email!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'E.164, to call back', example: '+33612345678' })
+  phone!: string | null;
+}
 
 export class AlertView {
   @ApiProperty() alertId!: string;
@@ -13,6 +21,20 @@ export class AlertView {
   })
   target!: AlertTarget;
   @ApiProperty({ enum: PRIORITIES }) priority!: Priority;
+  @ApiProperty({ nullable: true, type: String, description: "routing's reason for the alert" })
+  reason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: "the request's text (null once erased or no longer kept)",
+  })
+  message!: string | null;
+  @ApiProperty({
+    type: AlertRequesterView,
+    nullable: true,
+    description: 'whom to call back (null once the requester is erased, or before their ticket is seen)',
+  })
+  requester!: AlertRequesterView | null;
   @ApiProperty({ enum: ALERT_STATUSES }) status!: AlertStatus;
   @ApiProperty({ type: 'integer', minimum: 0, description: 'escalations to on-call so far' }) escalationLevel!: number;
   @ApiProperty({ format: 'date-time' }) raisedAt!: string;
@@ -32,13 +54,16 @@ export class AlertListView {
   @ApiProperty({ type: [AlertView] }) items!: AlertView[];
 }
 
-export function toAlertView(alert: AlertRecord): AlertView {
+export function toAlertView(alert: AlertRecord, contact: AlertContact | undefined): AlertView {
   return {
     alertId: alert.alertId,
     ticketId: alert.ticketId,
     reference: alert.reference,
     target: alert.target,
     priority: alert.priority,
+    reason: alert.reason,
+    message: contact?.message ?? null,
+    requester: contact ? { ...contact.requester } : null,
     status: alert.status,
     escalationLevel: alert.escalationLevel,
     raisedAt: alert.raisedAt.toISOString(),

@@ -7,6 +7,8 @@ import type { AlertStatusFilter } from './alert-record.js';
 import { AlertRepository } from './alert.repository.js';
 import { toAlertView } from './alert.views.js';
 import type { AlertListView, AlertView } from './alert.views.js';
+import { ContactRepository } from '../recipients/contact.repository.js';
+import type { AlertRecord } from './alert-record.js';
 
 export const AlertErrorCode = {
   notFound: 'ALERT_NOT_FOUND',
@@ -33,13 +35,25 @@ export class AlertsService {
 
   constructor(
     private readonly alerts: AlertRepository,
+    private readonly contacts: ContactRepository,
     private readonly clock: Clock,
     private readonly relay: OutboxRelay,
   ) {}
 
   async list(query: AlertQuery): Promise<AlertListView> {
     const { status, limit } = parseQuery(query);
-    return { items: (await this.alerts.list(status, limit)).map(toAlertView) };
+    return { items: await this.views(await this.alerts.list(status, limit)) };
+  }
+
+  /** Alerts with what the operator needs to call back: the requester's contact and the request's text. */
+  private async views(alerts: readonly AlertRecord[]): Promise<AlertView[]> {
+    const contacts = await this.contacts.forAlerts([...new Set(alerts.map((alert) => alert.ticketId))]);
+    return alerts.map((alert) => toAlertView(alert, contacts.get(alert.ticketId)));
+  }
+
+  private async view(alert: AlertRecord): Promise<AlertView> {
+    const contacts = await this.contacts.forAlerts([alert.ticketId]);
+    return toAlertView(alert, contacts.get(alert.ticketId));
   }
 
   async acknowledge(operator: UserPrincipal, alertId: string): Promise<AlertView> {
@@ -52,7 +66,7 @@ export class AlertsService {
         throw new ApplicationError(AlertErrorCode.notFound, 404, `no alert ${alertId}`);
       case 'already-acknowledged': {
         const { alert } = outcome;
-        if (alert.acknowledgedBy === operator.userId) return toAlertView(alert);
+        if (alert.acknowledgedBy === operator.userId) return this.view(alert);
         throw new ApplicationError(
           AlertErrorCode.alreadyAcknowledged,
           409,
@@ -68,7 +82,7 @@ export class AlertsService {
           level: outcome.alert.escalationLevel,
         });
         this.relay.wake();
-        return toAlertView(outcome.alert);
+        return this.view(outcome.alert);
     }
   }
 }

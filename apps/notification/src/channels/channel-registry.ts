@@ -11,6 +11,8 @@ export interface ChannelSettings {
   readonly attemptTimeoutMs: number;
   readonly concurrency: number;
   readonly requireTls: boolean;
+  /** NODE_ENV=development: the log channel shows the text it would send. */
+  readonly development: boolean;
 }
 
 /** The channels configured for this instance, behind one `deliver`. */
@@ -23,7 +25,7 @@ export class ChannelRegistry {
 
   static create(settings: ChannelSettings): ChannelRegistry {
     return new ChannelRegistry(
-      new LogChannel(),
+      new LogChannel({ showText: settings.development }),
       settings.webhookKeys.length > 0
         ? new WebhookChannel({ keys: settings.webhookKeys, maxSockets: settings.concurrency })
         : null,

@@ -1,7 +1,8 @@
 import { createTransport } from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { DeliveryError, DeliveryErrorCode, untilAborted } from './notification-channel.js';
-import type { Delivery, NotificationChannel } from './notification-channel.js';
+import type { Delivery, EmailAddress, NotificationChannel } from './notification-channel.js';
+import { mailMessageId } from './mail-thread.js';
 
 export interface EmailChannelOptions {
   /** `smtp://` or `smtps://` URL, credentials included. */
@@ -28,7 +29,7 @@ function isPermanentReply(code: number): boolean {
  * Plain-text email over a pooled SMTP connection. The Message-ID is derived from the notification
  * id, so a mail sent again after an uncertain attempt is recognisable as the same message.
  */
-export class EmailChannel implements NotificationChannel<{ readonly channel: 'email'; readonly to: string }> {
+export class EmailChannel implements NotificationChannel<EmailAddress> {
   readonly name = 'email';
   private readonly transport: Transporter;
   private readonly domain: string;
@@ -49,14 +50,22 @@ export class EmailChannel implements NotificationChannel<{ readonly channel: 'em
     );
   }
 
-  async deliver(delivery: Delivery, target: { readonly to: string }, signal: AbortSignal): Promise<void> {
+  async deliver(
+    delivery: Delivery,
+    target: Pick<EmailAddress, 'to' | 'inReplyTo' | 'references'>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const references = target.references ?? [];
     try {
       await untilAborted(
         this.transport.sendMail({
           to: target.to,
           subject: delivery.subject,
           text: delivery.body,
-          messageId: `<${delivery.notificationId}@${this.domain}>`,
+          messageId: mailMessageId(delivery.notificationId, this.domain),
+          // RFC 5322 threading: the reply sits under the ticket's earlier mails in the requester's client.
+          ...(target.inReplyTo ? { inReplyTo: target.inReplyTo } : {}),
+          ...(references.length > 0 ? { references: [...references] } : {}),
           headers: {
             // RFC 3834: no out-of-office replies to a machine.
             'Auto-Submitted': 'auto-generated',

@@ -1,10 +1,23 @@
 import { Logger } from '@nestjs/common';
 import type { Delivery, NotificationChannel } from './notification-channel.js';
 
-/** Development channel: writes what would be sent (ids and audience only, never the text or an address). */
+export interface LogChannelOptions {
+  /**
+   * Development only: the line also shows the subject and the text that would be sent, so a
+   * developer sees a reply or a follow-up notice without a mail server. Never in production: the
+   * text of a reply is the conversation, personal data that logs must not hold.
+   */
+  readonly showText: boolean;
+}
+
+/** Development channel: writes what would be sent (ids and audience; the text in development only; never an address). */
 export class LogChannel implements NotificationChannel<{ readonly channel: 'log' }> {
   readonly name = 'log';
-  private readonly logger = new Logger('Notifications');
+
+  constructor(
+    private readonly options: LogChannelOptions = { showText: false },
+    private readonly logger: Pick<Logger, 'log'> = new Logger('Notifications'),
+  ) {}
 
   async deliver(delivery: Delivery): Promise<void> {
     this.logger.log({
@@ -16,6 +29,7 @@ export class LogChannel implements NotificationChannel<{ readonly channel: 'log'
       recipient: delivery.recipient,
       locale: delivery.locale,
       attempt: delivery.attempt,
+      ...(this.options.showText ? { subject: delivery.subject, text: delivery.body } : {}),
     });
   }
 }

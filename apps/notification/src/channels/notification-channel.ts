@@ -1,7 +1,13 @@
 import type { Audience, Locale } from '#contracts';
 import type { ChannelName } from '../recipients/recipients.js';
 
-export const NOTIFICATION_KINDS = ['ticket.routed', 'alert.raised', 'alert.escalated'] as const;
+export const NOTIFICATION_KINDS = [
+  'ticket.routed',
+  'alert.raised',
+  'alert.escalated',
+  'ticket.reply',
+  'ticket.follow-up',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** One message to one audience about one ticket. */
@@ -31,9 +37,15 @@ export interface Delivery extends OutgoingNotification {
 
 /** A concrete address on one channel. */
 export type ResolvedTarget =
-  | { readonly channel: 'log' }
-  | { readonly channel: 'webhook'; readonly url: string }
-  | { readonly channel: 'email'; readonly to: string };
+  { readonly channel: 'log' } | { readonly channel: 'webhook'; readonly url: string } | EmailAddress;
+
+/** An email recipient, and where the mail sits in the ticket's thread (requesters' mails only). */
+export interface EmailAddress {
+  readonly channel: 'email';
+  readonly to: string;
+  readonly inReplyTo?: string | null;
+  readonly references?: readonly string[];
+}
 
 /** A way of delivering notifications (log, webhook, email). */
 export interface NotificationChannel<T extends ResolvedTarget = ResolvedTarget> {

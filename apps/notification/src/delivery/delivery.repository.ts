@@ -6,6 +6,9 @@ import type { Delivery, NotificationKind, OutgoingNotification } from '../channe
 import { column, columnsOf, OUTBOX_COLUMNS, unnestRows, updateReturning } from '#platform';
 import type { OutboxEvent } from '#platform';
 
+/** A reply to the requester: its text is the conversation's, personal data kept only until it is sent. */
+const REPLY_KIND: NotificationKind = 'ticket.reply';
+
 /** Alerts go out before anything else waiting. */
 export const Urgency = { alert: 0, normal: 1 } as const;
 
@@ -38,6 +41,8 @@ export interface AttemptRecord {
   readonly nextAttemptAt: Date | null;
   readonly channel: string;
   readonly error: string | null;
+  /** The Message-ID of a mail sent to the requester, threading the ticket's next mails. */
+  readonly mailMessageId?: string | null;
   readonly event: OutboxEvent;
 }
 
@@ -100,10 +105,8 @@ export const ATTEMPT_COLUMNS = [
   column<AttemptRecord>('next_attempt_at', 'timestamptz', (record) => record.nextAttemptAt),
   column<AttemptRecord>('channel', 'text', (record) => record.channel),
   column<AttemptRecord>('last_error', 'text', (record) => record.error),
-  column<AttemptRecord>(
-    'erases_contact',
-    'boolean',
-    (record) => record.audience === 'requester' && record.channel === 'email' && record.state !== 'pending',
+  column<AttemptRecord>('mail_message_id', 'text', (record) =>
+    record.state === 'sent' && record.audience === 'requester' ? (record.mailMessageId ?? null) : null,
   ),
   ...columnsOf(OUTBOX_COLUMNS, (record: AttemptRecord) => record.event),
 ];
@@ -197,8 +200,9 @@ export class DeliveryRepository {
   /**
    * Settles attempts together with their outcome events, in one statement (atomic, one round
    * trip for the whole batch). An attempt whose lease was taken over in the meantime (its attempt
-   * number is no longer the row's) changes nothing and announces nothing. A requester's address is
-   * erased once the email to them is settled.
+   * number is no longer the row's) changes nothing and announces nothing. A mail sent to a
+   * requester is recorded in the ticket's thread; a settled reply forgets its text (personal data,
+   * needed no more).
    */
   async complete(records: readonly AttemptRecord[], now: Date): Promise<number> {
     if (records.length === 0) return 0;
@@ -212,6 +216,7 @@ export class DeliveryRepository {
                 next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
                 channel = r.channel,
                 last_error = r.last_error,
+                body = CASE WHEN r.state <> 'pending' AND d.kind = '${REPLY_KIND}' THEN '' ELSE d.body END,
                 updated_at = $1,
                 completed_at = CASE WHEN r.state = 'pending' THEN NULL ELSE $1::timestamptz END
            FROM r
@@ -223,11 +228,13 @@ export class DeliveryRepository {
            FROM r JOIN updated USING (notification_id)
           ORDER BY r.position
          ON CONFLICT (event_id) DO NOTHING
-       ), erased AS (
-         UPDATE notification.contacts c
-            SET email = NULL, erased_at = $1
-          WHERE c.erased_at IS NULL
-            AND c.ticket_id IN (SELECT updated.ticket_id FROM updated JOIN r USING (notification_id) WHERE r.erases_contact)
+       ), threaded AS (
+         INSERT INTO notification.ticket_mails (ticket_id, message_id, sent_at)
+         SELECT updated.ticket_id, r.mail_message_id, $1
+           FROM r JOIN updated USING (notification_id)
+          WHERE r.mail_message_id IS NOT NULL
+          ORDER BY r.position
+         ON CONFLICT (message_id) DO NOTHING
        )
        SELECT count(*)::int AS settled FROM updated`,
       [now, ...rows.parameters],

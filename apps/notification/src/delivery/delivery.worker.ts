@@ -167,7 +167,7 @@ export class DeliveryWorker {
     } finally {
       clearTimeout(timer);
     }
-    const { channel, result } = sent;
+    const { channel, result, mailMessageId } = sent;
     const now = this.clock.now();
     const step = nextStep(result, delivery.attempt, this.policy);
     if (step.state === 'failed') {
@@ -197,6 +197,7 @@ export class DeliveryWorker {
       nextAttemptAt: step.retryInMs === null ? null : new Date(now.getTime() + step.retryInMs),
       channel,
       error: step.error,
+      mailMessageId: mailMessageId ?? null,
       event: outcomeEvent(delivery, step.outcome, channel, step.error, now),
     });
     notificationOutcomes.inc({ audience: delivery.audience, channel, outcome: step.outcome });

@@ -86,3 +86,46 @@ export function escalationNotice(facts: EscalationFacts, locale: Locale = 'en'):
     body: `Unacknowledged alert: urgent access problem, ticket ${facts.reference} (${facts.priority}), raised ${facts.raisedAt}. Acknowledge alert ${facts.alertId}.`,
   };
 }
+
+/**
+ * An agent's public reply, for the requester. By email the subject carries `[SR-...]` (the
+ * requester's answer to it then joins the ticket) and the text says so; the chat backend shows the
+ * reply as it was written.
+ */
+export function requesterReply(
+  reply: { readonly reference: string; readonly text: string },
+  locale: Locale,
+  by: 'email' | 'chat',
+): MessageText {
+  const { reference, text } = reply;
+  if (locale === 'fr') {
+    return {
+      subject: `[${reference}] Réponse à votre demande`,
+      body:
+        by === 'chat'
+          ? text
+          : `${text}\n\n--\nRéférence : ${reference}. Pour nous répondre, répondez à ce message en gardant [${reference}] dans l'objet.`,
+    };
+  }
+  return {
+    subject: `[${reference}] Reply to your request`,
+    body:
+      by === 'chat'
+        ? text
+        : `${text}\n\n--\nReference: ${reference}. To answer us, reply to this email and keep [${reference}] in the subject.`,
+  };
+}
+
+/** The requester wrote again: the assignee (or the queue's team) hears of it, without the text. */
+export function followUpNotice(reference: string, locale: Locale = 'en'): MessageText {
+  if (locale === 'fr') {
+    return {
+      subject: `Relance sur le ticket ${reference}`,
+      body: `Le demandeur a écrit de nouveau sur le ticket ${reference} (relance) : le ticket est ouvert et attend une réponse.`,
+    };
+  }
+  return {
+    subject: `Follow-up on ticket ${reference}`,
+    body: `The requester wrote again on ticket ${reference} (follow-up): the ticket is open and waits for an answer.`,
+  };
+}

@@ -4,6 +4,7 @@ import { Topics } from '#contracts';
 import type {
   PhoneDeskAlertPayload,
   TicketLifecyclePayload,
+  TicketMessagePayload,
   TicketRoutedPayload,
   TicketSubmittedPayload,
 } from '#contracts';
@@ -36,5 +37,10 @@ export class NotificationConsumer {
   @KafkaHandler(Topics.ticketsLifecycle, BATCH)
   async onLifecycle(@Payload() events: KafkaEvent<TicketLifecyclePayload>[]): Promise<void> {
     await this.intake.onLifecycle(events);
+  }
+
+  @KafkaHandler(Topics.ticketsMessages, BATCH)
+  async onMessages(@Payload() events: KafkaEvent<TicketMessagePayload>[]): Promise<void> {
+    await this.intake.onMessages(events);
   }
 }

@@ -1,4 +1,4 @@
-import { LOG_EVERYWHERE, parseRecipients } from './recipients.js';
+import { LOG_EVERYWHERE, parseRecipients, requesterTargetFor } from './recipients.js';
 
 describe(parseRecipients.name, () => {
   it('uses the log channel for everyone when nothing is configured', () => {
@@ -93,5 +93,43 @@ describe('parseRecipients with PSM ids that are names of Object.prototype', () =
     expect(byId.get('constructor')).toEqual({ channel: 'webhook', url: 'https://crm.example.com/c' });
     expect(byId.get('__proto__')).toBeUndefined();
     expect(byId.get('toString')).toBeUndefined();
+  });
+});
+
+describe('parseRecipients with a chat-specific requester target', () => {
+  it('reaches chat requesters through the chat backend and the others by email', () => {
+    const sut = parseRecipients(
+      JSON.stringify({
+        requester: { channel: 'email', chat: { channel: 'webhook', url: 'https://chat.example.com/r' } },
+      }),
+    );
+
+    const requester = sut.ok ? sut.value.requester : LOG_EVERYWHERE.requester;
+    expect(requester).toEqual({ channel: 'email', chat: { channel: 'webhook', url: 'https://chat.example.com/r' } });
+    expect(requesterTargetFor(requester, 'chat')).toEqual({ channel: 'webhook', url: 'https://chat.example.com/r' });
+    expect(requesterTargetFor(requester, 'form')).toEqual({ channel: 'email' });
+    expect(requesterTargetFor(requester, undefined)).toEqual({ channel: 'email' });
+  });
+
+  it('uses the requester target for chat too when there is no chat-specific one', () => {
+    const sut = parseRecipients(
+      JSON.stringify({ requester: { channel: 'webhook', url: 'https://app.example.com/r' } }),
+    );
+
+    const requester = sut.ok ? sut.value.requester : LOG_EVERYWHERE.requester;
+    expect(requesterTargetFor(requester, 'chat')).toEqual({ channel: 'webhook', url: 'https://app.example.com/r' });
+  });
+
+  it('refuses a chat target by email: chat requesters are reached through the chat backend', () => {
+    const sut = parseRecipients(
+      JSON.stringify({ requester: { channel: 'email', chat: { channel: 'email', to: 'chat@example.com' } } }),
+    );
+
+    expect(sut).toEqual({
+      ok: false,
+      problems: [
+        'NOTIFY_RECIPIENTS.requester.chat.channel: must be webhook or log (chat requesters are reached through the chat backend)',
+      ],
+    });
   });
 });

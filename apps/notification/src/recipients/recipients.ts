@@ -1,4 +1,5 @@
 import { isEmail } from 'class-validator';
+import type { Channel } from '#contracts';
 
 export const CHANNEL_NAMES = ['log', 'webhook', 'email'] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
@@ -20,8 +21,16 @@ export interface EmailTarget {
 /** Where a staff audience (PSMs, support, phone desk, on-call) is told. */
 export type StaffTarget = LogTarget | WebhookTarget | EmailTarget;
 
-/** The requester's own address comes from their ticket, never from configuration. */
-export type RequesterTarget = LogTarget | WebhookTarget | { readonly channel: 'email' };
+/** Where the replies to chat requesters go: the chat backend's webhook (or the log in development). */
+export type ChatTarget = LogTarget | WebhookTarget;
+
+/**
+ * The requester's own address comes from their ticket, never from configuration. `chat`, when
+ * given, is where chat tickets' requesters are reached (the chat backend), whatever the others use.
+ */
+export type RequesterTarget = (LogTarget | WebhookTarget | { readonly channel: 'email' }) & {
+  readonly chat?: ChatTarget;
+};
 
 export interface RecipientDirectory {
   readonly requester: RequesterTarget;
@@ -87,17 +96,20 @@ function parseTarget(
   }
   switch (value.channel) {
     case 'log':
-      unknownKeys(value, ['channel'], path, problems);
-      return LOG;
+      unknownKeys(value, requester ? ['channel', 'chat'] : ['channel'], path, problems);
+      return requester ? withChatTarget(LOG, value.chat, path, problems) : LOG;
     case 'webhook': {
-      unknownKeys(value, ['channel', 'url'], path, problems);
+      unknownKeys(value, requester ? ['channel', 'url', 'chat'] : ['channel', 'url'], path, problems);
       const url = parseWebhookUrl(value.url, path, problems);
-      return url === undefined ? undefined : { channel: 'webhook', url };
+      if (url === undefined) return undefined;
+      return requester
+        ? withChatTarget({ channel: 'webhook', url }, value.chat, path, problems)
+        : { channel: 'webhook', url };
     }
     case 'email': {
       if (requester) {
-        unknownKeys(value, ['channel'], path, problems);
-        return { channel: 'email' };
+        unknownKeys(value, ['channel', 'chat'], path, problems);
+        return withChatTarget({ channel: 'email' }, value.chat, path, problems);
       }
       unknownKeys(value, ['channel', 'to'], path, problems);
       if (typeof value.to !== 'string' || !isEmail(value.to)) {
@@ -109,6 +121,41 @@ function parseTarget(
     default:
       problems.push(`${path}.channel: must be one of ${CHANNEL_NAMES.join(', ')}`);
       return undefined;
+  }
+}
+
+/** The requester's target with its optional chat-specific one (a webhook, or the log). */
+function withChatTarget(
+  target: LogTarget | WebhookTarget | { readonly channel: 'email' },
+  chat: unknown,
+  path: string,
+  problems: string[],
+): RequesterTarget | undefined {
+  if (chat === undefined) return target;
+  const parsed = parseTarget(chat, `${path}.chat`, problems, false);
+  if (!parsed) return undefined;
+  if (parsed.channel === 'email') {
+    problems.push(
+      `${path}.chat.channel: must be webhook or log (chat requesters are reached through the chat backend)`,
+    );
+    return undefined;
+  }
+  return { ...target, chat: parsed };
+}
+
+/** The target of a requester of a ticket on this channel: the chat-specific one for chat, when configured. */
+export function requesterTargetFor(
+  requester: RequesterTarget,
+  ticketChannel: Channel | undefined,
+): LogTarget | WebhookTarget | { readonly channel: 'email' } {
+  if (ticketChannel === 'chat' && requester.chat) return requester.chat;
+  switch (requester.channel) {
+    case 'log':
+      return LOG;
+    case 'webhook':
+      return { channel: 'webhook', url: requester.url };
+    case 'email':
+      return { channel: 'email' };
   }
 }
 
@@ -171,6 +218,7 @@ export function parseRecipients(text: string, name = 'NOTIFY_RECIPIENTS'): Parse
 export function allTargets(directory: RecipientDirectory): (StaffTarget | RequesterTarget)[] {
   return [
     directory.requester,
+    ...(directory.requester.chat ? [directory.requester.chat] : []),
     directory.psm.default,
     ...directory.psm.byId.values(),
     directory.support,
