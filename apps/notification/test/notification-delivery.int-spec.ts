@@ -142,7 +142,8 @@ describe('Notification delivery (real Kafka, PostgreSQL, webhook and SMTP receiv
       expect(mails).toHaveLength(1);
       return mails;
     });
-    expect(mail?.subject).toBe(`Votre demande ${ticket.reference} a bien été envoyée`);
+    // The reference in brackets: a reply to this mail is a follow-up of the ticket.
+    expect(mail?.subject).toBe(`[${ticket.reference}] Votre demande a bien été envoyée`);
     expect(mail?.text).toContain(`Référence : ${ticket.reference}`);
     expect(mail?.text).not.toContain('Requester Name');
     expect(mail?.headers['message-id']).toBe(`<${requesterNotificationId(ticket.ticketId)}@example.com>`);

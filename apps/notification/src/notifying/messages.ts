@@ -12,12 +12,12 @@ export interface MessageText {
 export function requesterAcknowledgement(routed: Pick<TicketRoutedPayload, 'reference'>, locale: Locale): MessageText {
   if (locale === 'fr') {
     return {
-      subject: `Votre demande ${routed.reference} a bien été envoyée`,
+      subject: `[${routed.reference}] Votre demande a bien été envoyée`,
       body: `Votre demande a bien été envoyée, l'équipe vous répondra dans les meilleurs délais. Référence : ${routed.reference}.`,
     };
   }
   return {
-    subject: `Your request ${routed.reference} has been sent`,
+    subject: `[${routed.reference}] Your request has been sent`,
     body: `Your request has been sent, the team will answer as soon as possible. Reference: ${routed.reference}.`,
   };
 }

@@ -40,7 +40,8 @@ describe(planRoutedNotifications.name, () => {
 
     const [sut] = planRoutedNotifications(routed);
 
-    expect(sut?.subject).toContain(routed.reference);
+    // In brackets: the requester's answer to this mail is a follow-up of the ticket.
+    expect(sut?.subject).toBe(`[${routed.reference}] Votre demande a bien été envoyée`);
     expect(sut?.body).toContain("Votre demande a bien été envoyée, l'équipe vous répondra dans les meilleurs délais");
     expect(sut?.body).toContain(`Référence : ${routed.reference}`);
   });
@@ -50,7 +51,7 @@ describe(planRoutedNotifications.name, () => {
 
     const [sut] = planRoutedNotifications(routed);
 
-    expect(sut?.subject).toContain(routed.reference);
+    expect(sut?.subject).toBe(`[${routed.reference}] Your request has been sent`);
     expect(sut?.body).toContain('Your request has been sent, the team will answer as soon as possible');
     expect(sut?.body).toContain(`Reference: ${routed.reference}`);
     expect(sut?.body).not.toContain('Votre demande');
