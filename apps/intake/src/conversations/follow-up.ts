@@ -29,7 +29,7 @@ export type FollowUpDecision =
   /** chat/form only: a reference that is unknown or someone else's, told apart from neither. */
   | { readonly kind: 'unknown-reference' };
 
-export const NEW_TICKET: FollowUpDecision = { kind: 'new-ticket', relatedTicketId: null };
+export const NEW_TICKET = { kind: 'new-ticket', relatedTicketId: null } as const satisfies FollowUpDecision;
 
 const DAY_MS = 86_400_000;
 const SUBJECT_REFERENCE = /\[(SR-[0-9A-Z]{4}-[0-9A-Z]{4})\]/i;
