@@ -121,6 +121,7 @@ export class RequestIntakeService {
       const identity = freshIdentity();
       if (decision.kind === 'follow-up') {
         const messageId = followUpMessageId(identity.requestId);
+        // Before the message, like a new ticket's owner: a storage failure is then a clean 503, nothing published.
         await this.storage(() => this.owners.write({ owners: [], followedUp: [decision.ticketId], at: receivedAt }));
         await this.tickets.submitFollowUp({
           ticketId: decision.ticketId,
