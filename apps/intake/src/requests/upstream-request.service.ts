@@ -99,10 +99,11 @@ export class UpstreamRequestService {
       const identity = identityForRequestId(request.requestId);
       const receivedAt = receptionTime(Number(event.timestamp), now, this.maxSkewMs);
       const correlationId = event.cloudEvent.correlationId || identity.requestId;
+      const reference = referenceOf(request);
       const decision = decideFollowUp({
         channel: request.channel,
-        reference: referenceOf(request),
-        owner: ownerOf(request.channel, requester),
+        reference,
+        owner: reference === null ? null : ownerOf(request.channel, requester),
         candidates: known,
         now: new Date(receivedAt),
         reopenWindowDays: this.reopenWindowDays,
