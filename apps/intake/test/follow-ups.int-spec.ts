@@ -157,9 +157,13 @@ describe('Follow-ups: a ticket is a conversation', () => {
       expect(ticketsWith(text)).toEqual([]);
     });
 
-    it('answers a retry with the same Idempotency-Key with the same message, written once', async () => {
+    it('joins a ticket created with an Idempotency-Key, and answers a retry of the follow-up with the same message, written once', async () => {
       const user = await chatUser();
-      const ticket = await accepted(await post({ channel: 'form', requestType: 'bug', message: 'Crash' }, user));
+      const ticket = await accepted(
+        await post({ channel: 'form', requestType: 'bug', message: 'Crash' }, user, {
+          'idempotency-key': randomUUID(),
+        }),
+      );
       const body = { channel: 'chat', message: `Still broken ${randomUUID()}`, ticketReference: ticket.reference };
       const key = randomUUID();
 
