@@ -320,12 +320,13 @@ describe('Follow-ups: a ticket is a conversation', () => {
   });
 
   describe(`on ${Topics.requests}`, () => {
-    it('joins the ticket of the same address with a message event whose id the requestId gives', async () => {
+    it('joins the ticket of the same address with a message event whose id the requestId gives, reopening it', async () => {
       const address = `kafka-${randomUUID()}@example.org`;
       const first = upstreamRequest({ requester: { email: address } });
       await kafka.produce(Topics.requests, [{ key: first.requestId, value: JSON.stringify(first) }]);
       const ticketId = deterministicUuid('ticket', first.requestId);
       await eventually(async () => expect(await ownerRow(ticketId)).toBeDefined());
+      await resolve(ticketId, new Date(Date.now() - DAY_MS));
       const followUp = upstreamRequest({
         ticketReference: ticketReference(ticketId),
         message: `Follow-up ${randomUUID()}`,
@@ -351,6 +352,7 @@ describe('Follow-ups: a ticket is a conversation', () => {
       await settled(followUp.requestId);
       expect(messagesOf(ticketId)).toHaveLength(1);
       expect(ticketsWith(followUp.message)).toEqual([]);
+      await eventually(async () => expect((await ownerRow(ticketId))?.resolved_at).toBeNull());
     });
 
     it('rejects a chat follow-up naming someone else’s ticket, and starts a new ticket for an email one', async () => {
