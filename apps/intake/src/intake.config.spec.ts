@@ -77,4 +77,15 @@ describe(loadIntakeConfig.name, () => {
       'AUTH_JWT_SECRET: the development secret is refused in production',
     ]);
   });
+
+  it('takes a reopen window of 7 days by default, and refuses one that is not a whole number of days', () => {
+    expect(loadIntakeConfig({ NODE_ENV: 'development' }).REOPEN_WINDOW_DAYS).toBe(7);
+    expect(loadIntakeConfig({ NODE_ENV: 'development', REOPEN_WINDOW_DAYS: '30' }).REOPEN_WINDOW_DAYS).toBe(30);
+    expect(problemsOf({ NODE_ENV: 'development', REOPEN_WINDOW_DAYS: '1.5' })).toEqual([
+      'REOPEN_WINDOW_DAYS: REOPEN_WINDOW_DAYS must be an integer number',
+    ]);
+    expect(problemsOf({ NODE_ENV: 'development', REOPEN_WINDOW_DAYS: '-1' })).toEqual([
+      'REOPEN_WINDOW_DAYS: REOPEN_WINDOW_DAYS must not be less than 0',
+    ]);
+  });
 });

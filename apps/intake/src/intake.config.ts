@@ -57,6 +57,15 @@ export class IntakeConfig extends DatabaseServiceConfig {
   @Min(0)
   INTAKE_MAX_RECEPTION_SKEW_MS = 300_000;
 
+  /**
+   * A follow-up to a resolved ticket reopens it within this many days of its resolution; after
+   * that it starts a new ticket that names the old one (relatedTicketId).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3650)
+  REOPEN_WINDOW_DAYS = 7;
+
   /** Requests per minute and per user token (chat, form); bursts up to the same number. */
   @IsInt()
   @Min(1)

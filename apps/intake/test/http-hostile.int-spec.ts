@@ -316,7 +316,7 @@ describe('POST /v1/requests with malformed or hostile input', () => {
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
 
-  it('publishes its OpenAPI document with an example per channel', async () => {
+  it('publishes its OpenAPI document with an example per channel and one of a follow-up', async () => {
     const response = await fetch(`${intake.url}/docs/openapi.json`);
     const document = (await response.json()) as {
       paths: Record<
@@ -326,6 +326,6 @@ describe('POST /v1/requests with malformed or hostile input', () => {
     };
 
     const examples = document.paths['/v1/requests']?.post?.requestBody?.content['application/json']?.examples ?? {};
-    expect(Object.keys(examples).sort()).toEqual(['chat', 'email', 'form', 'phone']);
+    expect(Object.keys(examples).sort()).toEqual(['chat', 'email', 'followUp', 'form', 'phone']);
   });
 });

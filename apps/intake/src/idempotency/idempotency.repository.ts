@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { column, unnestRows } from '#platform';
+import { NO_OWNERSHIP_WRITE, ownershipStatements } from '../conversations/ticket-owners.repository.js';
+import type { OwnershipWrite } from '../conversations/ticket-owners.repository.js';
 
 interface PublishedRequest {
   readonly requestId: string;
@@ -17,6 +19,10 @@ export interface IdempotencyRecord {
   readonly ticketId: string;
   readonly reference: string;
   readonly receivedAt: string;
+  /** The request joined the ticket `ticketId` as this message (null: it started that ticket). */
+  readonly messageId: string | null;
+  /** The ticket it started names this older one (a follow-up after the reopen window). */
+  readonly relatedTicketId: string | null;
   readonly completed: boolean;
   /** Older than its time to live: the key may not be used again. */
   readonly expired: boolean;
@@ -27,9 +33,15 @@ interface Row {
   ticket_id: string;
   reference: string;
   received_at: Date;
+  message_id: string | null;
+  related_ticket_id: string | null;
   completed_at: Date | null;
   expired: boolean;
 }
+
+const RECORD_COLUMNS = 'body_sha256, ticket_id, reference, received_at, message_id, related_ticket_id, completed_at';
+
+const withClause = (ctes: readonly string[]): string => (ctes.length === 0 ? '' : `WITH ${ctes.join(', ')} `);
 
 /** Rows deleted per statement by the purges: no statement holds many locks or much memory. */
 export const PURGE_BATCH = 5_000;
@@ -48,16 +60,26 @@ export class IdempotencyRepository {
   ): Promise<IdempotencyRecord> {
     const rows = await this.dataSource.query<Row[]>(
       `WITH inserted AS (
-         INSERT INTO intake.idempotency_keys (principal, key, body_sha256, ticket_id, reference, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+         INSERT INTO intake.idempotency_keys (principal, key, body_sha256, ticket_id, reference, received_at, message_id, related_ticket_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $8, $9)
          ON CONFLICT (principal, key) DO NOTHING
-         RETURNING body_sha256, ticket_id, reference, received_at, completed_at, false AS expired)
+         RETURNING ${RECORD_COLUMNS}, false AS expired)
        SELECT * FROM inserted
        UNION ALL
-       SELECT body_sha256, ticket_id, reference, received_at, completed_at, created_at < now() - make_interval(hours => $7) AS expired
+       SELECT ${RECORD_COLUMNS}, created_at < now() - make_interval(hours => $7) AS expired
          FROM intake.idempotency_keys
         WHERE principal = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-      [principal, key, record.bodySha256, record.ticketId, record.reference, record.receivedAt, ttlHours],
+      [
+        principal,
+        key,
+        record.bodySha256,
+        record.ticketId,
+        record.reference,
+        record.receivedAt,
+        ttlHours,
+        record.messageId,
+        record.relatedTicketId,
+      ],
     );
     // A concurrent first claim of the same key: the insert waited for it and did nothing, but the
     // statement's snapshot predates it. It is committed now: a new statement sees it.
@@ -68,6 +90,8 @@ export class IdempotencyRepository {
       ticketId: row.ticket_id,
       reference: row.reference,
       receivedAt: row.received_at.toISOString(),
+      messageId: row.message_id,
+      relatedTicketId: row.related_ticket_id,
       completed: row.completed_at !== null,
       expired: row.expired,
     };
@@ -75,17 +99,19 @@ export class IdempotencyRepository {
 
   private async find(principal: string, key: string, ttlHours: number): Promise<Row | undefined> {
     const rows = await this.dataSource.query<Row[]>(
-      `SELECT body_sha256, ticket_id, reference, received_at, completed_at, created_at < now() - make_interval(hours => $3) AS expired
+      `SELECT ${RECORD_COLUMNS}, created_at < now() - make_interval(hours => $3) AS expired
          FROM intake.idempotency_keys WHERE principal = $1 AND key = $2`,
       [principal, key, ttlHours],
     );
     return rows[0];
   }
 
-  async complete(principal: string, key: string): Promise<void> {
+  /** The request is in Kafka: its key is completed, with what it changes in the tickets' ownership. */
+  async complete(principal: string, key: string, ownership: OwnershipWrite = NO_OWNERSHIP_WRITE): Promise<void> {
+    const { ctes, parameters } = ownershipStatements(ownership, 3);
     await this.dataSource.query(
-      `UPDATE intake.idempotency_keys SET completed_at = now() WHERE principal = $1 AND key = $2 AND completed_at IS NULL`,
-      [principal, key],
+      `${withClause(ctes)}UPDATE intake.idempotency_keys SET completed_at = now() WHERE principal = $1 AND key = $2 AND completed_at IS NULL`,
+      [principal, key, ...parameters],
     );
   }
 
@@ -132,12 +158,17 @@ export class IdempotencyRepository {
     return new Set(rows.map((row) => row.request_id));
   }
 
-  async markPublished(published: readonly PublishedRequest[]): Promise<void> {
+  /** The requests now in Kafka, with the owners of their new tickets and the tickets they followed up, in one statement. */
+  async markPublished(
+    published: readonly PublishedRequest[],
+    ownership: OwnershipWrite = NO_OWNERSHIP_WRITE,
+  ): Promise<void> {
     if (published.length === 0) return;
     const rows = unnestRows('p', PUBLISHED_COLUMNS, published);
+    const { ctes, parameters } = ownershipStatements(ownership, rows.next);
     await this.dataSource.query(
-      `INSERT INTO intake.upstream_requests (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (request_id) DO NOTHING`,
-      rows.parameters,
+      `${withClause(ctes)}INSERT INTO intake.upstream_requests (${rows.names}) SELECT ${rows.names} FROM ${rows.source} ON CONFLICT (request_id) DO NOTHING`,
+      [...rows.parameters, ...parameters],
     );
   }
 

@@ -4,7 +4,16 @@ import type { ApiBodyOptions } from '@nestjs/swagger';
 type SchemaObject = NonNullable<Extract<ApiBodyOptions, { schema?: unknown }>['schema']>;
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, ValidateNested } from 'class-validator';
-import { CHANNELS, LOCALES, REQUEST_TYPES, RequestFields, RequesterPayload, URGENCIES } from '#contracts';
+import {
+  CHANNELS,
+  LOCALES,
+  PHONE_PATTERN,
+  REQUEST_TYPES,
+  RequestFields,
+  RequesterPayload,
+  TICKET_REFERENCE_PATTERN,
+  URGENCIES,
+} from '#contracts';
 
 /** Body of `POST /v1/requests`: the common request fields, plus the requester for email and phone. */
 export class CreateRequestBody extends RequestFields {
@@ -22,6 +31,15 @@ export class RequestAcceptedView {
   @ApiProperty({ format: 'date-time' }) receivedAt!: string;
 }
 
+/** A follow-up joined one of the requester's tickets as a message; no ticket was created. */
+export class FollowUpAcceptedView {
+  @ApiProperty({ format: 'uuid', description: 'the ticket the message joined' }) ticketId!: string;
+  @ApiProperty({ example: 'SR-7K4Q-M2XD' }) reference!: string;
+  @ApiProperty({ enum: ['follow-up'] }) status!: 'follow-up';
+  @ApiProperty({ format: 'uuid', description: 'the same for a retry with the same Idempotency-Key' })
+  messageId!: string;
+}
+
 /** OpenAPI schema of the body (the class-validator decorators stay the single source of validation). */
 export const CREATE_REQUEST_SCHEMA: SchemaObject = {
   type: 'object',
@@ -35,6 +53,13 @@ export const CREATE_REQUEST_SCHEMA: SchemaObject = {
     urgency: { type: 'string', enum: [...URGENCIES], default: 'normal' },
     allowWorkspaceTesting: { type: 'boolean', default: true, description: 'form only' },
     locale: { type: 'string', enum: [...LOCALES], description: 'inferred when absent' },
+    ticketReference: {
+      type: 'string',
+      pattern: TICKET_REFERENCE_PATTERN.source,
+      example: 'SR-7K4Q-M2XD',
+      description:
+        'a follow-up to one of the requester’s tickets (for email, a [SR-XXXX-XXXX] in the subject counts too)',
+    },
     requester: {
       type: 'object',
       description: 'email and phone only',
@@ -45,6 +70,7 @@ export const CREATE_REQUEST_SCHEMA: SchemaObject = {
         name: { type: 'string' },
         orgId: { type: 'string' },
         userId: { type: 'string' },
+        phone: { type: 'string', pattern: PHONE_PATTERN.source, description: 'E.164' },
       },
     },
   },
@@ -82,5 +108,9 @@ export const CREATE_REQUEST_EXAMPLES = {
       message: 'Do you offer a DPA template?',
       requester: { email: 'someone@example.org' },
     },
+  },
+  followUp: {
+    summary: 'a follow-up (user token)',
+    value: { channel: 'chat', ticketReference: 'SR-7K4Q-M2XD', message: 'Any news? The export still fails.' },
   },
 } as const;

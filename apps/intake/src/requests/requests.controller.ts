@@ -3,16 +3,23 @@ import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiBody,
+  ApiExtraModels,
   ApiHeader,
   ApiOperation,
   ApiSecurity,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { API_KEY_SCHEME, ApiProblems, AuthenticatedBy, CurrentPrincipal } from '#platform';
 import { RequestCallerGuard } from '../auth/request-caller.guard.js';
 import type { Caller } from '../auth/request-caller.guard.js';
 import { RequestIntakeService } from './request-intake.service.js';
-import { CREATE_REQUEST_EXAMPLES, CREATE_REQUEST_SCHEMA, RequestAcceptedView } from './create-request.body.js';
+import {
+  CREATE_REQUEST_EXAMPLES,
+  CREATE_REQUEST_SCHEMA,
+  FollowUpAcceptedView,
+  RequestAcceptedView,
+} from './create-request.body.js';
 
 @ApiTags('requests')
 @Controller('v1/requests')
@@ -37,7 +44,12 @@ export class RequestsController {
     schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
   })
   @ApiBody({ schema: CREATE_REQUEST_SCHEMA, examples: CREATE_REQUEST_EXAMPLES })
-  @ApiAcceptedResponse({ type: RequestAcceptedView, description: 'the ticket is durably in Kafka' })
+  @ApiExtraModels(RequestAcceptedView, FollowUpAcceptedView)
+  @ApiAcceptedResponse({
+    description:
+      'the ticket is durably in Kafka (status received), or the follow-up joined the requester’s ticket as a message (status follow-up)',
+    schema: { oneOf: [{ $ref: getSchemaPath(RequestAcceptedView) }, { $ref: getSchemaPath(FollowUpAcceptedView) }] },
+  })
   @ApiProblems(
     {
       status: 400,
@@ -46,6 +58,11 @@ export class RequestsController {
     },
     { status: 401, description: 'chat and form: no valid bearer token; phone and email: no known X-Api-Key' },
     { status: 403, description: 'the X-Api-Key is not allowed to submit on this channel' },
+    {
+      status: 404,
+      description:
+        'chat and form: the ticketReference is not one of the requester’s tickets (unknown or someone else’s, told apart from neither)',
+    },
     { status: 413, description: 'the body is larger than 64 KiB' },
     415,
     {
@@ -63,7 +80,7 @@ export class RequestsController {
     @Body() body: unknown,
     @CurrentPrincipal() caller: Caller | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-  ): Promise<RequestAcceptedView> {
+  ): Promise<RequestAcceptedView | FollowUpAcceptedView> {
     return this.intake.accept({ body, caller, idempotencyKey });
   }
 }

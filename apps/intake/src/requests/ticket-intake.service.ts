@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Topics, deterministicUuid, ticketReference } from '#contracts';
-import type { Channel, FieldError, RequestFields, TicketRequesterPayload, TicketSubmittedPayload } from '#contracts';
+import type {
+  Channel,
+  FieldError,
+  RequestFields,
+  TicketMessagePayload,
+  TicketRequesterPayload,
+  TicketSubmittedPayload,
+  TopicName,
+  TopicPayloads,
+} from '#contracts';
 import { EventPublisher, KafkaErrorCode, KafkaPublishError } from '#kafka';
 import type { OutgoingEvent } from '#kafka';
 import { ApplicationError } from '#platform';
@@ -28,6 +37,21 @@ export interface Submission {
   readonly identity: SubmissionIdentity;
   readonly receivedAt: string;
   readonly correlationId?: string;
+  /** The older ticket a late follow-up names (resolved longer ago than the reopen window). */
+  readonly relatedTicketId?: string | null;
+}
+
+/** A request that joins one of its requester's tickets as a message. */
+export interface FollowUp {
+  readonly ticketId: string;
+  readonly messageId: string;
+  /** The channel it came in on. */
+  readonly channel: Channel;
+  readonly message: string;
+  /** The requester's user id; null for someone without an account. */
+  readonly authorId: string | null;
+  readonly receivedAt: string;
+  readonly correlationId: string;
 }
 
 /** Ids of an upstream event: the same requestId always yields the same ticket and the same event id. */
@@ -45,6 +69,12 @@ export function freshIdentity(): SubmissionIdentity {
   return identityForRequestId(requestId);
 }
 
+const EMPTY_MESSAGE: FieldError = {
+  field: 'message',
+  code: 'isNotEmpty',
+  message: 'message has no text once HTML is removed',
+};
+
 export function fieldErrorsProblem(errors: readonly FieldError[]): ApplicationError {
   return new ApplicationError(
     IntakeErrorCode.validation,
@@ -54,7 +84,7 @@ export function fieldErrorsProblem(errors: readonly FieldError[]): ApplicationEr
   );
 }
 
-/** Normalises a validated request into a ticket and writes it durably to Kafka. */
+/** Normalises a validated request into a ticket, or a follow-up into a message, and writes it durably to Kafka. */
 @Injectable()
 export class TicketIntakeService {
   constructor(private readonly publisher: EventPublisher) {}
@@ -84,6 +114,33 @@ export class TicketIntakeService {
           : null,
       requester,
       receivedAt: submission.receivedAt,
+      ...(submission.relatedTicketId ? { relatedTicketId: submission.relatedTicketId } : {}),
+    };
+  }
+
+  /** The follow-up's message event, or the field errors that prevent it (a message that was only markup). */
+  messageEvent(
+    followUp: FollowUp,
+  ): { readonly event: OutgoingEvent<TicketMessagePayload> } | { readonly errors: FieldError[] } {
+    const body = normaliseText(followUp.message);
+    if (body.length === 0) return { errors: [EMPTY_MESSAGE] };
+    return {
+      event: {
+        key: followUp.ticketId,
+        id: followUp.messageId,
+        payload: {
+          ticketId: followUp.ticketId,
+          messageId: followUp.messageId,
+          direction: 'inbound',
+          visibility: 'public',
+          author: { kind: 'requester', id: followUp.authorId },
+          channel: followUp.channel,
+          body,
+          sentAt: followUp.receivedAt,
+        },
+        time: followUp.receivedAt,
+        correlationId: followUp.correlationId,
+      },
     };
   }
 
@@ -94,10 +151,7 @@ export class TicketIntakeService {
     | { readonly ticket: TicketSubmittedPayload; readonly event: OutgoingEvent<TicketSubmittedPayload> }
     | { readonly errors: FieldError[] } {
     const ticket = this.buildTicket(submission);
-    if (ticket.message.length === 0)
-      return {
-        errors: [{ field: 'message', code: 'isNotEmpty', message: 'message has no text once HTML is removed' }],
-      };
+    if (ticket.message.length === 0) return { errors: [EMPTY_MESSAGE] };
     return {
       ticket,
       event: {
@@ -113,9 +167,20 @@ export class TicketIntakeService {
   async submit(submission: Submission): Promise<TicketSubmittedPayload> {
     const built = this.ticketEvent(submission);
     if ('errors' in built) throw fieldErrorsProblem(built.errors);
-    const { ticket, event } = built;
+    await this.publishDurably(Topics.ticketsSubmitted, built.event);
+    return built.ticket;
+  }
+
+  async submitFollowUp(followUp: FollowUp): Promise<TicketMessagePayload> {
+    const built = this.messageEvent(followUp);
+    if ('errors' in built) throw fieldErrorsProblem(built.errors);
+    await this.publishDurably(Topics.ticketsMessages, built.event);
+    return built.event.payload;
+  }
+
+  private async publishDurably<T extends TopicName>(topic: T, event: OutgoingEvent<TopicPayloads[T]>): Promise<void> {
     try {
-      await this.publisher.publish(Topics.ticketsSubmitted, event);
+      await this.publisher.publish(topic, event);
     } catch (error) {
       if (!(error instanceof KafkaPublishError)) throw error;
       if (error.code === KafkaErrorCode.recordRefused) {
@@ -134,6 +199,5 @@ export class TicketIntakeService {
         { 'retry-after': '5' },
       );
     }
-    return ticket;
   }
 }

@@ -12,6 +12,9 @@ import {
 import type { FieldError, RequestRejectedPayload } from '#contracts';
 import { EventPublisher, QuarantinePublisher } from '#kafka';
 import type { KafkaEvent, OutgoingEvent, TopicEvent } from '#kafka';
+import { decideFollowUp, followUpMessageId, newTicketOwner, ownerOf, referenceOf } from '../conversations/follow-up.js';
+import type { NewTicketOwner } from '../conversations/follow-up.js';
+import { TicketOwnersRepository } from '../conversations/ticket-owners.repository.js';
 import { IdempotencyRepository } from '../idempotency/idempotency.repository.js';
 import { IntakeConfig } from '../intake.config.js';
 import { TicketIntakeService, identityForRequestId } from './ticket-intake.service.js';
@@ -27,27 +30,37 @@ type Checked =
  */
 export const REJECTION_MAX_BYTES = 512 * 1024;
 
+/** A chat or form follow-up whose reference is not one of its requester's tickets (unknown or someone else's). */
+const UNKNOWN_REFERENCE: FieldError = {
+  field: 'ticketReference',
+  code: 'unknownTicketReference',
+  message: 'the requester has no ticket with this reference (unknown, or someone else’s)',
+};
+
 /**
  * Upstream apps are trusted for identity: their requester fields are taken as given. Every invalid
  * event is published to the rejection topic with all its errors; nothing is dropped silently.
- * A batch is handled at once: one lookup of the request ids already published, one acknowledged
- * write of the tickets, one of the rejections (through the quarantine publisher: a rejection is
+ * A batch is handled at once: one lookup of the request ids already published, one of the tickets
+ * the follow-ups name, one acknowledged write of the tickets and messages, one of the rejections (through the quarantine publisher: a rejection is
  * the kind of record a broker may refuse, and must never fail a ticket's write), one record of
- * the ids published.
+ * the ids published with the new tickets' owners and the follow-ups' reopenings.
  */
 @Injectable()
 export class UpstreamRequestService {
   private readonly logger = new Logger(UpstreamRequestService.name);
   private readonly maxSkewMs: number;
+  private readonly reopenWindowDays: number;
 
   constructor(
     private readonly tickets: TicketIntakeService,
     private readonly publisher: EventPublisher,
     private readonly quarantine: QuarantinePublisher,
     private readonly published: IdempotencyRepository,
+    private readonly owners: TicketOwnersRepository,
     config: IntakeConfig,
   ) {
     this.maxSkewMs = config.INTAKE_MAX_RECEPTION_SKEW_MS;
+    this.reopenWindowDays = config.REOPEN_WINDOW_DAYS;
   }
 
   async handle(events: readonly KafkaEvent<string | null>[]): Promise<void> {
@@ -56,35 +69,86 @@ export class UpstreamRequestService {
     const valid = checked.flatMap((item) => ('request' in item ? [item] : []));
     // A duplicate of a requestId already turned into a ticket (or earlier in this batch) produces nothing more.
     const seen = await this.published.publishedRequestIds(valid.map((item) => item.request.requestId));
-    const tickets: TopicEvent[] = [];
+    const outputs: TopicEvent[] = [];
     const marks: { requestId: string; ticketId: string }[] = [];
+    const owners: NewTicketOwner[] = [];
+    const followedUp: string[] = [];
     const rejected: Extract<Checked, { errors: FieldError[] }>[] = checked.flatMap((item) =>
       'errors' in item ? [item] : [],
     );
-    for (const { event, request } of valid) {
+    const fresh = valid.filter(({ event, request }) => {
       if (seen.has(request.requestId)) {
         this.logger.debug(
           `duplicate of an already published request at ${event.topic}[${event.partition}]@${event.offset} ignored`,
         );
-        continue;
+        return false;
       }
       seen.add(request.requestId);
+      return true;
+    });
+    // Every reference of the batch in one query; a ticket started earlier in the batch is known too.
+    const known = await this.owners.findByReferences(
+      fresh.flatMap(({ request }) => {
+        const reference = referenceOf(request);
+        return reference === null ? [] : [reference];
+      }),
+    );
+    for (const { event, request } of fresh) {
       const { email, name, orgId, userId } = request.requester;
+      const requester = { email, name: name ?? null, orgId: orgId ?? null, userId: userId ?? null };
       const identity = identityForRequestId(request.requestId);
+      const receivedAt = receptionTime(Number(event.timestamp), now, this.maxSkewMs);
+      const correlationId = event.cloudEvent.correlationId || identity.requestId;
+      const reference = referenceOf(request);
+      const decision = decideFollowUp({
+        channel: request.channel,
+        reference,
+        owner: reference === null ? null : ownerOf(request.channel, requester),
+        candidates: known,
+        now: new Date(receivedAt),
+        reopenWindowDays: this.reopenWindowDays,
+      });
+      if (decision.kind === 'unknown-reference') {
+        rejected.push({ event, value: request, errors: [UNKNOWN_REFERENCE] });
+        continue;
+      }
+      if (decision.kind === 'follow-up') {
+        const built = this.tickets.messageEvent({
+          ticketId: decision.ticketId,
+          messageId: followUpMessageId(request.requestId),
+          channel: request.channel,
+          message: request.message,
+          authorId: requester.userId,
+          receivedAt,
+          correlationId,
+        });
+        if ('errors' in built) {
+          rejected.push({ event, value: request, errors: built.errors });
+          continue;
+        }
+        outputs.push({ topic: Topics.ticketsMessages, event: built.event });
+        marks.push({ requestId: request.requestId, ticketId: decision.ticketId });
+        followedUp.push(decision.ticketId);
+        continue;
+      }
       const built = this.tickets.ticketEvent({
         request,
-        requester: { email, name: name ?? null, orgId: orgId ?? null, userId: userId ?? null },
+        requester,
         consentGivenBy: userId ?? null,
         identity,
-        receivedAt: receptionTime(Number(event.timestamp), now, this.maxSkewMs),
+        receivedAt,
+        relatedTicketId: decision.relatedTicketId,
         ...(event.cloudEvent.correlationId ? { correlationId: event.cloudEvent.correlationId } : {}),
       });
       if ('errors' in built) {
         rejected.push({ event, value: request, errors: built.errors });
         continue;
       }
-      tickets.push({ topic: Topics.ticketsSubmitted, event: built.event });
+      outputs.push({ topic: Topics.ticketsSubmitted, event: built.event });
       marks.push({ requestId: request.requestId, ticketId: identity.ticketId });
+      const owner = newTicketOwner(identity.ticketId, request.channel, requester);
+      owners.push(owner);
+      known.push({ ...owner, resolvedAt: null });
     }
     const rejections: TopicEvent[] = rejected.map(({ event, value, errors }) => {
       // Field names may come from the record itself: the log line gives codes and positions only.
@@ -93,8 +157,8 @@ export class UpstreamRequestService {
       );
       return { topic: Topics.requestsRejected, event: rejection(event, value, errors) };
     });
-    await Promise.all([this.publisher.publishAll(tickets), this.quarantine.publishAll(rejections)]);
-    await this.published.markPublished(marks);
+    await Promise.all([this.publisher.publishAll(outputs), this.quarantine.publishAll(rejections)]);
+    await this.published.markPublished(marks, { owners, followedUp, at: new Date(now).toISOString() });
   }
 }
 
