@@ -70,7 +70,7 @@ describe('history store upgrade to the audit chain', () => {
     const rows = await store.dataSource.query<{ seq: string; payload: unknown; personal_data: Buffer | null }[]>(
       `SELECT seq, payload, personal_data FROM history.events ORDER BY seq`,
     );
-    const view = await new TicketsService(store.tickets, store.vault).getTicket(
+    const view = await new TicketsService(store.tickets, store.vault, store.dueAt).getTicket(
       { kind: 'global', actor: 'auditor' },
       ticket.ticketId,
     );
