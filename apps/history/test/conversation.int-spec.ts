@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Topics, toCloudEventHeaders, topicSpec } from '#contracts';
-import type {
-  PersonalDataAccessPayload,
-  TicketMessagePayload,
-  TicketSubmittedPayload,
-  TopicName,
-} from '#contracts';
+import type { PersonalDataAccessPayload, TicketMessagePayload, TicketSubmittedPayload, TopicName } from '#contracts';
 import {
   eventually,
   isolatedDatabase,
@@ -70,7 +65,12 @@ describe('history: a ticket is a conversation', () => {
     return { userId: `u-${name}-${suffix}`, orgId, email: `${name}-${suffix}@example.org`, name };
   }
 
-  async function publish(topic: TopicName, value: { ticketId: string }, time: string, id = randomUUID()): Promise<void> {
+  async function publish(
+    topic: TopicName,
+    value: { ticketId: string },
+    time: string,
+    id = randomUUID(),
+  ): Promise<void> {
     await kafka.produce(topic, [
       {
         key: value.ticketId,
@@ -366,9 +366,9 @@ describe('history: a ticket is a conversation', () => {
     expect(accessRow.hash).toHaveLength(32);
     expect(erasure.status).toBe(200);
     expect(after.personalData.status).toBe('erased');
-    expect(
-      after.timeline.filter((entry) => entry.topic === Topics.ticketsMessages).map((entry) => entry.body),
-    ).toEqual([null, null]);
+    expect(after.timeline.filter((entry) => entry.topic === Topics.ticketsMessages).map((entry) => entry.body)).toEqual(
+      [null, null],
+    );
     expect(replayed.personal_data).toBeNull();
     expect(replayed.payload).not.toContain(body);
     // The access stays, without personal data: who read, when, why.

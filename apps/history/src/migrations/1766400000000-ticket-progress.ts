@@ -70,7 +70,9 @@ export function ticketProgressMigration(dueAt: DueTime): new () => MigrationInte
         );
       }
       const statuses = TICKET_STATUSES.map((status) => `'${status}'`).join(', ');
-      await runner.query(`ALTER TABLE history.tickets ADD CONSTRAINT tickets_status_check CHECK (status IN (${statuses}))`);
+      await runner.query(
+        `ALTER TABLE history.tickets ADD CONSTRAINT tickets_status_check CHECK (status IN (${statuses}))`,
+      );
       await runner.query(`CREATE INDEX tickets_reference_idx ON history.tickets (reference)`);
       await runner.query(`CREATE INDEX tickets_request_idx ON history.tickets (request_id)`);
       await runner.query(

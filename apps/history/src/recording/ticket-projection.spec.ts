@@ -47,7 +47,11 @@ function lifecycle(
 }
 
 function message(ticketId: string, sentAt: string, overrides: Partial<TicketMessagePayload> = {}): ProjectedEvent {
-  return { topic: Topics.ticketsMessages, payload: ticketMessage({ ticketId, sentAt, ...overrides }), requesterRef: null };
+  return {
+    topic: Topics.ticketsMessages,
+    payload: ticketMessage({ ticketId, sentAt, ...overrides }),
+    requesterRef: null,
+  };
 }
 
 function reply(ticketId: string, sentAt: string): ProjectedEvent {

@@ -1,5 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ASSIGNMENT_SOURCES, AUTHOR_KINDS, MESSAGE_DIRECTIONS, MESSAGE_VISIBILITIES, Topics, topicSpec } from '#contracts';
+import {
+  ASSIGNMENT_SOURCES,
+  AUTHOR_KINDS,
+  MESSAGE_DIRECTIONS,
+  MESSAGE_VISIBILITIES,
+  Topics,
+  topicSpec,
+} from '#contracts';
 import { slaBreached } from '#rules';
 import type { DueTime } from '#rules';
 import { progressOfRow } from '../recording/ticket-projection.js';

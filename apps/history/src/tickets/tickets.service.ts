@@ -90,13 +90,7 @@ export class TicketsService {
     );
     // One read of the keys for the requester's data and every message of the conversation.
     const keys = keyIds.size === 0 ? new Map<string, DataKey>() : await this.tickets.dataKeys(keyIds);
-    return toTicketView(
-      row,
-      this.timeline(events, keys),
-      now,
-      this.personalData(row, submitted, keys),
-      this.dueAt,
-    );
+    return toTicketView(row, this.timeline(events, keys), now, this.personalData(row, submitted, keys), this.dueAt);
   }
 
   /** Messages with their body in clear while their key exists (null once their subject is erased). */
