@@ -58,7 +58,7 @@ export class TicketListQuery {
   @IsISO8601({ strict: true })
   to?: string;
 
-  /** `true`: first response late or overdue; `false`: on time so far. */
+  /** `true`: a first or next response late or overdue; `false`: every response on time so far. */
   @IsOptional()
   @IsIn(['true', 'false'])
   slaBreached?: string;
