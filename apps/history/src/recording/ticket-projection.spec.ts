@@ -63,12 +63,7 @@ function projectBatches(batches: readonly (readonly ProjectedEvent[])[]): Map<st
   const stored = new Map<string, TicketProgress>();
   for (const batch of batches) {
     for (const steps of planProjection(batch).progress) {
-      const folded = foldProgress(
-        steps.ticketId,
-        stored.get(steps.ticketId) ?? NEW_TICKET_PROGRESS,
-        steps.changes,
-        FOUR_HOURS,
-      );
+      const folded = foldProgress(steps, stored.get(steps.ticketId) ?? NEW_TICKET_PROGRESS, FOUR_HOURS);
       stored.set(steps.ticketId, folded.progress);
     }
   }
@@ -77,7 +72,7 @@ function projectBatches(batches: readonly (readonly ProjectedEvent[])[]): Map<st
 
 function fold(ticketId: string, events: readonly ProjectedEvent[]): ReturnType<typeof foldProgress> {
   const steps = planProjection(events).progress.find((candidate) => candidate.ticketId === ticketId);
-  return foldProgress(ticketId, NEW_TICKET_PROGRESS, steps?.changes ?? [], FOUR_HOURS);
+  return foldProgress(steps ?? { ticketId, changes: [], routed: null }, NEW_TICKET_PROGRESS, FOUR_HOURS);
 }
 
 function permutations<T>(items: readonly T[]): T[][] {
@@ -108,7 +103,6 @@ describe(planProjection.name, () => {
         receivedAt: ticket.receivedAt,
       },
     ]);
-    expect(sut.routed).toEqual([]);
     expect(sut.progress).toEqual([]);
   });
 
@@ -120,10 +114,10 @@ describe(planProjection.name, () => {
       { topic: Topics.ticketsRouted, payload: routed, requesterRef: null },
     ]);
     expect(sut.submitted[0]?.allowWorkspaceTesting).toBeNull();
-    expect(sut.routed[0]).toMatchObject({ orgId: null, ruleId: 'chat-to-psm', routedAt: routed.routedAt });
     expect(sut.progress).toEqual([
       {
         ticketId: routed.ticketId,
+        routed: expect.objectContaining({ orgId: null, ruleId: 'chat-to-psm', routedAt: routed.routedAt }),
         changes: [
           { kind: 'routed', queue: 'psm', priority: 'P3', slaDueAt: new Date(routed.slaDueAt), assignee: null },
         ],
@@ -151,7 +145,8 @@ describe(planProjection.name, () => {
         requesterRef: null,
       },
     ]);
-    expect(sut.routed.map((change) => change.ruleId)).toEqual(['second']);
+    expect(sut.progress.map((change) => change.routed?.ruleId)).toEqual(['second']);
+    expect(sut.progress[0]?.changes).toHaveLength(2);
   });
 
   test.each([
@@ -164,7 +159,7 @@ describe(planProjection.name, () => {
     'unknown.topic',
   ])('changes no ticket for %s', (topic) => {
     const sut = planProjection([{ topic, payload: submittedTicket(), requesterRef: null }]);
-    expect(sut).toEqual({ submitted: [], routed: [], progress: [] });
+    expect(sut).toEqual({ submitted: [], progress: [] });
   });
 });
 
@@ -271,7 +266,7 @@ describe(foldProgress.name, () => {
     for (const order of permutations(conversation)) {
       const sut = projectBatches(order.map((event) => [event])).get(ticketId) as TicketProgress;
       expect(sut).toEqual(expected);
-      const folded = foldProgress(ticketId, sut, [], FOUR_HOURS);
+      const folded = foldProgress({ ticketId, changes: [], routed: null }, sut, FOUR_HOURS);
       expect(folded.status).toBe('open');
       expect(folded.progress.firstResponseAt).toEqual(new Date('2026-11-25T11:00:00.000Z'));
       expect(folded.nextResponseDueAt).toEqual(new Date('2026-11-25T16:00:00.000Z'));

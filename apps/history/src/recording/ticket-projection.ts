@@ -35,16 +35,17 @@ export interface RoutedChange {
   readonly routedAt: string;
 }
 
-/** The changes of one ticket's progress in a batch, in the order they happened. */
+/** The changes of one ticket's progress in a batch, in the order they happened, with its routing decision's other fields. */
 export interface ProgressSteps {
   readonly ticketId: string;
   readonly changes: readonly ProgressChange[];
+  /** The batch's last routing decision of the ticket, if any. */
+  readonly routed: RoutedChange | null;
 }
 
 /** The ticket changes of a batch of events, at most one per ticket and kind. */
 export interface ProjectionPlan {
   readonly submitted: SubmittedChange[];
-  readonly routed: RoutedChange[];
   readonly progress: ProgressSteps[];
 }
 
@@ -74,6 +75,7 @@ export interface ProgressRow {
 /** A ticket's progress after a batch, with what is derived from it. */
 export interface ProgressChangeRow {
   readonly ticketId: string;
+  readonly routed: RoutedChange | null;
   readonly progress: TicketProgress;
   readonly status: string;
   readonly nextResponseDueAt: Date | null;
@@ -180,10 +182,10 @@ export function planProjection(events: readonly ProjectedEvent[]): ProjectionPla
   // lock, which they take before projecting).
   return {
     submitted: byTicket(submitted),
-    routed: byTicket(routed),
     progress: [...progress.entries()]
       .map(([ticketId, steps]) => ({
         ticketId,
+        routed: routed.get(ticketId) ?? null,
         // The topics of a batch come in no particular order between them: their own times say it
         // (a stable sort keeps the consumption order of changes of the same instant).
         changes: [...steps].sort((left, right) => left.at - right.at).map((step) => step.change),
@@ -219,14 +221,15 @@ export function progressOfRow(row: ProgressRow | undefined): TicketProgress {
 }
 
 /** Applies a ticket's changes of a batch to its stored progress, with the status and next due time that follow. */
-export function foldProgress(
-  ticketId: string,
-  stored: TicketProgress,
-  changes: readonly ProgressChange[],
-  dueAt: DueTime,
-): ProgressChangeRow {
-  const progress = changes.reduce((current, change) => advance(current, change, dueAt), stored);
-  return { ticketId, progress, status: statusOf(progress), nextResponseDueAt: nextResponseDueAt(progress, dueAt) };
+export function foldProgress(steps: ProgressSteps, stored: TicketProgress, dueAt: DueTime): ProgressChangeRow {
+  const progress = steps.changes.reduce((current, change) => advance(current, change, dueAt), stored);
+  return {
+    ticketId: steps.ticketId,
+    routed: steps.routed,
+    progress,
+    status: statusOf(progress),
+    nextResponseDueAt: nextResponseDueAt(progress, dueAt),
+  };
 }
 
 const SUBMITTED_COLUMNS = [
@@ -240,16 +243,6 @@ const SUBMITTED_COLUMNS = [
   column<SubmittedChange>('subject_ref', 'text', (row) => row.subjectRef),
   column<SubmittedChange>('allow_workspace_testing', 'boolean', (row) => row.allowWorkspaceTesting),
   column<SubmittedChange>('received_at', 'timestamptz', (row) => row.receivedAt),
-];
-
-const ROUTED_COLUMNS = [
-  column<RoutedChange>('ticket_id', 'text', (row) => row.ticketId),
-  column<RoutedChange>('reference', 'text', (row) => row.reference),
-  column<RoutedChange>('channel', 'text', (row) => row.channel),
-  column<RoutedChange>('request_type', 'text', (row) => row.requestType),
-  column<RoutedChange>('org_id', 'text', (row) => row.orgId),
-  column<RoutedChange>('rule_id', 'text', (row) => row.ruleId),
-  column<RoutedChange>('routed_at', 'timestamptz', (row) => row.routedAt),
 ];
 
 const PROGRESS_COLUMNS = [
@@ -267,6 +260,16 @@ const PROGRESS_COLUMNS = [
   column<ProgressChangeRow>('resolved_at', 'timestamptz', (row) => row.progress.resolvedAt),
   column<ProgressChangeRow>('next_response_breached', 'boolean', (row) => row.progress.nextResponseBreached),
   column<ProgressChangeRow>('next_response_due_at', 'timestamptz', (row) => row.nextResponseDueAt),
+];
+
+/** A routing decision's other fields, null for a ticket the batch did not route. */
+const ROUTED_COLUMNS = [
+  column<ProgressChangeRow>('reference', 'text', (row) => row.routed?.reference ?? null),
+  column<ProgressChangeRow>('channel', 'text', (row) => row.routed?.channel ?? null),
+  column<ProgressChangeRow>('request_type', 'text', (row) => row.routed?.requestType ?? null),
+  column<ProgressChangeRow>('org_id', 'text', (row) => row.routed?.orgId ?? null),
+  column<ProgressChangeRow>('rule_id', 'text', (row) => row.routed?.ruleId ?? null),
+  column<ProgressChangeRow>('routed_at', 'timestamptz', (row) => row.routed?.routedAt ?? null),
 ];
 
 /** Every column ticket-progress owns, as `SELECT`ed for the fold. */
@@ -288,17 +291,8 @@ const upsertSubmitted = (rows: UnnestedRows): string => `
     received_at = EXCLUDED.received_at,
     personal_data_erased_at = COALESCE(history.tickets.personal_data_erased_at, EXCLUDED.personal_data_erased_at), updated_at = now()`;
 
-const upsertRouted = (rows: UnnestedRows): string => `
-  INSERT INTO history.tickets (${rows.names}, status, updated_at)
-  SELECT ${rows.names}, 'received', now() FROM ${rows.source}
-  ON CONFLICT (ticket_id) DO UPDATE SET
-    reference = COALESCE(history.tickets.reference, EXCLUDED.reference),
-    channel = COALESCE(history.tickets.channel, EXCLUDED.channel),
-    request_type = COALESCE(history.tickets.request_type, EXCLUDED.request_type),
-    org_id = COALESCE(history.tickets.org_id, EXCLUDED.org_id),
-    rule_id = EXCLUDED.rule_id, routed_at = EXCLUDED.routed_at, updated_at = now()`;
-
-// The progress was read under the chain lock and folded in memory: the row takes it whole.
+// The progress was read under the chain lock and folded in memory: the row takes it whole. The
+// submitted ticket's own fields win over the routing decision's copies; the latest routing's rule stays.
 const upsertProgress = (rows: UnnestedRows): string => `
   INSERT INTO history.tickets (${rows.names}, updated_at)
   SELECT ${rows.names}, now() FROM ${rows.source}
@@ -306,22 +300,24 @@ const upsertProgress = (rows: UnnestedRows): string => `
     ${PROGRESS_COLUMNS.slice(1)
       .map((spec) => `${spec.name} = EXCLUDED.${spec.name}`)
       .join(', ')},
+    reference = COALESCE(history.tickets.reference, EXCLUDED.reference),
+    channel = COALESCE(history.tickets.channel, EXCLUDED.channel),
+    request_type = COALESCE(history.tickets.request_type, EXCLUDED.request_type),
+    org_id = COALESCE(history.tickets.org_id, EXCLUDED.org_id),
+    rule_id = COALESCE(EXCLUDED.rule_id, history.tickets.rule_id),
+    routed_at = COALESCE(EXCLUDED.routed_at, history.tickets.routed_at),
     updated_at = now()`;
 
 /**
  * Applies a plan inside the caller's transaction, which holds the chain lock (every writer of the
  * ticket rows takes it first): the progress read here is not changed by anyone before it is written.
- * Three statements at most, whatever the size of the batch.
+ * Three statements at most (submitted tickets, the progress read, everything else), whatever the size of the batch.
  */
 export async function applyProjection(db: Queryable, plan: ProjectionPlan, dueAt: DueTime): Promise<void> {
-  const { submitted, routed, progress } = plan;
+  const { submitted, progress } = plan;
   if (submitted.length > 0) {
     const rows = unnestRows('t', SUBMITTED_COLUMNS, submitted);
     await db.query(upsertSubmitted(rows), rows.parameters);
-  }
-  if (routed.length > 0) {
-    const rows = unnestRows('t', ROUTED_COLUMNS, routed);
-    await db.query(upsertRouted(rows), rows.parameters);
   }
   if (progress.length > 0) {
     const stored = await db.query<ProgressRow[]>(
@@ -329,10 +325,8 @@ export async function applyProjection(db: Queryable, plan: ProjectionPlan, dueAt
       [progress.map((steps) => steps.ticketId)],
     );
     const byId = new Map(stored.map((row) => [row.ticket_id, row]));
-    const folded = progress.map((steps) =>
-      foldProgress(steps.ticketId, progressOfRow(byId.get(steps.ticketId)), steps.changes, dueAt),
-    );
-    const rows = unnestRows('t', PROGRESS_COLUMNS, folded);
+    const folded = progress.map((steps) => foldProgress(steps, progressOfRow(byId.get(steps.ticketId)), dueAt));
+    const rows = unnestRows('t', [...PROGRESS_COLUMNS, ...ROUTED_COLUMNS], folded);
     await db.query(upsertProgress(rows), rows.parameters);
   }
 }
