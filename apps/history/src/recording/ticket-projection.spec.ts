@@ -117,7 +117,15 @@ describe(planProjection.name, () => {
     expect(sut.progress).toEqual([
       {
         ticketId: routed.ticketId,
-        routed: expect.objectContaining({ orgId: null, ruleId: 'chat-to-psm', routedAt: routed.routedAt }),
+        routed: {
+          ticketId: routed.ticketId,
+          reference: routed.reference,
+          channel: 'chat',
+          requestType: 'technical_question',
+          orgId: null,
+          ruleId: 'chat-to-psm',
+          routedAt: routed.routedAt,
+        },
         changes: [
           { kind: 'routed', queue: 'psm', priority: 'P3', slaDueAt: new Date(routed.slaDueAt), assignee: null },
         ],
