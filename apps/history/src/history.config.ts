@@ -1,6 +1,7 @@
 import { IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
 import { ConsumerGroups } from '#contracts';
 import { DEVELOPMENT, DatabaseServiceConfig, DevelopmentDefault, loadConfig } from '#platform';
+import { DEFAULT_RULES_FILE } from '#rules';
 
 /** The database role the history service logs in as: it may add events, never change or remove them. */
 export const HISTORY_APP_ROLE = 'support_history_app';
@@ -55,6 +56,11 @@ export class HistoryConfig extends DatabaseServiceConfig {
   @Min(1)
   @Max(5000)
   HISTORY_BATCH_RECORDS = 2000;
+
+  /** Rule file (JSON) whose SLA targets and business calendar give a follow-up's next-response due time. */
+  @IsString()
+  @IsNotEmpty()
+  ROUTING_RULES_FILE = DEFAULT_RULES_FILE;
 
   /** Partition batches handled at once: those that arrive together are stored in one group commit. */
   override KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = 16;

@@ -4,6 +4,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { MigrationInterface } from 'typeorm';
 import { messageOf } from '#kafka';
+import type { DueTime } from '#rules';
 import {
   AuthModule,
   createDataSource,
@@ -22,6 +23,7 @@ import { HISTORY_APP_ROLE, HistoryConfig } from './history.config.js';
 import { CreateHistory1764300000000 } from './migrations/1764300000000-create-history.js';
 import { auditChainMigration } from './migrations/1764900000000-audit-chain.js';
 import { ErasureLedger1765000000000 } from './migrations/1765000000000-erasure-ledger.js';
+import { ticketProgressMigration } from './migrations/1766400000000-ticket-progress.js';
 import { ErasureLedgerLoader } from './privacy/erasure-ledger.loader.js';
 import { UnattributedRetention } from './privacy/unattributed-retention.js';
 import { ErasureRepository } from './privacy/erasure.repository.js';
@@ -34,10 +36,16 @@ import { HistoryRepository } from './recording/history.repository.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
 import { StatsController, TicketsController } from './tickets/tickets.controller.js';
 import { TicketsService } from './tickets/tickets.service.js';
+import { SERVICE_LEVELS, serviceLevelsOf } from './service-levels.provider.js';
 
-/** The migrations, in order; the chain migration encrypts events stored before it with the vault. */
-export function historyMigrations(vault: SubjectVault): (new () => MigrationInterface)[] {
-  return [CreateHistory1764300000000, auditChainMigration(vault), ErasureLedger1765000000000];
+/** The migrations, in order; the chain migration encrypts events stored before it with the vault, the progress one gives waiting tickets their due time. */
+export function historyMigrations(vault: SubjectVault, dueAt: DueTime): (new () => MigrationInterface)[] {
+  return [
+    CreateHistory1764300000000,
+    auditChainMigration(vault),
+    ErasureLedger1765000000000,
+    ticketProgressMigration(dueAt),
+  ];
 }
 
 /**
@@ -64,6 +72,7 @@ export const HISTORY_MIGRATIONS_TABLE = 'history_migrations';
 export class HistoryModule {
   static forRoot(config: HistoryConfig): DynamicModule {
     const vault = SubjectVault.fromBase64(config.HISTORY_MASTER_KEY);
+    const dueAt = serviceLevelsOf(config.ROUTING_RULES_FILE);
     return {
       module: HistoryModule,
       imports: [
@@ -76,7 +85,7 @@ export class HistoryModule {
         DatabaseModule.forRoot({
           url: config.DATABASE_URL,
           entities: [],
-          migrations: historyMigrations(vault),
+          migrations: historyMigrations(vault, dueAt),
           migrationsTableName: HISTORY_MIGRATIONS_TABLE,
           serviceUrl: config.appDatabaseUrl,
           ...(config.development && !config.HISTORY_APP_DATABASE_URL
@@ -90,6 +99,7 @@ export class HistoryModule {
       providers: [
         { provide: HistoryConfig, useValue: config },
         { provide: SubjectVault, useValue: vault },
+        { provide: SERVICE_LEVELS, useValue: dueAt },
         {
           provide: AUDIT_DATA_SOURCE,
           // After the service's own pool: the migrations have run.

@@ -61,7 +61,7 @@ describe(ErasureService.name, () => {
       publisher,
       store.vault,
     );
-    tickets = new TicketsService(store.tickets, store.vault);
+    tickets = new TicketsService(store.tickets, store.vault, store.dueAt);
     audit = new AuditService(new AuditRepository(store.dataSource));
   });
 
@@ -223,7 +223,10 @@ describe(ErasureService.name, () => {
         await new ErasureLedgerLoader(kafka, rebuilt.dataSource).onModuleInit();
         await rebuilt.recorder.record(ticketStory(ticket));
 
-        const view = await new TicketsService(rebuilt.tickets, rebuilt.vault).getTicket(AUDITOR, ticket.ticketId);
+        const view = await new TicketsService(rebuilt.tickets, rebuilt.vault, rebuilt.dueAt).getTicket(
+          AUDITOR,
+          ticket.ticketId,
+        );
         expect(view.personalData).toMatchObject({ status: 'erased', requester: null, subject: null });
         expect((await dumpHistorySchema(rebuiltDatabase.url)).toLowerCase()).not.toContain(secret.toLowerCase());
       } finally {

@@ -135,6 +135,11 @@ describe('history HTTP API', () => {
         Topics.ticketsLifecycle,
         lifecycleEvent({ ticketId: ticketA.ticketId, event: 'reopened', at: '2026-11-25T13:00:00.000Z' }),
       ),
+      // Answered well within its next-response due time (P2: four hours).
+      consumed(
+        Topics.ticketsLifecycle,
+        lifecycleEvent({ ticketId: ticketA.ticketId, event: 'replied', at: '2026-11-25T13:30:00.000Z' }),
+      ),
       ...storyB,
     ]);
     await eventually(() => groupCaughtUp(group), { timeoutMs: 30_000 });
@@ -146,7 +151,7 @@ describe('history HTTP API', () => {
     await database?.drop();
   });
 
-  it('projects every lifecycle transition: last status, first response (a claim counts), SLA verdict', async () => {
+  it('projects every lifecycle transition: status, first response (the first reply, not a claim), SLA verdict', async () => {
     const view = await json<{
       status: string;
       firstResponseAt: string;
@@ -163,7 +168,12 @@ describe('history HTTP API', () => {
       tokens.global,
     );
 
-    expect(view).toMatchObject({ status: 'reopened', firstResponseAt: '2026-11-25T10:30:00.000Z', slaBreached: false });
+    expect(view).toMatchObject({
+      status: 'pending',
+      firstResponseAt: '2026-11-25T11:30:00.000Z',
+      nextResponseDueAt: null,
+      slaBreached: false,
+    });
     expect(view.timeline.map((entry) => entry.topic)).toEqual([
       Topics.ticketsSubmitted,
       Topics.ticketsRouted,
@@ -171,6 +181,7 @@ describe('history HTTP API', () => {
       Topics.ticketsLifecycle,
       Topics.ticketsLifecycle,
       Topics.notifications,
+      Topics.ticketsLifecycle,
       Topics.ticketsLifecycle,
       Topics.ticketsLifecycle,
     ]);
@@ -287,7 +298,7 @@ describe('history HTTP API', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(response.headers.get('content-disposition')).toMatch(/attachment; filename="history-export\.csv"/);
     expect(lines[0]).toBe('seq,id,ticket_id,org_id,topic,type,time,recorded_at,personal_data,hash,prev_hash,details');
-    expect(lines.length - 1).toBe(storyA.length + storyB.length + 4);
+    expect(lines.length - 1).toBe(storyA.length + storyB.length + 5);
     expect(text).not.toMatch(/a@example\.org|late@example\.org|Export fails/);
     expect((await get('/v1/export?format=xml', tokens.global)).status).toBe(400);
   });
@@ -302,7 +313,7 @@ describe('history HTTP API', () => {
       );
 
     expect(recorded(Topics.ticketsSubmitted)).toBe(3);
-    expect(recorded(Topics.ticketsLifecycle)).toBe(6);
+    expect(recorded(Topics.ticketsLifecycle)).toBe(7);
     expect(metrics).toMatch(/kafka_handler_duration_seconds_count\{[^}]*mode="batch"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/kafka_consumer_lag_records\{[^}]*topic="support\.tickets\.lifecycle\.v1"[^}]*\} 0/);
   });
@@ -315,7 +326,7 @@ describe('history HTTP API', () => {
     await eventually(() => groupCaughtUp(group), { timeoutMs: 30_000 });
     const after = await json<{ ok: boolean; checked: number; headHash: string }>('/v1/audit/verify', tokens.global);
 
-    expect(before).toMatchObject({ ok: true, checked: storyA.length + storyB.length + 4 });
+    expect(before).toMatchObject({ ok: true, checked: storyA.length + storyB.length + 5 });
     expect(after).toEqual(before);
   });
 });

@@ -3,11 +3,14 @@ import { Topics } from '#contracts';
 import type { TicketSubmittedPayload } from '#contracts';
 import type { KafkaEvent } from '#kafka';
 import { DEVELOPMENT, migratedDataSource } from '#platform';
+import { DEFAULT_RULES_FILE } from '#rules';
+import type { DueTime } from '#rules';
 import { lifecycleEvent, routedTicket } from '#testing';
 import type { DataSource } from 'typeorm';
 import { HISTORY_APP_ROLE } from '../src/history.config.js';
 import { HISTORY_MIGRATIONS_TABLE, historyMigrations } from '../src/history.module.js';
 import { SubjectVault } from '../src/privacy/subject-vault.js';
+import { serviceLevelsOf } from '../src/service-levels.provider.js';
 import { EventRecorder } from '../src/recording/event-recorder.service.js';
 import { HistoryRepository } from '../src/recording/history.repository.js';
 import { TicketRepository } from '../src/tickets/ticket.repository.js';
@@ -19,25 +22,29 @@ export interface HistoryStore {
   readonly recorder: EventRecorder;
   readonly history: HistoryRepository;
   readonly tickets: TicketRepository;
+  /** The default rule set's due times, as the service has them. */
+  readonly dueAt: DueTime;
   close(): Promise<void>;
 }
 
 export async function openHistoryStore(url: string): Promise<HistoryStore> {
   const vault = SubjectVault.fromBase64(DEVELOPMENT.historyMasterKey);
+  const dueAt = serviceLevelsOf(DEFAULT_RULES_FILE);
   const dataSource = await migratedDataSource({
     url,
     entities: [],
-    migrations: historyMigrations(vault),
+    migrations: historyMigrations(vault, dueAt),
     migrationsTableName: HISTORY_MIGRATIONS_TABLE,
     serviceUrl: asRole(url, HISTORY_APP_ROLE),
   });
-  const history = new HistoryRepository(dataSource, vault);
+  const history = new HistoryRepository(dataSource, vault, dueAt);
   return {
     dataSource,
     vault,
     history,
     recorder: new EventRecorder(history),
     tickets: new TicketRepository(dataSource, vault),
+    dueAt,
     close: () => dataSource.destroy(),
   };
 }

@@ -72,6 +72,22 @@ describe(HistoryModule.name, () => {
       });
     });
 
+    it('documents the ticket search filters, reference and request id included, and the next-response due time', () => {
+      const search = operationsOf(sut).find(({ name }) => name === 'GET /v1/tickets');
+      const ticketView = sut.components?.schemas?.['TicketView'] as
+        { properties?: Record<string, unknown> } | undefined;
+
+      expect(search?.parameters.map((parameter) => parameter.name)).toEqual(
+        expect.arrayContaining(['reference', 'requestId', 'status', 'slaBreached']),
+      );
+      const reference = search?.parameters.find((parameter) => parameter.name === 'reference')?.schema as
+        { pattern?: unknown } | undefined;
+      expect(typeof reference?.pattern).toBe('string');
+      expect(Object.keys(ticketView?.properties ?? {})).toEqual(
+        expect.arrayContaining(['firstResponseAt', 'nextResponseDueAt', 'slaBreached']),
+      );
+    });
+
     it('asks a bearer token on every operation', () => {
       expect(securityByOperation(sut)).toEqual(
         Object.fromEntries(OPERATIONS.map((operation) => [operation, [{ bearer: [] }]])),

@@ -19,7 +19,7 @@ describe(TicketsService.name, () => {
   beforeAll(async () => {
     store = await openHistoryStore(testDatabaseUrl());
     const recorder = store.recorder;
-    sut = new TicketsService(store.tickets, store.vault);
+    sut = new TicketsService(store.tickets, store.vault, store.dueAt);
     const events: KafkaEvent[] = [];
     for (let day = 1; day <= 5; day += 1) {
       const ticket = submittedTicket({

@@ -22,6 +22,8 @@ export const PERSONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   [Topics.ticketsLifecycle]: ['note'],
   // A receiver's error text may quote the address it refused.
   [Topics.notifications]: ['error'],
+  // The conversation's text, and the requester's user id when they wrote it (an agent's id goes too: one rule).
+  [Topics.ticketsMessages]: ['body', 'author.id'],
 };
 
 /** Where each topic names its requester: the data subject is their userId, else their email. */

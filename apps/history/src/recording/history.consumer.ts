@@ -16,6 +16,8 @@ export const HISTORY_RECORDED_TOPICS: readonly TopicName[] = [
   Topics.alertsPhoneDesk,
   Topics.ticketsLifecycle,
   Topics.notifications,
+  Topics.ticketsMessages,
+  Topics.personalDataAccessed,
   // Recorded and applied: an erasure made through another instance, or read again when rebuilding.
   Topics.subjectsErased,
 ];

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Topics } from '#contracts';
 import type { SubjectErasedPayload } from '#contracts';
 import { column, unnestRows } from '#platform';
+import type { DueTime } from '#rules';
 import { EventSealer } from '../audit/event-sealer.js';
 import type { IncomingEvent, PreparedEvent, UnchainedEntry } from '../audit/event-sealer.js';
 import { applyErasure } from '../privacy/erasure-ledger.js';
@@ -11,6 +12,7 @@ import { needsTicketSubject, requesterIdentities } from '../privacy/personal-dat
 import { ensureSubjectKeys, erasedAmong } from '../privacy/subject-keys.js';
 import type { Queryable } from '../privacy/subject-keys.js';
 import { SubjectVault } from '../privacy/subject-vault.js';
+import { SERVICE_LEVELS } from '../service-levels.provider.js';
 import { applyProjection, planProjection } from './ticket-projection.js';
 import { historyEventsRecorded } from './history.metrics.js';
 
@@ -79,6 +81,7 @@ export class HistoryRepository {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(SubjectVault) private readonly vault: SubjectVault,
+    @Inject(SERVICE_LEVELS) private readonly dueAt: DueTime,
   ) {
     this.sealer = new EventSealer(vault);
   }
@@ -182,7 +185,7 @@ export class HistoryRepository {
             erasures.set(event.ceId, await applyErasure(manager, event.payload as unknown as SubjectErasedPayload));
         }
         await saveAliases(manager, aliases);
-        await applyProjection(manager, projection);
+        await applyProjection(manager, projection, this.dueAt);
         const stored = await this.chain(manager, head, entries);
         return { stored, erasures, entries: entries.map(({ entry }) => entry) };
       },

@@ -1,5 +1,13 @@
-import { IsIn, IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { CHANNELS, PRIORITIES, QUEUES, REQUEST_TYPES, TICKET_STATUSES } from '#contracts';
+import { IsIn, IsISO8601, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import {
+  CHANNELS,
+  ID_MAX_LENGTH,
+  PRIORITIES,
+  QUEUES,
+  REQUEST_TYPES,
+  TICKET_REFERENCE_PATTERN,
+  TICKET_STATUSES,
+} from '#contracts';
 
 /** Query of `GET /v1/tickets` (all optional; values arrive as text). */
 export class TicketListQuery {
@@ -28,6 +36,18 @@ export class TicketListQuery {
   @IsIn(TICKET_STATUSES)
   status?: string;
 
+  /** The ticket's reference, `SR-XXXX-XXXX` (in any case, as requesters write it). */
+  @IsOptional()
+  @IsString()
+  @Matches(TICKET_REFERENCE_PATTERN, { message: 'reference must be a ticket reference such as SR-7K4Q-M2XD' })
+  reference?: string;
+
+  /** The id of the request the ticket came from. */
+  @IsOptional()
+  @IsString()
+  @Length(1, ID_MAX_LENGTH)
+  requestId?: string;
+
   /** Received at or after (ISO-8601). */
   @IsOptional()
   @IsISO8601({ strict: true })
@@ -38,7 +58,7 @@ export class TicketListQuery {
   @IsISO8601({ strict: true })
   to?: string;
 
-  /** `true`: first response late or overdue; `false`: on time so far. */
+  /** `true`: a first or next response late or overdue; `false`: every response on time so far. */
   @IsOptional()
   @IsIn(['true', 'false'])
   slaBreached?: string;

@@ -14,7 +14,9 @@ const PIPELINE_ORDER: readonly string[] = [
   Topics.queueSupport,
   Topics.alertsPhoneDesk,
   Topics.ticketsLifecycle,
+  Topics.ticketsMessages,
   Topics.notifications,
+  Topics.personalDataAccessed,
 ];
 
 export interface TicketRow {
@@ -31,6 +33,13 @@ export interface TicketRow {
   priority: string | null;
   sla_due_at: Date | null;
   first_response_at: Date | null;
+  assigned: boolean;
+  claimed_by: string | null;
+  last_reply_at: Date | null;
+  awaiting_since: Date | null;
+  resolved_at: Date | null;
+  next_response_due_at: Date | null;
+  next_response_breached: boolean;
   rule_id: string | null;
   allow_workspace_testing: boolean | null;
   received_at: Date | null;
@@ -67,6 +76,8 @@ export interface TicketFilter {
   readonly queue?: string;
   readonly priority?: string;
   readonly status?: string;
+  readonly reference?: string;
+  readonly requestId?: string;
   readonly from?: string;
   readonly to?: string;
   readonly slaBreached?: boolean;
@@ -81,10 +92,16 @@ const FILTER_COLUMNS = {
   queue: 'queue',
   priority: 'priority',
   status: 'status',
+  reference: 'reference',
+  requestId: 'request_id',
 } as const;
 
-// The SQL twin of isSlaBreached (ticket.views.ts).
-const SLA_BREACHED = `(sla_due_at IS NOT NULL AND COALESCE(first_response_at, now()) > sla_due_at)`;
+// The SQL twin of ticket-progress's slaBreached (isSlaBreached in ticket.views.ts): a late next
+// response, a first response late or overdue (a resolution without one ends the wait), a follow-up
+// waiting past its due time.
+const SLA_BREACHED = `(next_response_breached
+  OR (sla_due_at IS NOT NULL AND COALESCE(first_response_at, resolved_at, now()) > sla_due_at)
+  OR (next_response_due_at IS NOT NULL AND now() > next_response_due_at))`;
 
 /** Owns every read of tickets and their events. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '#contracts';
+import type { DueTime } from '#rules';
 import { isSlaBreached, toPersonalDataView, toTicketView, toTimelineEntry } from './ticket.views.js';
 import type { EventRow, TicketRow } from './ticket.repository.js';
 
@@ -7,6 +8,10 @@ const NO_PERSONAL_DATA = { status: 'unknown', erasedAt: null, requester: null, s
 const DUE = new Date('2026-11-25T12:00:00.000Z');
 const BEFORE_DUE = new Date('2026-11-25T11:59:59.000Z');
 const AFTER_DUE = new Date('2026-11-25T12:00:01.000Z');
+const FOLLOW_UP = new Date('2026-11-26T09:00:00.000Z');
+const NEXT_RESPONSE_MS = 3_600_000;
+/** Every response due an hour after what it answers. */
+const ONE_HOUR_LATER: DueTime = (_priority, from) => new Date(from.getTime() + NEXT_RESPONSE_MS);
 
 function ticketRow(overrides: Partial<TicketRow> = {}): TicketRow {
   const ticketId = randomUUID();
@@ -24,6 +29,13 @@ function ticketRow(overrides: Partial<TicketRow> = {}): TicketRow {
     priority: 'P2',
     sla_due_at: DUE,
     first_response_at: null,
+    assigned: false,
+    claimed_by: null,
+    last_reply_at: null,
+    awaiting_since: null,
+    resolved_at: null,
+    next_response_due_at: null,
+    next_response_breached: false,
     rule_id: 'technical',
     allow_workspace_testing: true,
     received_at: new Date('2026-11-25T08:00:00.000Z'),
@@ -58,58 +70,75 @@ describe(isSlaBreached.name, () => {
     },
     {
       name: 'no due date, answered',
-      row: { sla_due_at: null, first_response_at: AFTER_DUE, status: 'replied' },
+      row: { sla_due_at: null, first_response_at: AFTER_DUE, last_reply_at: AFTER_DUE, status: 'pending' },
       now: AFTER_DUE,
       breached: false,
     },
     {
       name: 'answered before the due time, checked later',
-      row: { first_response_at: BEFORE_DUE, status: 'replied' },
+      row: { first_response_at: BEFORE_DUE, last_reply_at: BEFORE_DUE, status: 'pending' },
       now: new Date('2026-12-01T00:00:00.000Z'),
       breached: false,
     },
     {
       name: 'answered exactly at the due time',
-      row: { first_response_at: DUE, status: 'replied' },
+      row: { first_response_at: DUE, last_reply_at: DUE, status: 'pending' },
       now: AFTER_DUE,
       breached: false,
     },
     {
       name: 'answered after the due time',
-      row: { first_response_at: AFTER_DUE, status: 'replied' },
+      row: { first_response_at: AFTER_DUE, last_reply_at: AFTER_DUE, status: 'pending' },
       now: AFTER_DUE,
       breached: true,
     },
     {
       name: 'answered late, then resolved',
-      row: { first_response_at: AFTER_DUE, status: 'resolved' },
+      row: { first_response_at: AFTER_DUE, last_reply_at: AFTER_DUE, resolved_at: AFTER_DUE, status: 'resolved' },
       now: AFTER_DUE,
       breached: true,
     },
     {
-      name: 'answered in time, then reopened long after',
-      row: { first_response_at: BEFORE_DUE, status: 'reopened' },
-      now: new Date('2026-12-01T00:00:00.000Z'),
+      name: 'answered in time, a follow-up waiting within its next-response due time',
+      row: { first_response_at: BEFORE_DUE, awaiting_since: FOLLOW_UP, status: 'open' },
+      now: new Date(FOLLOW_UP.getTime() + NEXT_RESPONSE_MS),
       breached: false,
+    },
+    {
+      name: 'answered in time, a follow-up waiting past its next-response due time',
+      row: { first_response_at: BEFORE_DUE, awaiting_since: FOLLOW_UP, status: 'open' },
+      now: new Date(FOLLOW_UP.getTime() + NEXT_RESPONSE_MS + 1),
+      breached: true,
+    },
+    {
+      name: 'answered in time, a follow-up answered late',
+      row: { first_response_at: BEFORE_DUE, next_response_breached: true, status: 'pending' },
+      now: AFTER_DUE,
+      breached: true,
     },
     { name: 'not answered, due time not passed', row: {}, now: BEFORE_DUE, breached: false },
     { name: 'not answered, exactly at the due time', row: {}, now: DUE, breached: false },
     { name: 'not answered, due time passed', row: {}, now: AFTER_DUE, breached: true },
-    { name: 'claimed but not answered, due time passed', row: { status: 'claimed' }, now: AFTER_DUE, breached: true },
     {
-      name: 'resolved without an answer, due time passed',
-      row: { status: 'resolved' },
+      name: 'claimed but not answered (a claim is no response), due time passed',
+      row: { status: 'claimed', claimed_by: 'agent-1' },
       now: AFTER_DUE,
       breached: true,
     },
     {
-      name: 'resolved without an answer, due time not passed',
-      row: { status: 'resolved' },
-      now: BEFORE_DUE,
+      name: 'resolved without an answer after the due time',
+      row: { status: 'resolved', resolved_at: AFTER_DUE },
+      now: AFTER_DUE,
+      breached: true,
+    },
+    {
+      name: 'resolved without an answer before the due time, checked later',
+      row: { status: 'resolved', resolved_at: BEFORE_DUE },
+      now: AFTER_DUE,
       breached: false,
     },
   ])('$name: breached = $breached', ({ row, now, breached }) => {
-    const sut = isSlaBreached(ticketRow(row), now);
+    const sut = isSlaBreached(ticketRow(row), now, ONE_HOUR_LATER);
 
     expect(sut).toBe(breached);
   });
@@ -184,6 +213,16 @@ describe(toTimelineEntry.name, () => {
       details: { event: 'claimed', actor: 'agent-1' },
     },
     {
+      topic: Topics.ticketsLifecycle,
+      payload: { event: 'assigned', actor: null, agentId: 'agent-7', by: 'policy', reason: 'least loaded', at: 'x' },
+      details: { event: 'assigned', actor: null, agentId: 'agent-7', by: 'policy', reason: 'least loaded' },
+    },
+    {
+      topic: Topics.personalDataAccessed,
+      payload: { accessId: 'a-1', ticketId: 't', actor: 'agent-7', purpose: 'desk.ticket', at: 'x' },
+      details: { accessId: 'a-1', actor: 'agent-7', purpose: 'desk.ticket', at: 'x' },
+    },
+    {
       topic: Topics.notifications,
       payload: {
         notificationId: 'n-1',
@@ -205,6 +244,37 @@ describe(toTimelineEntry.name, () => {
     expect(sut).toEqual({ id: row.ce_id, type: 'test.event.v1', topic, time: '2026-11-25T08:00:01.250Z', ...details });
   });
 
+  it('shows a message with its direction, visibility and author kind, the body as given (null: unreadable)', () => {
+    const row = eventRow(
+      Topics.ticketsMessages,
+      {
+        ticketId: 't',
+        messageId: 'm-1',
+        direction: 'outbound',
+        visibility: 'internal',
+        author: { kind: 'agent' },
+        channel: 'email',
+        sentAt: '2026-11-25T08:00:01.250Z',
+      },
+      { type: 'test.event.v1' },
+    );
+
+    expect(toTimelineEntry(row, 'a note')).toEqual({
+      id: row.ce_id,
+      type: 'test.event.v1',
+      topic: Topics.ticketsMessages,
+      time: '2026-11-25T08:00:01.250Z',
+      messageId: 'm-1',
+      direction: 'outbound',
+      visibility: 'internal',
+      authorKind: 'agent',
+      channel: 'email',
+      sentAt: '2026-11-25T08:00:01.250Z',
+      body: 'a note',
+    });
+    expect(toTimelineEntry(row).body).toBeNull();
+  });
+
   it('leaves out listed fields the payload does not have', () => {
     const sut = toTimelineEntry(eventRow(Topics.ticketsLifecycle, { event: 'alert.acknowledged' }));
 
@@ -216,7 +286,7 @@ describe(toTicketView.name, () => {
   it('maps the row, with ISO times and the SLA verdict', () => {
     const row = ticketRow({ assignee: 'psm-anna', queue: 'psm', priority: 'P3', allow_workspace_testing: false });
 
-    const sut = toTicketView(row, [], AFTER_DUE, NO_PERSONAL_DATA);
+    const sut = toTicketView(row, [], AFTER_DUE, NO_PERSONAL_DATA, ONE_HOUR_LATER);
 
     expect(sut).toEqual({
       ticketId: row.ticket_id,
@@ -231,19 +301,21 @@ describe(toTicketView.name, () => {
       slaBreached: true,
       allowWorkspaceTesting: false,
       firstResponseAt: null,
+      nextResponseDueAt: null,
       personalData: NO_PERSONAL_DATA,
       timeline: [],
     });
   });
 
   it('exposes only the view fields, not the organisation, request id or urgency of the row', () => {
-    const sut = toTicketView(ticketRow(), [], BEFORE_DUE, NO_PERSONAL_DATA);
+    const sut = toTicketView(ticketRow(), [], BEFORE_DUE, NO_PERSONAL_DATA, ONE_HOUR_LATER);
 
     expect(Object.keys(sut).sort()).toEqual([
       'allowWorkspaceTesting',
       'assignee',
       'channel',
       'firstResponseAt',
+      'nextResponseDueAt',
       'personalData',
       'priority',
       'queue',
@@ -263,6 +335,7 @@ describe(toTicketView.name, () => {
       [],
       AFTER_DUE,
       NO_PERSONAL_DATA,
+      ONE_HOUR_LATER,
     );
 
     expect(sut).toMatchObject({
@@ -286,7 +359,13 @@ describe(toTicketView.name, () => {
       { occurred_at: new Date('2026-11-25T08:00:01.000Z') },
     );
 
-    const sut = toTicketView(ticketRow(), [submitted, routed], BEFORE_DUE, NO_PERSONAL_DATA);
+    const sut = toTicketView(
+      ticketRow(),
+      [submitted, routed].map((event) => toTimelineEntry(event)),
+      BEFORE_DUE,
+      NO_PERSONAL_DATA,
+      ONE_HOUR_LATER,
+    );
 
     expect(sut.timeline).toEqual([
       {

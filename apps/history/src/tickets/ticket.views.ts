@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Topics, topicSpec } from '#contracts';
+import {
+  ASSIGNMENT_SOURCES,
+  AUTHOR_KINDS,
+  MESSAGE_DIRECTIONS,
+  MESSAGE_VISIBILITIES,
+  Topics,
+  topicSpec,
+} from '#contracts';
+import { slaBreached } from '#rules';
+import type { DueTime } from '#rules';
+import { progressOfRow } from '../recording/ticket-projection.js';
 import type { EventRow, TicketRow } from './ticket.repository.js';
 
 export class TimelineEntryView {
@@ -8,7 +18,35 @@ export class TimelineEntryView {
   @ApiProperty() topic!: string;
   @ApiProperty({ format: 'date-time' }) time!: string;
   @ApiPropertyOptional() ruleId?: string;
-  @ApiPropertyOptional() reason?: string;
+  @ApiPropertyOptional({ description: 'routing: why this queue; assigned: why this agent' }) reason?: string;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'lifecycle assigned: the agent the ticket now belongs to (null: back to the queue)',
+  })
+  agentId?: string | null;
+  @ApiPropertyOptional({
+    enum: ASSIGNMENT_SOURCES,
+    nullable: true,
+    description: 'lifecycle assigned: who assigned it',
+  })
+  by?: string | null;
+  @ApiPropertyOptional({ enum: MESSAGE_DIRECTIONS, description: 'message' }) direction?: string;
+  @ApiPropertyOptional({ enum: MESSAGE_VISIBILITIES, description: 'message' }) visibility?: string;
+  @ApiPropertyOptional({ enum: AUTHOR_KINDS, description: 'message: who wrote it' }) authorKind?: string;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "message: its text, personal data of the ticket's requester; null once they are erased",
+  })
+  body?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'lifecycle: who acted; personal-data access: who read the requester’s data (their user id)',
+  })
+  actor?: string | null;
+  @ApiPropertyOptional({ description: 'personal-data access: what was read, e.g. desk.ticket' }) purpose?: string;
   [detail: string]: unknown;
 }
 
@@ -39,8 +77,20 @@ export class TicketView {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) slaDueAt!: string | null;
   @ApiProperty() slaBreached!: boolean;
   @ApiProperty({ type: Boolean, nullable: true }) allowWorkspaceTesting!: boolean | null;
-  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'first claim, reply or resolution' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'the first public reply to the requester (a claim is not a response)',
+  })
   firstResponseAt!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: "while the requester's follow-up waits for an answer: when the answer is due",
+  })
+  nextResponseDueAt!: string | null;
   @ApiProperty({ type: PersonalDataView }) personalData!: PersonalDataView;
   @ApiProperty({
     type: [TimelineEntryView],
@@ -88,11 +138,17 @@ const DETAIL_FIELDS: Record<string, readonly string[]> = {
   [Topics.queuePsm]: ['queue', 'assignee', 'priority'],
   [Topics.queueSupport]: ['queue', 'assignee', 'priority'],
   [Topics.alertsPhoneDesk]: ['alertId', 'target', 'priority', 'reason'],
-  [Topics.ticketsLifecycle]: ['event', 'actor', 'alertId'],
+  [Topics.ticketsLifecycle]: ['event', 'actor', 'alertId', 'agentId', 'by', 'reason'],
   [Topics.notifications]: ['notificationId', 'audience', 'channel', 'outcome', 'attempt'],
+  [Topics.ticketsMessages]: ['messageId', 'direction', 'visibility', 'channel', 'sentAt'],
+  [Topics.personalDataAccessed]: ['accessId', 'actor', 'purpose', 'at'],
 };
 
-export function toTimelineEntry(row: EventRow): TimelineEntryView {
+/**
+ * One event of the timeline with the details of its kind. A message's body is personal data: the
+ * caller passes it decrypted (`undefined` when the event has none), null when its key is destroyed.
+ */
+export function toTimelineEntry(row: EventRow, body?: string | null): TimelineEntryView {
   const entry: TimelineEntryView = {
     id: row.ce_id,
     type: row.type,
@@ -102,17 +158,22 @@ export function toTimelineEntry(row: EventRow): TimelineEntryView {
   for (const field of DETAIL_FIELDS[row.topic] ?? []) {
     if (row.payload[field] !== undefined) entry[field] = row.payload[field];
   }
+  if (row.topic === Topics.ticketsMessages) {
+    const author = row.payload.author;
+    const kind = author !== null && typeof author === 'object' ? (author as Record<string, unknown>).kind : null;
+    if (typeof kind === 'string') entry.authorKind = kind;
+    entry.body = body ?? null;
+  }
   return entry;
 }
 
 /**
- * First-response SLA: breached when the first claim, reply or resolution came after the due time,
- * or none has come and the due time has passed.
+ * Whether a response SLA was missed (first or next response), as ticket-progress says: the first
+ * reply came late (or has not come and is overdue), a follow-up was answered late, or one waits
+ * past its due time.
  */
-export function isSlaBreached(row: TicketRow, now: Date): boolean {
-  if (!row.sla_due_at) return false;
-  const respondedAt = row.first_response_at;
-  return respondedAt ? respondedAt > row.sla_due_at : now > row.sla_due_at;
+export function isSlaBreached(row: TicketRow, now: Date, dueAt: DueTime): boolean {
+  return slaBreached(progressOfRow(row), now, dueAt);
 }
 
 export class TicketSummaryView {
@@ -140,7 +201,7 @@ export class TicketPageView {
   nextCursor!: string | null;
 }
 
-export function toTicketSummary(row: TicketRow, now: Date): TicketSummaryView {
+export function toTicketSummary(row: TicketRow, now: Date, dueAt: DueTime): TicketSummaryView {
   return {
     ticketId: row.ticket_id,
     reference: row.reference,
@@ -153,15 +214,16 @@ export function toTicketSummary(row: TicketRow, now: Date): TicketSummaryView {
     priority: row.priority,
     receivedAt: row.received_at ? row.received_at.toISOString() : null,
     slaDueAt: row.sla_due_at ? row.sla_due_at.toISOString() : null,
-    slaBreached: isSlaBreached(row, now),
+    slaBreached: isSlaBreached(row, now, dueAt),
   };
 }
 
 export function toTicketView(
   row: TicketRow,
-  events: readonly EventRow[],
+  timeline: TimelineEntryView[],
   now: Date,
   personalData: PersonalDataView,
+  dueAt: DueTime,
 ): TicketView {
   return {
     ticketId: row.ticket_id,
@@ -173,10 +235,11 @@ export function toTicketView(
     assignee: row.assignee,
     priority: row.priority,
     slaDueAt: row.sla_due_at ? row.sla_due_at.toISOString() : null,
-    slaBreached: isSlaBreached(row, now),
+    slaBreached: isSlaBreached(row, now, dueAt),
     allowWorkspaceTesting: row.allow_workspace_testing,
     firstResponseAt: row.first_response_at ? row.first_response_at.toISOString() : null,
+    nextResponseDueAt: row.next_response_due_at ? row.next_response_due_at.toISOString() : null,
     personalData,
-    timeline: events.map(toTimelineEntry),
+    timeline,
   };
 }

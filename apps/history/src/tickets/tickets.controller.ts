@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CHANNELS, PRIORITIES, QUEUES, REQUEST_TYPES, TICKET_STATUSES } from '#contracts';
+import { CHANNELS, ID_MAX_LENGTH, PRIORITIES, QUEUES, REQUEST_TYPES, TICKET_STATUSES } from '#contracts';
 import { ApiProblems, CurrentPrincipal, Roles, userOf } from '#platform';
 import type { ProblemResponse } from '#platform';
 import { AUDITOR_FORBIDDEN, INVALID_QUERY, ISO_8601 } from '../history.openapi.js';
@@ -35,7 +35,24 @@ export class TicketsController {
   @ApiQuery({ name: 'queue', required: false, enum: QUEUES })
   @ApiQuery({ name: 'priority', required: false, enum: PRIORITIES })
   @ApiQuery({ name: 'status', required: false, enum: TICKET_STATUSES })
-  @ApiQuery({ name: 'slaBreached', required: false, enum: ['true', 'false'] })
+  @ApiQuery({
+    name: 'reference',
+    required: false,
+    schema: { type: 'string', pattern: '^SR-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}$', example: 'SR-7K4Q-M2XD' },
+    description: "the ticket's reference (any case)",
+  })
+  @ApiQuery({
+    name: 'requestId',
+    required: false,
+    schema: { type: 'string', minLength: 1, maxLength: ID_MAX_LENGTH },
+    description: 'the id of the request the ticket came from',
+  })
+  @ApiQuery({
+    name: 'slaBreached',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'true: a first or next response late or overdue; false: every response on time so far',
+  })
   @ApiQuery({ name: 'from', required: false, schema: ISO_8601, description: 'received at or after (ISO-8601)' })
   @ApiQuery({ name: 'to', required: false, schema: ISO_8601, description: 'received before (ISO-8601)' })
   @ApiQuery({
