@@ -28,7 +28,7 @@ interface TicketView {
   timeline: TimelineEntry[];
 }
 
-describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
+describe('Ticket pipeline (five services, real Kafka and PostgreSQL)', () => {
   const env = (): Record<string, string> => ({
     KAFKA_BROKERS: testBrokers().join(','),
     DATABASE_URL: testDatabaseUrl(),
@@ -37,6 +37,7 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
   let routing: ServiceProcess;
   let notification: ServiceProcess;
   let history: ServiceProcess;
+  let desk: ServiceProcess;
   let kafka: KafkaTestClient;
   let auditor: { authorization: string };
 
@@ -47,11 +48,12 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
     routing = new ServiceProcess('routing', env());
     notification = new ServiceProcess('notification', env());
     history = new ServiceProcess('history', env());
-    await Promise.all([intake.start(), routing.start(), notification.start(), history.start()]);
+    desk = new ServiceProcess('desk', env());
+    await Promise.all([intake.start(), routing.start(), notification.start(), history.start(), desk.start()]);
   });
 
   afterAll(async () => {
-    await Promise.all([intake, routing, notification, history].map((service) => service?.stop()));
+    await Promise.all([intake, routing, notification, history, desk].map((service) => service?.stop()));
     await kafka?.close();
   });
 
@@ -70,13 +72,13 @@ describe('Ticket pipeline (four services, real Kafka and PostgreSQL)', () => {
 
   it('runs every service on Node.js 24, as its metrics say', async () => {
     const versions = await Promise.all(
-      [intake, routing, notification, history].map(async (service) => {
+      [intake, routing, notification, history, desk].map(async (service) => {
         const metrics = await (await fetch(`${service.url}/metrics`)).text();
         return /^nodejs_version_info\{[^}]*version="(v\d+)\./m.exec(metrics)?.[1];
       }),
     );
 
-    expect(versions).toEqual(['v24', 'v24', 'v24', 'v24']);
+    expect(versions).toEqual(['v24', 'v24', 'v24', 'v24', 'v24']);
   });
 
   it('records a ticket POSTed over HTTP, with its routing decision', async () => {
