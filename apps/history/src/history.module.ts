@@ -24,6 +24,7 @@ import { CreateHistory1764300000000 } from './migrations/1764300000000-create-hi
 import { auditChainMigration } from './migrations/1764900000000-audit-chain.js';
 import { ErasureLedger1765000000000 } from './migrations/1765000000000-erasure-ledger.js';
 import { ticketProgressMigration } from './migrations/1766400000000-ticket-progress.js';
+import { EventIdentity1766500000000 } from './migrations/1766500000000-event-identity.js';
 import { ErasureLedgerLoader } from './privacy/erasure-ledger.loader.js';
 import { UnattributedRetention } from './privacy/unattributed-retention.js';
 import { ErasureRepository } from './privacy/erasure.repository.js';
@@ -45,6 +46,7 @@ export function historyMigrations(vault: SubjectVault, dueAt: DueTime): (new () 
     auditChainMigration(vault),
     ErasureLedger1765000000000,
     ticketProgressMigration(dueAt),
+    EventIdentity1766500000000,
   ];
 }
 

@@ -15,6 +15,8 @@ function kafkaEvent(topic: string, value: unknown, headers: Record<string, strin
   });
 }
 
+import { EVENT_IDENTITY_SQL, eventIdentity } from '../src/migrations/1766500000000-event-identity.js';
+
 describe(EventRecorder.name, () => {
   let store: HistoryStore;
   let sut: EventRecorder;
@@ -40,6 +42,24 @@ describe(EventRecorder.name, () => {
     expect(first).toBe(1);
     expect(second).toBe(0);
     expect(await tickets.findEvents(ticket.ticketId)).toHaveLength(1);
+  });
+
+  it('stores once an event whose id is not ASCII, and keeps apart the same id from two sources', async () => {
+    const ticket = submittedTicket();
+    const id = `é-🙂-${randomUUID()}`;
+    const event = kafkaEvent(Topics.ticketsSubmitted, ticket, { ce_id: id, ce_time: ticket.receivedAt });
+    const other = { ...event, cloudEvent: { ...event.cloudEvent, source: '/another/source' } };
+
+    expect(await sut.record([event])).toBe(1);
+    expect(await sut.record([event])).toBe(0);
+    expect(await sut.record([other])).toBe(1);
+
+    // The identity the recorder looks events up by is the one the unique index holds.
+    const [row] = await store.dataSource.query<{ identity: string; source: string | null }[]>(
+      `SELECT ${EVENT_IDENTITY_SQL} AS identity, source FROM history.events WHERE ce_id = $1 AND source IS DISTINCT FROM '/another/source'`,
+      [id],
+    );
+    expect(row?.identity).toBe(eventIdentity(id, row?.source ?? null));
   });
 
   it('derives a stable id for records produced without CloudEvents headers', async () => {

@@ -4,6 +4,7 @@ import { Topics } from '#contracts';
 import type { SubjectErasedPayload } from '#contracts';
 import { column, unnestRows } from '#platform';
 import type { DueTime } from '#rules';
+import { EVENT_IDENTITY_SQL, eventIdentity } from '../migrations/1766500000000-event-identity.js';
 import { EventSealer } from '../audit/event-sealer.js';
 import type { IncomingEvent, PreparedEvent, UnchainedEntry } from '../audit/event-sealer.js';
 import { applyErasure } from '../privacy/erasure-ledger.js';
@@ -280,12 +281,12 @@ export class HistoryRepository {
   /** Events not stored before: an event is its `ce_id` within its `ce_source`, as CloudEvents defines. */
   private async unseen(db: Queryable, events: readonly IncomingEvent[]): Promise<IncomingEvent[]> {
     const rows = await db.query<{ ce_id: string; source: string | null }[]>(
-      `SELECT ce_id, source FROM history.events WHERE ce_id = ANY($1::text[])`,
-      [events.map((event) => event.ceId)],
+      `SELECT ce_id, source FROM history.events WHERE (${EVENT_IDENTITY_SQL}) = ANY($1::text[])`,
+      [events.map((event) => eventIdentity(event.ceId, event.source))],
     );
-    const seen = new Set(rows.map((row) => identityOf(row.ce_id, row.source)));
+    const seen = new Set(rows.map((row) => eventIdentity(row.ce_id, row.source)));
     return events.filter((event) => {
-      const identity = identityOf(event.ceId, event.source);
+      const identity = eventIdentity(event.ceId, event.source);
       if (seen.has(identity)) return false;
       seen.add(identity);
       return true;
@@ -306,10 +307,6 @@ export class HistoryRepository {
     );
     return new Map(rows.map((row) => [row.ticket_id, row.subject_ref]));
   }
-}
-
-function identityOf(ceId: string, source: string | null): string {
-  return `${source ?? ''}\u0000${ceId}`;
 }
 
 /** An address an account's tickets were sent under, sealed under the account's key. */
