@@ -1,5 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
-import { ServiceLevels, loadRuleSet } from '#rules';
+import { dueTimeOf, loadRuleSet } from '#rules';
 import type { AssignmentSpec, DueTime, RuleSet } from '#rules';
 import { DeskConfig } from './desk.config.js';
 
@@ -18,10 +18,7 @@ export const ruleSetProviders: FactoryProvider[] = [
   },
   {
     provide: SERVICE_LEVELS,
-    useFactory: (ruleSet: RuleSet): DueTime => {
-      const levels = new ServiceLevels(ruleSet);
-      return (priority, from) => levels.dueAt(priority, from);
-    },
+    useFactory: (ruleSet: RuleSet): DueTime => dueTimeOf(ruleSet),
     inject: [RULE_SET],
   },
   {

@@ -1,4 +1,4 @@
-import { ServiceLevels, loadRuleSet } from '#rules';
+import { dueTimeOf, loadRuleSet } from '#rules';
 import type { DueTime } from '#rules';
 
 /** When a response is due (`DueTime`), from the rule set's SLA targets and business calendar (as desk). */
@@ -6,6 +6,5 @@ export const SERVICE_LEVELS = Symbol('SERVICE_LEVELS');
 
 /** The rule set's due times: history, desk and routing read the same file, so they agree on every one. */
 export function serviceLevelsOf(rulesFile: string): DueTime {
-  const levels = new ServiceLevels(loadRuleSet(rulesFile));
-  return (priority, from) => levels.dueAt(priority, from);
+  return dueTimeOf(loadRuleSet(rulesFile));
 }

@@ -1,6 +1,7 @@
 import type { Priority } from '#contracts';
 import { BusinessCalendar } from './business-calendar.js';
 import type { RuleSet } from './rule-set.js';
+import type { DueTime } from './ticket-progress.js';
 
 /**
  * The response targets of a rule set: when a response is due, from a given instant, for a priority.
@@ -21,4 +22,10 @@ export class ServiceLevels {
     if (target.clock === 'business') return this.calendar.addBusinessMinutes(from, target.minutes);
     return new Date(from.getTime() + target.minutes * 60_000);
   }
+}
+
+/** A rule set's due times as a function (what desk's and history's ticket progress take). */
+export function dueTimeOf(ruleSet: Pick<RuleSet, 'calendar' | 'sla'>): DueTime {
+  const levels = new ServiceLevels(ruleSet);
+  return (priority, from) => levels.dueAt(priority, from);
 }
