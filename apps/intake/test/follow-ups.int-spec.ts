@@ -8,12 +8,13 @@ import {
   eventually,
   lifecycleEvent,
   subjectErased,
+  tailTopics,
   testBrokers,
   testDatabaseUrl,
   upstreamRequest,
   userToken,
 } from '#testing';
-import type { ReadRecord } from '#testing';
+import type { ReadRecord, TopicTail } from '#testing';
 import { GATEWAY_KEY, PHONE_KEY, TEST_API_KEYS } from './intake.fixtures.js';
 import type { Problem } from './intake.fixtures.js';
 
@@ -51,9 +52,10 @@ const payloads = <T>(records: readonly ReadRecord[]): T[] =>
 describe('Follow-ups: a ticket is a conversation', () => {
   let sut: ServiceProcess;
   let kafka: KafkaTestClient;
-  let submitted: ReadRecord[];
-  let messages: ReadRecord[];
-  let rejected: ReadRecord[];
+  // From the topics' ends: other suites' records (poison ones too) are not this suite's.
+  let submitted: TopicTail;
+  let messages: TopicTail;
+  let rejected: TopicTail;
 
   beforeAll(async () => {
     kafka = new KafkaTestClient(testBrokers());
@@ -64,13 +66,14 @@ describe('Follow-ups: a ticket is a conversation', () => {
     });
     await sut.start();
     [submitted, messages, rejected] = await Promise.all([
-      kafka.collect([Topics.ticketsSubmitted]),
-      kafka.collect([Topics.ticketsMessages]),
-      kafka.collect([Topics.requestsRejected]),
+      tailTopics(kafka, [Topics.ticketsSubmitted]),
+      tailTopics(kafka, [Topics.ticketsMessages]),
+      tailTopics(kafka, [Topics.requestsRejected]),
     ]);
   });
 
   afterAll(async () => {
+    await Promise.all([submitted, messages, rejected].map((tail) => tail?.stop()));
     await sut?.stop();
     await kafka?.close();
   });
@@ -102,9 +105,9 @@ describe('Follow-ups: a ticket is a conversation', () => {
   }
 
   const messagesOf = (ticketId: string): TicketMessagePayload[] =>
-    payloads<TicketMessagePayload>(messages.filter((record) => record.key === ticketId));
+    payloads<TicketMessagePayload>(messages.records.filter((record) => record.key === ticketId));
   const ticketsWith = (text: string): TicketSubmittedPayload[] =>
-    payloads<TicketSubmittedPayload>(submitted).filter((ticket) => ticket.message === text);
+    payloads<TicketSubmittedPayload>(submitted.records).filter((ticket) => ticket.message === text);
 
   /**
    * Waits for a ticket produced after what a test sent: a record published before it has been
@@ -150,7 +153,7 @@ describe('Follow-ups: a ticket is a conversation', () => {
       });
       expect(Date.parse(message?.sentAt ?? '')).toBeGreaterThanOrEqual(sentAfter);
       expect(Date.parse(message?.sentAt ?? '')).toBeLessThanOrEqual(Date.now());
-      const record = messages.find((candidate) => candidate.key === ticket.ticketId);
+      const record = messages.records.find((candidate) => candidate.key === ticket.ticketId);
       expect(record?.headers.ce_id).toBe(sut.messageId);
       expect(JSON.stringify(record?.headers)).not.toContain(user.userId);
       await settled();
@@ -380,7 +383,7 @@ describe('Follow-ups: a ticket is a conversation', () => {
       ]);
 
       const rejection = await eventually(() => {
-        const found = payloads<RequestRejectedPayload>(rejected).find(
+        const found = payloads<RequestRejectedPayload>(rejected.records).find(
           (payload) => payload.requestId === chat.requestId,
         );
         if (!found) throw new Error('not rejected yet');
