@@ -15,3 +15,4 @@ export * from './kafka-api-versions.js';
 export * from './openapi-lint.js';
 export * from './in-process-service.js';
 export * from './sse-client.js';
+export * from './openapi-checks.js';
