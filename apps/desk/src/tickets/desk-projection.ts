@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '#platform';
 import type { DueTime } from '#rules';
 import { SERVICE_LEVELS } from '../service-levels.provider.js';
+import { emptyTicket } from './desk-ticket.entity.js';
 import type { DeskMessage, DeskTicket } from './desk-ticket.entity.js';
 import { DeskTicketRepository } from './desk-ticket.repository.js';
 import type { NewStreamEvent } from './desk-ticket.repository.js';
@@ -35,15 +36,48 @@ export class DeskProjection {
     await this.dataSource.transaction((manager) => this.applyIn(manager, changes));
   }
 
-  /** Inside the caller's transaction (an agent's action applies its own events with its other writes). */
+  /**
+   * Inside the caller's transaction (an agent's action applies its own events with its other
+   * writes). Most events of a batch are their ticket's first (a queued ticket): the tickets are
+   * first written whole as new, one row version each; those desk already has are then locked and
+   * changed.
+   */
   async applyIn(manager: EntityManager, changes: readonly IdentifiedChange[]): Promise<Map<string, DeskTicket>> {
     const now = this.clock.now();
-    const { fresh, tickets } = await this.tickets.claimEvents(
+    const fresh = await this.tickets.markApplied(
       manager,
-      changes.map((item) => ({ eventId: item.eventId, ticketId: ticketIdOf(item.change) })),
+      changes.map((item) => item.eventId),
       now,
     );
     const todo = changes.filter((item) => fresh.delete(item.eventId));
+    if (todo.length === 0) return new Map();
+    const ids = [...new Set(todo.map((item) => ticketIdOf(item.change)))];
+    const asNew = this.project(new Map(ids.map((id) => [id, emptyTicket(id, now)])), todo, now);
+    const created = await this.tickets.insertNew(manager, [...asNew.tickets.values()]);
+    const existing = ids.filter((id) => !created.has(id));
+    const changed = this.project(
+      await this.tickets.lockTickets(manager, existing, now, false),
+      todo.filter((item) => !created.has(ticketIdOf(item.change))),
+      now,
+    );
+    const inserted = [...asNew.tickets.values()].filter((ticket) => created.has(ticket.ticketId));
+    await this.tickets.writeBack(manager, {
+      tickets: [...changed.tickets.values()],
+      messages: [...asNew.messages.filter((message) => created.has(message.ticketId)), ...changed.messages],
+      streamEvents: [
+        ...streamEvents(asNew.tickets, new Map([...asNew.kinds].filter(([id]) => created.has(id))), now),
+        ...streamEvents(changed.tickets, changed.kinds, now),
+      ],
+    });
+    return new Map([...inserted.map((ticket) => [ticket.ticketId, ticket] as const), ...changed.tickets]);
+  }
+
+  /** Applies the changes to the tickets (in place), in order: the messages they add, the stream event of each ticket. */
+  private project(
+    tickets: Map<string, DeskTicket>,
+    todo: readonly IdentifiedChange[],
+    now: Date,
+  ): { tickets: Map<string, DeskTicket>; messages: DeskMessage[]; kinds: Map<string, StreamKind | null> } {
     const messages: DeskMessage[] = [];
     const kinds = new Map<string, StreamKind | null>();
     for (const { change } of todo) {
@@ -53,12 +87,7 @@ export class DeskProjection {
       if (applied.message) messages.push(applied.message);
       kinds.set(ticket.ticketId, strongerKind(kinds.get(ticket.ticketId) ?? null, applied.stream));
     }
-    await this.tickets.writeBack(manager, {
-      tickets: [...tickets.values()],
-      messages,
-      streamEvents: streamEvents(tickets, kinds, now),
-    });
-    return tickets;
+    return { tickets, messages, kinds };
   }
 
   /** A data subject's erasure: their tickets keep their place, without personal data, now and later. */

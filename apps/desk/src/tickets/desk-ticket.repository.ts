@@ -102,28 +102,34 @@ export class DeskTicketRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Marks the events applied and returns those that were not before (inside the caller's
-   * transaction, so a rollback forgets them: each consumed or self-published event changes the
-   * view once), then locks the tickets they touch, in id order (concurrent batches wait for each
-   * other instead of deadlocking); a ticket not seen before is created empty. Two statements.
+   * Event ids not applied before, which are now marked applied (inside the caller's transaction, so
+   * a rollback forgets them): each consumed or self-published event changes the view once.
    */
-  async claimEvents(
-    manager: EntityManager,
-    changes: readonly { readonly eventId: string; readonly ticketId: string }[],
-    now: Date,
-  ): Promise<{ readonly fresh: Set<string>; readonly tickets: Map<string, DeskTicket> }> {
-    if (changes.length === 0) return { fresh: new Set(), tickets: new Map() };
+  async markApplied(manager: EntityManager, eventIds: readonly string[], now: Date): Promise<Set<string>> {
+    if (eventIds.length === 0) return new Set();
     const rows = await manager.query<{ event_id: string }[]>(
-      `WITH created AS (
-         INSERT INTO desk.tickets (ticket_id, updated_at) SELECT id, $2::timestamptz FROM unnest($3::text[]) AS t(id)
-         ON CONFLICT (ticket_id) DO NOTHING)
-       INSERT INTO desk.applied_events (event_id, applied_at) SELECT DISTINCT id, $2::timestamptz FROM unnest($1::text[]) AS e(id)
+      `INSERT INTO desk.applied_events (event_id, applied_at) SELECT DISTINCT id, $2::timestamptz FROM unnest($1::text[]) AS e(id)
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [changes.map((change) => change.eventId), now, [...new Set(changes.map((change) => change.ticketId))].sort()],
+      [eventIds, now],
     );
-    const fresh = new Set(rows.map((row) => row.event_id));
-    const touched = changes.filter((change) => fresh.has(change.eventId)).map((change) => change.ticketId);
-    return { fresh, tickets: await this.lockTickets(manager, touched, now, false) };
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  /**
+   * Inserts whole tickets desk has not seen, in id order, and returns the ids it inserted; a ticket
+   * that exists (or that a concurrent transaction is inserting, which this one then waits for) is
+   * left as it is, for the caller to lock and change.
+   */
+  async insertNew(manager: EntityManager, tickets: readonly DeskTicket[]): Promise<Set<string>> {
+    if (tickets.length === 0) return new Set();
+    const sorted = [...tickets].sort((left, right) => (left.ticketId < right.ticketId ? -1 : 1));
+    const rows = unnestRows('t', TICKET_COLUMNS, sorted);
+    const inserted = await manager.query<{ ticket_id: string }[]>(
+      `INSERT INTO desk.tickets (${rows.names}) SELECT ${rows.names} FROM ${rows.source}
+       ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id`,
+      rows.parameters,
+    );
+    return new Set(inserted.map((row) => row.ticket_id));
   }
 
   /**
