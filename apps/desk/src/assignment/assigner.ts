@@ -22,6 +22,8 @@ const IDLE_MS = 1_000;
  * pass after this long: under load a pass per batch would cost PostgreSQL more than the batch.
  */
 const MIN_GAP_MS = 25;
+/** How often the waiting tickets of a queue nobody can take are counted, for the gauge. */
+const COUNT_INTERVAL_MS = 1_000;
 
 interface WaitingRow {
   ticket_id: string;
@@ -69,7 +71,9 @@ export class Assigner {
     this.loop.start();
   }
 
-  wake(): void {
+  /** Queues something happened in (new tickets); without any, all of them (capacity or presence changed). */
+  wake(queues: readonly Queue[] = QUEUES): void {
+    for (const queue of queues) this.dirty.add(queue);
     this.loop.wake();
   }
 
@@ -78,19 +82,25 @@ export class Assigner {
   }
 
   private lastPassAt = 0;
+  /** Queues woken since the last pass; none: the idle pass, or more to do, over every queue. */
+  private readonly dirty = new Set<Queue>();
+  /** When each queue's waiting tickets were last counted while nobody could take them (the gauge). */
+  private readonly countedAt = new Map<Queue, number>();
 
   private async spacedPass(): Promise<boolean> {
     const wait = this.lastPassAt + MIN_GAP_MS - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     this.lastPassAt = Date.now();
-    return this.pass();
+    const queues = this.dirty.size > 0 ? QUEUES.filter((queue) => this.dirty.has(queue)) : QUEUES;
+    this.dirty.clear();
+    return this.pass(queues);
   }
 
-  /** One pass over every queue; true when a queue had a full page (more may wait). */
-  async pass(): Promise<boolean> {
+  /** One pass over the queues (every one by default); true when a queue had a full page (more may wait). */
+  async pass(queues: readonly Queue[] = QUEUES): Promise<boolean> {
     let more = false;
     let published = false;
-    for (const queue of QUEUES) {
+    for (const queue of queues) {
       const outcome = await this.dataSource.transaction((manager) => this.assignQueue(manager, queue));
       more ||= outcome.more;
       published ||= outcome.published;
@@ -118,6 +128,9 @@ export class Assigner {
       // Only as many tickets as can be given now are taken (and locked), the most urgent first.
       page = Math.min(PAGE, free);
       if (free === 0) {
+        const countedAt = this.countedAt.get(queue) ?? 0;
+        if (Date.now() - countedAt < COUNT_INTERVAL_MS) return { more: false, published: false };
+        this.countedAt.set(queue, Date.now());
         const [row] = await manager.query<{ count: number }[]>(
           `SELECT count(*)::int AS count FROM (SELECT 1 FROM desk.tickets
             WHERE queue = $1 AND NOT assignment_settled AND status <> 'resolved' AND claimed_by IS NULL LIMIT $2) AS waiting`,

@@ -33,7 +33,7 @@ export class DeskConsumer {
   @KafkaHandler([Topics.queuePsm, Topics.queueSupport], BATCH)
   async onQueued(@Payload() events: KafkaEvent<QueuedTicketPayload>[]): Promise<void> {
     await this.projection.apply(events.map((event) => change(event, { kind: 'queued', payload: event.value })));
-    this.assigner.wake();
+    this.assigner.wake([...new Set(events.map((event) => event.value.queue))]);
   }
 
   @KafkaHandler(Topics.ticketsLifecycle, BATCH)
