@@ -3,13 +3,16 @@ import {
   SmtpReceiver,
   WebhookReceiver,
   eventually,
+  isolatedDatabase,
+  startGroupAtEnd,
   testBrokers,
   testDatabaseUrl,
   uniqueSuffix,
   userToken,
   webhookSecret,
 } from '#testing';
-import type { ReceivedMail } from '#testing';
+import type { IsolatedDatabase, ReceivedMail } from '#testing';
+import { Topics } from '#contracts';
 import { DEVELOPMENT } from '#platform';
 
 interface Accepted {
@@ -54,14 +57,28 @@ describe('a ticket is a conversation (five services, SMTP and webhook receivers)
   let notification: ServiceProcess;
   let history: ServiceProcess;
   let desk: ServiceProcess;
+  let database: IsolatedDatabase;
   let agent: { authorization: string };
   let auditor: { authorization: string };
 
   beforeAll(async () => {
     await Promise.all([webhooks.start(), smtp.start()]);
+    // A database and consumer groups of its own, the groups from the topics' ends: what other
+    // suites left (deliveries to their receivers, alerts escalating, agents online) is not this
+    // conversation's.
+    database = await isolatedDatabase(testDatabaseUrl(), 'conversation_e2e');
+    const groups = {
+      INTAKE_CONSUMER_GROUP: `support-intake-conversation-${suffix}`,
+      ROUTING_CONSUMER_GROUP: `support-routing-conversation-${suffix}`,
+      NOTIFICATION_CONSUMER_GROUP: `support-notification-conversation-${suffix}`,
+      HISTORY_CONSUMER_GROUP: `support-history-conversation-${suffix}`,
+      DESK_CONSUMER_GROUP: `support-desk-conversation-${suffix}`,
+    };
+    for (const group of Object.values(groups)) await startGroupAtEnd(testBrokers(), group, Object.values(Topics));
     const env = {
+      ...groups,
       KAFKA_BROKERS: testBrokers().join(','),
-      DATABASE_URL: testDatabaseUrl(),
+      DATABASE_URL: database.url,
       SMTP_URL: smtp.url,
       NOTIFY_FROM: 'Support <support@example.com>',
       NOTIFY_WEBHOOK_SECRET: secret,
@@ -87,6 +104,7 @@ describe('a ticket is a conversation (five services, SMTP and webhook receivers)
   afterAll(async () => {
     await Promise.all((services ?? []).map((service) => service.stop()));
     await Promise.all([webhooks.stop(), smtp.stop()]);
+    await database?.drop();
   });
 
   async function emailRequest(body: Record<string, unknown>): Promise<Accepted> {

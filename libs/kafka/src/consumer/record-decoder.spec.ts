@@ -23,6 +23,18 @@ describe(decodeRecord.name, () => {
     expect(sut).toMatchObject({ event: { topic: Topics.ticketsSubmitted, partition: 2, offset: '7', value: ticket } });
   });
 
+  it('hands over a tombstone where the contract says a null value removes its key, and refuses one elsewhere', () => {
+    const removed = decodeRecord(Topics.agents, 1, message(null), { contract: true, batch: true });
+    const unassigned = decodeRecord(Topics.psmAssignments, 1, message(null), { contract: true });
+    const refused = decodeRecord(Topics.ticketsSubmitted, 1, message(null), { contract: true });
+    const neverTakenBack = decodeRecord(Topics.subjectsErased, 1, message(null), { contract: true });
+
+    expect(removed).toMatchObject({ event: { topic: Topics.agents, value: null } });
+    expect(unassigned).toMatchObject({ event: { topic: Topics.psmAssignments, value: null } });
+    expect(refused).toMatchObject({ unreadable: { code: 'INVALID_EVENT' } });
+    expect(neverTakenBack).toMatchObject({ unreadable: { code: 'INVALID_EVENT' } });
+  });
+
   it('makes an invalid payload unreadable, with every reason and no value in them', () => {
     const sut = decodeRecord(
       Topics.ticketsSubmitted,

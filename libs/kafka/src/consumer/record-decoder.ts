@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { TOPIC_PAYLOAD_CLASSES, checkPayload, parseJson } from '#contracts';
+import { TOPIC_PAYLOAD_CLASSES, Topics, checkPayload, parseJson } from '#contracts';
 import { KafkaErrorCode } from '../kafka.errors.js';
 import { toKafkaEvent } from '../kafka-event.js';
 import type { KafkaEvent, KafkaHandlerOptions } from '../kafka-event.js';
@@ -27,7 +27,8 @@ export function decodeRecord(
 ): DecodedRecord {
   const payload = options.payload ?? (options.contract ? contractClassOf(topic) : undefined);
   if (message.value === null) {
-    if (payload)
+    // Where the contract says a null value removes its key (PSM assignments, agents' presence).
+    if (payload && !(options.contract && REMOVABLE_BY_TOMBSTONE.has(topic)))
       return { message, unreadable: { code: KafkaErrorCode.invalidEvent, message: `a ${topic} record needs a value` } };
     return { message, event: toKafkaEvent(topic, partition, message, null) };
   }
@@ -51,6 +52,9 @@ export function decodeRecord(
   }
   return { message, event: toKafkaEvent(topic, partition, message, parsed.value) };
 }
+
+/** Compacted topics whose keys a tombstone removes; an erasure (also compacted) is never taken back. */
+const REMOVABLE_BY_TOMBSTONE: ReadonlySet<string> = new Set([Topics.psmAssignments, Topics.agents]);
 
 function contractClassOf(topic: string): new () => object {
   const type: (new () => object) | undefined = (TOPIC_PAYLOAD_CLASSES as Record<string, new () => object>)[topic];
