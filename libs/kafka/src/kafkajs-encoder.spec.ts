@@ -75,7 +75,7 @@ describe('kafkajs encoder buffers', () => {
 });
 
 describe('kafkajs encoder patch', () => {
-  it('applies to the pinned kafkajs only: any other version is left as it is', () => {
+  it('applies to the pinned kafkajs only, leaving every other version as it is', () => {
     const installed = (load('kafkajs/package.json') as { version: string }).version;
 
     expect(installed).toBe(PINNED_KAFKAJS_VERSION);

@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 /** What was changed: `full` (creation and growth), `growth` (kafkajs was loaded first) or `none`. */
 export type EncoderTuning = 'full' | 'growth' | 'none';
 
-/** The only kafkajs this was checked against: any other version is left untouched. */
+/** The only kafkajs this was checked against; every other version is left untouched. */
 export const PINNED_KAFKAJS_VERSION = '2.2.4';
 
 /** Whether the installed kafkajs is the one whose encoder this replaces (a newer one might read past `offset`). */

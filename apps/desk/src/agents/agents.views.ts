@@ -8,7 +8,7 @@ export class AgentView {
   @ApiProperty({ enum: AGENT_STATUSES }) status!: AgentStatus;
   @ApiProperty({ type: [String], enum: QUEUES }) queues!: Queue[];
   @ApiProperty({ type: 'integer', description: 'unresolved tickets they take at once' }) capacity!: number;
-  @ApiProperty({ type: [String], enum: LOCALES, nullable: true, description: 'null: any language' })
+  @ApiProperty({ type: [String], enum: LOCALES, nullable: true, description: 'null: every language' })
   locales!: Locale[] | null;
   @ApiProperty({ type: 'integer', description: 'unresolved tickets assigned to them now' }) load!: number;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;

@@ -7,7 +7,7 @@ export class CreateDesk1766100000000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`CREATE SCHEMA IF NOT EXISTS desk`);
-    // A row exists as soon as any event of the ticket arrives: lifecycle events and messages may
+    // A row exists as soon as the first event of the ticket arrives: lifecycle events and messages may
     // overtake the queue event that carries the ticket itself (they travel on other topics).
     await runner.query(`
       CREATE TABLE desk.tickets (
