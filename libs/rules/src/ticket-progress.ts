@@ -1,4 +1,13 @@
-import type { LifecycleEvent, MessageDirection, MessageVisibility, Priority, Queue, TicketStatus } from '#contracts';
+import type {
+  LifecycleEvent,
+  MessageDirection,
+  MessageVisibility,
+  Priority,
+  Queue,
+  TicketLifecyclePayload,
+  TicketMessagePayload,
+  TicketStatus,
+} from '#contracts';
 
 /**
  * What is known of a ticket's progress through its conversation, as facts with their times, so
@@ -59,6 +68,41 @@ export type ProgressChange =
       readonly visibility: MessageVisibility;
       readonly sentAt: Date;
     };
+
+/** The change a routing decision (or its queue event) makes: desk and history read it alike. */
+export function routedChange(decision: {
+  readonly queue: Queue;
+  readonly priority: Priority;
+  readonly slaDueAt: string;
+  readonly assignee?: string | null;
+}): ProgressChange {
+  return {
+    kind: 'routed',
+    queue: decision.queue,
+    priority: decision.priority,
+    slaDueAt: new Date(decision.slaDueAt),
+    assignee: decision.assignee ?? null,
+  };
+}
+
+export function lifecycleChange(event: TicketLifecyclePayload): ProgressChange {
+  return {
+    kind: 'lifecycle',
+    event: event.event,
+    at: new Date(event.at),
+    actor: event.actor ?? null,
+    agentId: event.agentId ?? null,
+  };
+}
+
+export function messageChange(message: TicketMessagePayload): ProgressChange {
+  return {
+    kind: 'message',
+    direction: message.direction,
+    visibility: message.visibility,
+    sentAt: new Date(message.sentAt),
+  };
+}
 
 /** When a response is due, from an instant, for a priority (the rule set's `ServiceLevels.dueAt`). */
 export type DueTime = (priority: Priority, from: Date) => Date;

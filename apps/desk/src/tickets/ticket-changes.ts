@@ -1,6 +1,6 @@
 import type { QueuedTicketPayload, TicketLifecyclePayload, TicketMessagePayload } from '#contracts';
-import { advance, nextResponseDueAt, statusOf } from '#rules';
-import type { DueTime, ProgressChange, TicketProgress } from '#rules';
+import { advance, lifecycleChange, messageChange, nextResponseDueAt, routedChange, statusOf } from '#rules';
+import type { DueTime, TicketProgress } from '#rules';
 import { DeskMessage, progressOf } from './desk-ticket.entity.js';
 import type { DeskTicket } from './desk-ticket.entity.js';
 
@@ -55,17 +55,7 @@ export function applyChange(
         ticket.routedAssignee = queued.assignee ?? null;
         ticket.queuedAt = now;
       }
-      progress = advance(
-        progress,
-        {
-          kind: 'routed',
-          queue: queued.queue,
-          priority: queued.priority,
-          slaDueAt: new Date(queued.slaDueAt),
-          assignee: queued.assignee,
-        },
-        dueAt,
-      );
+      progress = advance(progress, routedChange(queued), dueAt);
       stream = wasQueued ? 'ticket.changed' : 'ticket.added';
       break;
     }
@@ -73,14 +63,7 @@ export function applyChange(
       const event = change.payload;
       if (event.event === 'alert.acknowledged' || event.event === 'alert.escalated')
         return { stream: null, message: null };
-      const step: ProgressChange = {
-        kind: 'lifecycle',
-        event: event.event,
-        at: new Date(event.at),
-        actor: event.actor ?? null,
-        agentId: event.agentId ?? null,
-      };
-      progress = advance(progress, step, dueAt);
+      progress = advance(progress, lifecycleChange(event), dueAt);
       if (event.event === 'claimed' || event.event === 'assigned')
         ticket.assignmentSettled = progress.assigned || progress.claimedBy !== null;
       stream =
@@ -93,16 +76,7 @@ export function applyChange(
     }
     case 'message': {
       const payload = change.payload;
-      progress = advance(
-        progress,
-        {
-          kind: 'message',
-          direction: payload.direction,
-          visibility: payload.visibility,
-          sentAt: new Date(payload.sentAt),
-        },
-        dueAt,
-      );
+      progress = advance(progress, messageChange(payload), dueAt);
       message = Object.assign(new DeskMessage(), {
         messageId: payload.messageId,
         ticketId: payload.ticketId,

@@ -5,7 +5,15 @@ import type {
   TicketRoutedPayload,
   TicketSubmittedPayload,
 } from '#contracts';
-import { NEW_TICKET_PROGRESS, advance, nextResponseDueAt, statusOf } from '#rules';
+import {
+  NEW_TICKET_PROGRESS,
+  advance,
+  lifecycleChange,
+  messageChange,
+  nextResponseDueAt,
+  routedChange,
+  statusOf,
+} from '#rules';
 import type { DueTime, ProgressChange, TicketProgress } from '#rules';
 import { column, unnestRows } from '#platform';
 import type { UnnestedRows } from '#platform';
@@ -93,13 +101,7 @@ function progressChangeOf(topic: string, payload: unknown): { ticketId: string; 
       ticketId: decision.ticketId,
       timed: {
         at: Date.parse(decision.routedAt),
-        change: {
-          kind: 'routed',
-          queue: decision.queue,
-          priority: decision.priority,
-          slaDueAt: new Date(decision.slaDueAt),
-          assignee: decision.assignee ?? null,
-        },
+        change: routedChange(decision),
       },
     };
   }
@@ -109,13 +111,7 @@ function progressChangeOf(topic: string, payload: unknown): { ticketId: string; 
       ticketId: event.ticketId,
       timed: {
         at: Date.parse(event.at),
-        change: {
-          kind: 'lifecycle',
-          event: event.event,
-          at: new Date(event.at),
-          actor: event.actor ?? null,
-          agentId: event.agentId ?? null,
-        },
+        change: lifecycleChange(event),
       },
     };
   }
@@ -125,12 +121,7 @@ function progressChangeOf(topic: string, payload: unknown): { ticketId: string; 
       ticketId: message.ticketId,
       timed: {
         at: Date.parse(message.sentAt),
-        change: {
-          kind: 'message',
-          direction: message.direction,
-          visibility: message.visibility,
-          sentAt: new Date(message.sentAt),
-        },
+        change: messageChange(message),
       },
     };
   }
