@@ -38,9 +38,9 @@ export class DeskProjection {
 
   /**
    * Inside the caller's transaction (an agent's action applies its own events with its other
-   * writes). Most events of a batch are their ticket's first (a queued ticket): the tickets are
-   * first written whole as new, one row version each; those desk already has are then locked and
-   * changed.
+   * writes). A ticket entering its queue is nearly always new to desk: it is written whole, one
+   * row version; the tickets desk already has (or has not seen yet, for other events) are locked,
+   * created empty where missing, and changed.
    */
   async applyIn(manager: EntityManager, changes: readonly IdentifiedChange[]): Promise<Map<string, DeskTicket>> {
     const now = this.clock.now();
@@ -52,11 +52,17 @@ export class DeskProjection {
     const todo = changes.filter((item) => fresh.delete(item.eventId));
     if (todo.length === 0) return new Map();
     const ids = [...new Set(todo.map((item) => ticketIdOf(item.change)))];
-    const asNew = this.project(new Map(ids.map((id) => [id, emptyTicket(id, now)])), todo, now);
+    // Tickets entering a queue are new nearly always; a lifecycle event or a message is for one desk has.
+    const queued = new Set(todo.filter((item) => item.change.kind === 'queued').map((item) => ticketIdOf(item.change)));
+    const asNew = this.project(
+      new Map([...queued].map((id) => [id, emptyTicket(id, now)])),
+      todo.filter((item) => queued.has(ticketIdOf(item.change))),
+      now,
+    );
     const created = await this.tickets.insertNew(manager, [...asNew.tickets.values()]);
     const existing = ids.filter((id) => !created.has(id));
     const changed = this.project(
-      await this.tickets.lockTickets(manager, existing, now, false),
+      await this.tickets.lockTickets(manager, existing, now),
       todo.filter((item) => !created.has(ticketIdOf(item.change))),
       now,
     );

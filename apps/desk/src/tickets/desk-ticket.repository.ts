@@ -136,20 +136,14 @@ export class DeskTicketRepository {
    * The tickets, locked for the caller's transaction (in id order, so concurrent batches wait for
    * each other instead of deadlocking); a ticket not seen before is created empty.
    */
-  async lockTickets(
-    manager: EntityManager,
-    ticketIds: readonly string[],
-    now: Date,
-    create = true,
-  ): Promise<Map<string, DeskTicket>> {
+  async lockTickets(manager: EntityManager, ticketIds: readonly string[], now: Date): Promise<Map<string, DeskTicket>> {
     const ids = [...new Set(ticketIds)].sort();
     if (ids.length === 0) return new Map();
-    if (create)
-      await manager.query(
-        `INSERT INTO desk.tickets (ticket_id, updated_at) SELECT id, $2::timestamptz FROM unnest($1::text[]) AS t(id)
-         ON CONFLICT (ticket_id) DO NOTHING`,
-        [ids, now],
-      );
+    await manager.query(
+      `INSERT INTO desk.tickets (ticket_id, updated_at) SELECT id, $2::timestamptz FROM unnest($1::text[]) AS t(id)
+       ON CONFLICT (ticket_id) DO NOTHING`,
+      [ids, now],
+    );
     const rows = await manager
       .getRepository(DeskTicket)
       .createQueryBuilder('ticket')
