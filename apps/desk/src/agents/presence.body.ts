@@ -32,7 +32,11 @@ export class PresenceBody {
   @Max(1_000)
   capacity?: number;
 
-  @ApiPropertyOptional({ type: [String], enum: LOCALES, description: 'languages you answer in; default: every language' })
+  @ApiPropertyOptional({
+    type: [String],
+    enum: LOCALES,
+    description: 'languages you answer in; default: every language',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LOCALES.length)
